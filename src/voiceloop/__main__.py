@@ -1,0 +1,3 @@
+from voiceloop.cli import main
+
+main()

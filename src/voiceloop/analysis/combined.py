@@ -1,0 +1,45 @@
+"""Run every analyzer on one transcript and pick the three things to fix next."""
+
+from __future__ import annotations
+
+from voiceloop import __version__
+from voiceloop.analysis.fillers import detect_fillers
+from voiceloop.analysis.language import analyze_language
+from voiceloop.analysis.pacing import analyze_pacing
+from voiceloop.analysis.quantify import quantify_results
+from voiceloop.analysis.star import segment_star
+from voiceloop.analysis.verdict import make_verdict
+from voiceloop.models import Analysis, Prompt, Transcript
+from voiceloop.options import KIND_TARGET_SECONDS, AnalysisOptions
+
+ANALYSIS_VERSION = __version__
+
+
+def analyze(
+    transcript: Transcript,
+    prompt: Prompt | None = None,
+    options: AnalysisOptions | None = None,
+) -> Analysis:
+    """Run every analyzer on ``transcript`` and pick the three things to fix next."""
+    options = options or AnalysisOptions()
+    kind = prompt.kind if prompt else "star"
+    target = prompt.target_seconds if prompt else KIND_TARGET_SECONDS[kind]
+    pacing = analyze_pacing(transcript, target, options)
+    fillers = detect_fillers(transcript, options)
+    star = segment_star(transcript, options)
+    quantify = quantify_results(transcript, star, options)
+    actions = [s for s in star.sections if s.label == "action"]
+    span = (actions[0].start, actions[-1].end) if actions else None
+    language = analyze_language(transcript, span, options)
+    verdict = make_verdict(pacing, fillers, star, quantify, language, kind, options)
+    return Analysis(
+        version=ANALYSIS_VERSION,
+        prompt_id=prompt.id if prompt else None,
+        prompt_kind=kind,
+        pacing=pacing,
+        fillers=fillers,
+        star=star,
+        quantify=quantify,
+        language=language,
+        verdict=verdict,
+    )

@@ -1,0 +1,455 @@
+"""Split an answer into STAR sections: Situation, Task, Action, Result, Reflection.
+
+The method is deliberately explainable, so the report can say why each sentence got its
+label:
+
+1. The transcript is cut into sentences (punctuation, or a pause when punctuation is
+   missing) by :func:`voiceloop.analysis.timeline.split_sentences`.
+2. Each sentence gets an evidence score per label from generic interview cue phrases
+   ("as a result", "my goal was", "I learned", "I built", signed changes like "+8%" ...),
+   plus a prior from where the sentence sits in the answer (setup early, outcome late).
+3. A dynamic programme (Viterbi) picks the best label sequence over the canonical order
+   Situation -> Task -> Action -> Result -> Reflection. Moving forward is free; going back
+   to an earlier label costs a penalty, so labels stay in order unless a sentence's own
+   evidence is strong.
+
+Each label carries a short ``reason``: the cues that decided it, or the ordering rule.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from voiceloop.analysis.timeline import norm, split_sentences
+from voiceloop.models import (
+    STAR_LABELS,
+    Sentence,
+    SentenceLabel,
+    StarLabel,
+    StarResult,
+    StarSection,
+    Transcript,
+)
+from voiceloop.options import AnalysisOptions
+
+NICE: dict[str, str] = {
+    "situation": "Situation",
+    "task": "Task",
+    "action": "Action",
+    "result": "Result",
+    "reflection": "Reflection",
+}
+
+# --- word classes -----------------------------------------------------------------------
+
+# Words skipped at a sentence start before looking at its first content word.
+_LEADING_SKIP = frozenset(
+    "um uh er ah erm hmm mm so and but then like okay ok well yeah also basically".split()
+)
+_LEADING_PAIRS = ("you know", "i mean", "and then", "so then")
+
+# Irregular past tenses of doing verbs (what a candidate did).
+_IRREGULAR_PAST = frozenset(
+    """built ran led made took found wrote chose got gave brought sent put met spoke told
+    taught drove kept spent sought went won drew fought bought caught dug hid hung lit
+    paid read rewrote rebuilt rode sat shot showed shut sold split spun stood stuck swept
+    threw understood undertook withdrew overrode oversaw broke began did""".split()
+)
+# Past tenses that describe a state or a thought, not an action: evidence for Situation.
+_STATE_PAST = frozenset(
+    """was were had lacked wanted needed believed thought felt knew noticed seemed
+    looked appeared existed owned faced struggled suffered relied used_to""".split()
+)
+# Past tenses of change verbs with a metric as subject: evidence for Result.
+_CHANGE_PAST = frozenset(
+    """rose fell dropped dipped declined grew increased decreased improved doubled tripled
+    quadrupled halved recovered jumped climbed shrank soared plummeted reduced cut saved
+    lifted boosted raised lowered stabilized stabilised normalized normalised went became
+    reached hit exceeded beat surpassed""".split()
+)
+# "-ed" words that are not past tenses.
+_NOT_PAST = frozenset(
+    """need speed feed seed proceed exceed succeed bleed breed indeed red bed shed hundred
+    embed weed deed greed based related limited detailed dedicated skilled experienced
+    interested supposed advanced automated""".split()
+)
+# Base forms that open goal statements and lessons ("Ship an MVP", "Define guardrails").
+_BASE_VERBS = frozenset(
+    """align ship improve reduce cut increase ensure create build deliver stabilize
+    stabilise own elevate voice fix find make get launch design migrate lead help decide
+    convince hit meet recover prevent define establish understand identify raise lower
+    grow keep protect replace automate simplify scale speed figure bring move turn
+    unblock resolve close win save support enable drive set start stop run test check
+    measure validate prove avoid minimize minimise maximize maximise optimize optimise
+    deliver integrate consolidate standardize standardise rebuild redesign rewrite
+    communicate escalate negotiate persuade onboard hire train mentor coach document
+    phase pilot invest prioritize prioritise focus ask involve share write talk""".split()
+)
+_NUMBER_WORDS = (
+    "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
+    "fifty sixty seventy eighty ninety hundred thousand million billion half twice"
+).split()
+_FIRST_PERSON = frozenset({"i", "i'd", "i've", "i'm", "i'll", "me", "my", "myself"})
+_WE = frozenset({"we", "we'd", "we've", "our", "us"})
+
+
+def _is_past(tok: str) -> bool:
+    tok = tok.rsplit("-", 1)[-1]  # "pre-aligned", "re-implemented"
+    if tok in _IRREGULAR_PAST or tok in _CHANGE_PAST:
+        return True
+    if tok in _NOT_PAST or tok in _STATE_PAST:
+        return False
+    return len(tok) >= 4 and tok.endswith("ed") and tok.isalpha()
+
+
+# --- cue phrases -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cue:
+    label: StarLabel
+    pattern: re.Pattern[str]
+    weight: float
+    name: str = ""  # shown instead of the matched text when set
+
+
+def _cues(label: StarLabel, weight: float, *patterns: str) -> list[Cue]:
+    return [Cue(label, re.compile(r"(?<![\w'-])(?:" + p + r")(?![\w'])"), weight) for p in patterns]
+
+
+_NUM = r"(?:[+\-\u2212]?\$?\d[\d,.]*%?|plus \S+|minus \S+)"
+_PAST_RE = r"\w+ed|" + "|".join(sorted(_IRREGULAR_PAST | _CHANGE_PAST))
+
+CUES: list[Cue] = [
+    # Situation: context, the state of things, the problem.
+    *_cues(
+        "situation",
+        1.5,
+        r"(?:at|in) my (?:last|previous|current|old|first|former) "
+        r"(?:company|job|role|team|employer|position)",
+        r"(?:when|while) i was",
+        r"i was working",
+        r"i (?:joined|worked at|worked for)",
+        r"(?:the|our|a|one) (?:problem|challenge|issue|situation|context|background) "
+        r"(?:was|is|were)",
+        r"there (?:was|were|had been)",
+    ),
+    *_cues(
+        "situation",
+        0.8,
+        r"we had",
+        r"(?:was|were) (?:\w+ing)",
+        r"(?:the|our) (?:company|team|org|organization|business|product) (?:was|had|is)",
+        r"complaints?",
+        r"lacked|struggl\w+|suffer\w*|backlog|pain points?",
+        r"began|had been|used to",
+        r"baseline (?:was|of)",
+    ),
+    *_cues("situation", 0.4, r"was|were|had|wanted|believed|thought"),
+    # Task: the goal, the ask, the responsibility.
+    *_cues(
+        "task",
+        1.8,
+        r"(?:my|our|the) (?:goal|task|job|mission|objective|mandate|ask|assignment|role) "
+        r"(?:was|is|became|here)",
+        r"i was (?:asked|tasked|responsible|expected|supposed|brought in|hired)",
+        r"(?:i|we) (?:needed|had|wanted) to",
+        r"(?:i|we) was charged with|i owned|responsible for",
+        r"(?:asked|tasked) (?:me )?(?:to|with)",
+    ),
+    *_cues(
+        "task",
+        0.8,
+        r"needed to|had to|in order to|so that we could",
+        r"deadline|target (?:was|of)",
+        r"without (?:\w+ing)",
+        r"before (?:the )?(?:launch|deadline|release|demo|end)",
+    ),
+    # Action: what I did.
+    *_cues(
+        "action",
+        1.5,
+        r"i (?:" + _PAST_RE + r")",
+        r"i (?:then|also|first|quickly|personally) (?:" + _PAST_RE + r")",
+        r"(?:so|first|then|next|after that),? i",
+        r"i (?:decided|started|began|set up|reached out|worked with|partnered|proposed)",
+        r"i(?:'ve| have) (?:been )?\w+ed",
+    ),
+    *_cues(
+        "action",
+        0.8,
+        r"first(?:ly)?|then|next|after that|afterwards|secondly|finally i",
+        r"we (?:" + _PAST_RE + r")",
+        r"my approach|step (?:one|two|three|\d)",
+    ),
+    # Result: what changed, with or without numbers.
+    *_cues(
+        "result",
+        2.0,
+        r"as a result|the (?:result|outcome|impact|upshot) (?:was|is|:)|in the end|"
+        r"ultimately|resulting in|which (?:led to|meant|resulted)|end result",
+        r"(?:we|i) (?:reduced|increased|cut|saved|grew|improved|doubled|halved|shipped|"
+        r"launched|delivered|hit|beat|exceeded|recovered)",
+        r"(?:was|were|got) (?:adopted|rolled out|approved|launched|shipped|promoted|"
+        r"recognized|extended|expanded)",
+        r"(?:up|down) (?:by )?" + _NUM,
+        r"(?:\+|-|\u2212|plus |minus )\d[\d,.]*",
+        r"percentage points?|pp",
+    ),
+    *_cues(
+        "result",
+        1.0,
+        r"(?:by|within|after) the end of|by the end|after (?:\d+|a|two|three|one) "
+        r"(?:days?|weeks?|months?|quarters?|years?)",
+        r"adopted|shipped|launched|rolled (?:it |this )?out|went (?:live|up|down)|saved|"
+        r"cut \w+ (?:by )?(?:\d|half|substantially|significantly|dramatically)|"
+        r"on time|on budget|ahead of schedule",
+        r"(?:" + "|".join(sorted(_CHANGE_PAST - {"went", "hit", "cut"})) + r")",
+        r"lift|uplift|gain|improvement|reduction|increase|decrease|impact",
+        r"from " + _NUM + r" to " + _NUM,
+        r"(?:above|below|over|versus|vs|compared to) (?:the )?(?:baseline|control|target|prior)",
+    ),
+    *_cues("result", 0.5, r"\d[\d,.]*%|\d[\d,.]* percent|percent"),
+    # Reflection: what I learned, what I would do differently.
+    *_cues(
+        "reflection",
+        2.5,
+        r"i (?:learned|learnt|realized|realised)|(?:taught|showed|reminded) me|"
+        r"(?:the|my|a|one|biggest|key) (?:lesson|lessons|learning|learnings|takeaway)",
+        r"in (?:hindsight|retrospect)|looking back|next time|if i (?:did|were|had) (?:it|to)|"
+        r"do (?:it |things )?differently|would (?:have|do|start|push|involve|ask)|"
+        r"should have|i'd (?:do|have|start|push|involve|ask)|going forward|since then|"
+        r"now i (?:always|make|try)|what i would change",
+    ),
+    *_cues("reflection", 0.8, r"i would|i'd|always|never again|important to|it's worth"),
+]
+
+
+# --- position prior -----------------------------------------------------------------------
+
+# Centre and spread (fractions of the answer) of where each section tends to sit, following
+# the coaching shape: about 20% setup, 60% action, 20% outcome.
+_POSITION: dict[str, tuple[float, float]] = {
+    "situation": (0.0, 0.2),
+    "task": (0.2, 0.15),
+    "action": (0.5, 0.3),
+    "result": (0.85, 0.2),
+    "reflection": (1.0, 0.15),
+}
+POSITION_WEIGHT = 1.0
+# Sections that need their own evidence: a cue-less sentence late in an answer is more
+# likely Action continuing than an unannounced Result.
+_NO_EVIDENCE_COST: dict[str, float] = {"task": 0.5, "result": 1.5, "reflection": 1.0}
+BACK_PENALTY = 2.5  # cost of returning to an earlier label (S->T->A->R->Refl order)
+SKIP_COST = 0.1  # small cost per label skipped when moving forward
+
+
+@dataclass
+class Evidence:
+    score: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAR_LABELS, 0.0))
+    cues: dict[str, list[str]] = field(default_factory=lambda: {lab: [] for lab in STAR_LABELS})
+
+    def add(self, label: str, weight: float, name: str) -> None:
+        if name in self.cues[label]:
+            return
+        self.score[label] += weight
+        self.cues[label].append(name)
+
+
+def _content_tokens(tokens: list[str]) -> list[str]:
+    """Drop fillers and connectives at the start of a sentence."""
+    i = 0
+    while i < len(tokens):
+        pair = " ".join(tokens[i : i + 2])
+        if pair in _LEADING_PAIRS:
+            i += 2
+        elif tokens[i] in _LEADING_SKIP:
+            i += 1
+        else:
+            break
+    return tokens[i:]
+
+
+def sentence_evidence(text: str) -> Evidence:
+    """Cue evidence for each label in one sentence's text (no position involved)."""
+    tokens = [t for t in (norm(w) for w in text.split()) if t]
+    joined = " ".join(tokens)
+    ev = Evidence()
+    for cue in CUES:
+        m = cue.pattern.search(joined)
+        if m:
+            ev.add(cue.label, cue.weight, cue.name or m.group(0))
+    content = _content_tokens(tokens)
+    if content:
+        first = content[0]
+        if first in _BASE_VERBS:
+            # Resume-speak goal ("Ship an MVP") or lesson ("Define guardrails"); ASR also
+            # drops "-ed", so it is weak evidence for Action too. Position decides.
+            ev.add("task", 1.3, f"opens with verb '{first}'")
+            ev.add("action", 0.8, f"opens with verb '{first}'")
+            ev.add("reflection", 0.6, f"opens with verb '{first}'")
+        elif first in _CHANGE_PAST:
+            ev.add("result", 1.0, f"opens with change verb '{first}'")
+        elif _is_past(first):
+            ev.add("action", 1.5, f"opens with past-tense verb '{first}'")
+    n_past = sum(_is_past(t) and t not in _CHANGE_PAST for t in tokens)
+    if n_past >= 3:
+        ev.add("action", 0.3 * min(n_past, 6), f"{n_past} past-tense verbs")
+    if not any(_is_past(t) or t in _STATE_PAST for t in tokens) and len(tokens) >= 3:
+        ev.add("task", 0.3, "no past-tense verb (a goal or a lesson)")
+        ev.add("reflection", 0.3, "no past-tense verb (a goal or a lesson)")
+    return ev
+
+
+def position_prior(label: str, pos: float) -> float:
+    centre, spread = _POSITION[label]
+    return -POSITION_WEIGHT * 0.5 * ((pos - centre) / spread) ** 2
+
+
+def _positions(sentences: list[Sentence]) -> list[tuple[float, float]]:
+    """(start, midpoint) of each sentence as fractions of the answer's span."""
+    start = sentences[0].start
+    span = max(sentences[-1].end - start, 1e-6)
+    return [((s.start - start) / span, ((s.start + s.end) / 2 - start) / span) for s in sentences]
+
+
+def _emissions(sentences: list[Sentence], evidence: list[Evidence]) -> list[list[float]]:
+    rows = []
+    for (begin, mid), ev in zip(_positions(sentences), evidence, strict=True):
+        row = []
+        for lab in STAR_LABELS:
+            # The Situation opens an answer: judge it by where the sentence starts, so a
+            # long first sentence is not pushed towards Task.
+            pos = begin if lab == "situation" else mid
+            score = ev.score[lab] + position_prior(lab, pos)
+            if not ev.cues[lab]:
+                score -= _NO_EVIDENCE_COST.get(lab, 0.0)
+            row.append(score)
+        rows.append(row)
+    return rows
+
+
+def _transition(a: int, b: int) -> float:
+    if b < a:
+        return -BACK_PENALTY
+    return -SKIP_COST * max(b - a - 1, 0)
+
+
+def viterbi(emissions: list[list[float]]) -> list[int]:
+    """Best label-index path under the order-respecting transition scores."""
+    n_lab = len(STAR_LABELS)
+    best = list(emissions[0])
+    back: list[list[int]] = []
+    for row in emissions[1:]:
+        new = [-math.inf] * n_lab
+        ptr = [0] * n_lab
+        for b in range(n_lab):
+            for a in range(n_lab):
+                s = best[a] + _transition(a, b)
+                if s > new[b]:
+                    new[b], ptr[b] = s, a
+            new[b] += row[b]
+        back.append(ptr)
+        best = new
+    path = [max(range(n_lab), key=lambda i: best[i])]
+    for ptr in reversed(back):
+        path.append(ptr[path[-1]])
+    return path[::-1]
+
+
+def _quote(cues: list[str]) -> str:
+    shown = [c if " " in c and not c.isascii() or c.startswith(("opens ", "no ")) or c[0].isdigit()
+             and " " in c else f"'{c}'" for c in cues[:2]]
+    return ("cue " if len(cues) == 1 else "cues ") + ", ".join(shown)
+
+
+def _reason(i: int, labels: list[str], evidence: list[Evidence], pos: float) -> str:
+    lab = labels[i]
+    ev = evidence[i]
+    prev = labels[i - 1] if i > 0 else None
+    nxt = labels[i + 1] if i + 1 < len(labels) else None
+    if ev.cues[lab]:
+        reason = _quote(ev.cues[lab])
+    elif prev == lab and nxt == lab:
+        reason = f"order: between two {NICE[lab]} sentences"
+    elif prev == lab:
+        reason = f"order: continues the {NICE[lab]}"
+    elif nxt == lab:
+        reason = f"order: leads into the {NICE[lab]}"
+    else:
+        reason = f"position: {pos:.0%} into the answer"
+    strongest = max(STAR_LABELS, key=lambda k: ev.score[k])
+    own = set(ev.cues[lab])
+    other = [c for c in ev.cues[strongest] if c not in own]
+    if strongest != lab and ev.score[strongest] > ev.score[lab] + 0.5 and other:
+        reason += f"; {NICE[strongest]} {_quote(other)} overruled by the order"
+    return reason
+
+
+def label_sentences(sentences: list[Sentence]) -> list[SentenceLabel]:
+    """Label each sentence with a STAR section and a human-readable reason."""
+    if not sentences:
+        return []
+    evidence = [sentence_evidence(s.text) for s in sentences]
+    path = viterbi(_emissions(sentences, evidence))
+    labels = [STAR_LABELS[k] for k in path]
+    return [
+        SentenceLabel(sentence=i, label=labels[i], reason=_reason(i, labels, evidence, mid))
+        for i, (_, mid) in enumerate(_positions(sentences))
+    ]
+
+
+def build_sections(sentences: list[Sentence], labels: list[SentenceLabel]) -> list[StarSection]:
+    """Merge consecutive sentences with the same label into sections.
+
+    A section's reason is that of its first sentence decided by a cue (else its first).
+    """
+    sections: list[StarSection] = []
+    for sent, lab in zip(sentences, labels, strict=True):
+        if sections and sections[-1].label == lab.label:
+            last = sections[-1]
+            update: dict[str, object] = {"end": sent.end, "last_word": sent.last_word}
+            if last.reason.startswith(("order", "position")) and lab.reason.startswith("cue"):
+                update["reason"] = lab.reason
+            sections[-1] = last.model_copy(update=update)
+        else:
+            sections.append(
+                StarSection(
+                    label=lab.label,
+                    start=sent.start,
+                    end=sent.end,
+                    first_word=sent.first_word,
+                    last_word=sent.last_word,
+                    reason=lab.reason,
+                )
+            )
+    return sections
+
+
+def segment_star(transcript: Transcript, options: AnalysisOptions) -> StarResult:
+    """Label the answer's sentences with STAR sections and measure each section's time.
+
+    Section time runs from its first word's start to its last word's end; the gaps between
+    sections belong to none. ``shares`` divide by the sum of section seconds.
+    """
+    sentences = split_sentences(transcript.words, options.sentence_pause_s)
+    labels = label_sentences(sentences)
+    sections = build_sections(sentences, labels)
+    seconds = dict.fromkeys(STAR_LABELS, 0.0)
+    for sec in sections:
+        seconds[sec.label] += sec.duration
+    total = sum(seconds.values())
+    shares = {lab: (sec / total if total > 0 else 0.0) for lab, sec in seconds.items()}
+    present = {lab.label for lab in labels}
+    missing: list[StarLabel] = [lab for lab in STAR_LABELS if lab not in present]
+    return StarResult(
+        sentences=sentences,
+        labels=labels,
+        sections=sections,
+        shares=shares,
+        seconds=seconds,
+        missing=missing,
+        guidance=dict(options.star_guidance),
+    )

@@ -1,0 +1,46 @@
+"""Small helpers over a word timeline shared by the analyzers."""
+
+from __future__ import annotations
+
+import re
+
+from voiceloop.models import Sentence, Word
+
+_EDGE_PUNCT = re.compile(r"^[^\w$%]+|[^\w%]+$")
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
+
+
+def norm(text: str) -> str:
+    """Lower-case a word and strip surrounding punctuation ("Um," -> "um", "6%." -> "6%")."""
+    return _EDGE_PUNCT.sub("", text.lower().replace("\u2019", "'"))
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(_SENTENCE_END.search(text.strip()))
+
+
+def split_sentences(words: list[Word], pause_s: float = 0.6) -> list[Sentence]:
+    """Split words into sentences at ., ! or ? and at pauses of ``pause_s`` or more.
+
+    Transcripts of speech rarely have perfect punctuation, so a long pause also ends a
+    sentence. A sentence ending with a number like "8.4%." is still an end.
+    """
+    sentences: list[Sentence] = []
+    first = 0
+    for i, word in enumerate(words):
+        last = i == len(words) - 1
+        gap = 0.0 if last else words[i + 1].start - word.end
+        if last or ends_sentence(word.text) or gap >= pause_s:
+            chunk = words[first : i + 1]
+            sentences.append(
+                Sentence(
+                    index=len(sentences),
+                    first_word=first,
+                    last_word=i,
+                    start=chunk[0].start,
+                    end=chunk[-1].end,
+                    text=" ".join(w.text for w in chunk),
+                )
+            )
+            first = i + 1
+    return sentences

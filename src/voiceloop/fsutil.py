@@ -1,0 +1,47 @@
+"""Atomic file writes: a temporary file in the same folder, flushed, then renamed over."""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+from voiceloop.errors import VoiceloopError
+
+
+def _file_mode() -> int:
+    """The mode a plain new file gets under the current umask (mkstemp would give 0600)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+FILE_MODE = _file_mode()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, FILE_MODE)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def describe_os_error(err: OSError, what: str) -> VoiceloopError:
+    """One line for a failed write: disk full, read-only, permission."""
+    if err.errno == errno.ENOSPC:
+        return VoiceloopError(f"disk full while writing {what}; nothing was saved")
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return VoiceloopError(f"cannot write {what}: {err.strerror} ({err.filename or ''})")
+    return VoiceloopError(f"cannot write {what}: {err.strerror or err}")

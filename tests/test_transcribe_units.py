@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from voiceloop.errors import VoiceloopError
+from voiceloop.transcribe import merge_pieces, resolve_model
+
+
+def test_sub_word_pieces_join_the_word_before() -> None:
+    words = merge_pieces(
+        [
+            (" Revenue", 0.0, 0.5, 0.9),
+            (" rose", 0.5, 0.8, 0.8),
+            (" 3", 0.8, 1.0, 0.7),
+            (".2", 1.0, 1.1, 0.6),
+            ("%", 1.1, 1.3, 0.95),
+            (" today.", 1.4, 1.9, 0.9),
+        ]
+    )
+    assert [w.text for w in words] == ["Revenue", "rose", "3.2%", "today."]
+    merged = words[2]
+    assert (merged.start, merged.end) == (0.8, 1.3)
+    assert merged.probability == pytest.approx(0.6)
+
+
+def test_embedded_model_resolves_without_network(tmp_path: Path) -> None:
+    resolved = resolve_model("embedded", tmp_path)
+    assert not resolved.download
+    assert (Path(resolved.source) / "model.bin").is_file()
+
+
+def test_model_folder_under_models_dir(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "model.bin").write_bytes(b"x")
+    assert resolve_model("mine", tmp_path).source == str(folder.resolve())
+    assert resolve_model(str(folder), tmp_path / "elsewhere").source == str(folder.resolve())
+
+
+def test_size_name_is_a_download_only_when_named(tmp_path: Path) -> None:
+    assert resolve_model("base.en", tmp_path).download is True
+
+
+def test_unknown_model_names_the_alternatives(tmp_path: Path) -> None:
+    with pytest.raises(VoiceloopError, match=r"unknown model 'nonsense'.*size name"):
+        resolve_model("nonsense", tmp_path)
+
+
+def test_folder_without_model_bin_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(VoiceloopError, match=r"no model\.bin"):
+        resolve_model("empty", tmp_path)
