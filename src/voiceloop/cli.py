@@ -1,89 +1,31 @@
-"""The command line: parse options, call the library, render the result.
+"""The command line entry point and ``voiceloop analyze``.
 
-Heavy libraries (faster-whisper, librosa, sounddevice, numpy) are imported inside the
-commands so that ``voiceloop --help`` stays instant.
+The CLI is thin: it parses options, calls the library and renders the result. Heavy
+libraries (faster-whisper, librosa, sounddevice, numpy) are imported inside the commands so
+that ``voiceloop --help`` stays instant.
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from voiceloop.errors import VoiceloopError
-
-if TYPE_CHECKING:
-    from voiceloop.models import Prompt
-    from voiceloop.transcribe import ProgressFn, TranscribeOptions
-
-SAMPLE_ANSWER = Path(__file__).parent / "samples" / "sample_answer.flac"
-SAMPLE_PROMPT_ID = "dive-deep-root-cause"
-
-app = typer.Typer(
-    help="voiceloop: a local, offline spoken mock-interview coach. "
-    "Everything runs on this computer; nothing is uploaded.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+from voiceloop.cli_app import (
+    SAMPLE_ANSWER,
+    SAMPLE_PROMPT_ID,
+    BeamOpt,
+    DeviceOpt,
+    ModelOpt,
+    RecordingsOpt,
+    app,
+    find_prompt,
+    progress_printer,
+    transcribe_options,
 )
-
-ModelOpt = Annotated[
-    str,
-    typer.Option(
-        "--model",
-        help="Whisper model: 'embedded' (tiny.en, default, no download), a folder under "
-        "models/, a path to a CTranslate2 model folder, or a size name such as base.en "
-        "(downloads once; needs the internet).",
-    ),
-]
-RecordingsOpt = Annotated[
-    Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.10
-    typer.Option(
-        "--recordings",
-        help="Folder for sessions [default: $VOICELOOP_RECORDINGS or ./recordings].",
-        show_default=False,
-    ),
-]
-DeviceOpt = Annotated[str, typer.Option("--device", help="Where the model runs: cpu or cuda.")]
-BeamOpt = Annotated[int, typer.Option("--beam-size", min=1, max=10, help="Decoder beam size.")]
-
-
-@app.callback()
-def _root() -> None:
-    """voiceloop: a local, offline spoken mock-interview coach."""
-
-
-def _transcribe_options(model: str, device: str, beam_size: int) -> TranscribeOptions:
-    from voiceloop.transcribe import TranscribeOptions
-
-    compute = "int8" if device == "cpu" else "int8_float16"
-    return TranscribeOptions(model=model, device=device, beam_size=beam_size, compute_type=compute)
-
-
-def _find_prompt(prompt_id: str | None) -> Prompt | None:
-    if prompt_id is None:
-        return None
-    from voiceloop.prompts import get_prompt, load_bank
-
-    return get_prompt(load_bank(), prompt_id)
-
-
-def _progress_printer(label: str) -> ProgressFn | None:
-    """Progress on stderr for long files, only when a person is watching."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: float, total: float) -> None:
-        if total < 30:
-            return
-        pct = 100 * done / total if total else 100
-        end = "\n" if done >= total else ""
-        sys.stderr.write(f"\r{label}: {pct:3.0f}% ({done:.0f}/{total:.0f} s of audio){end}")
-        sys.stderr.flush()
-
-    return show
+from voiceloop.errors import VoiceloopError
 
 
 @app.command()
@@ -125,18 +67,22 @@ def analyze(
         prompt = prompt or SAMPLE_PROMPT_ID
     if file is None:
         raise VoiceloopError("no audio file given: voiceloop analyze FILE (or --sample)")
-    chosen = _find_prompt(prompt)
+    chosen = find_prompt(prompt)
     result = analyze_file(
         file,
         prompt=chosen,
         recordings_dir=recordings or default_recordings_dir(),
-        transcribe_options=_transcribe_options(model, device, beam_size),
-        progress=_progress_printer("transcribing"),
+        transcribe_options=transcribe_options(model, device, beam_size),
+        progress=progress_printer("transcribing"),
     )
     if json_out:
         typer.echo(render_json(result.meta, result.transcript, result.analysis))
     else:
         typer.echo(render_terminal(result.meta, result.analysis, str(result.folder / REPORT_NAME)))
+
+
+# Importing these modules registers their commands on ``app``.
+from voiceloop import cli_eval, cli_practice, cli_sessions  # noqa: E402, F401
 
 
 def main() -> None:
