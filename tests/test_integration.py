@@ -131,3 +131,32 @@ def test_bundled_sample_runs(tmp_path: Path) -> None:
     result = run_cli("analyze", "--sample", recordings=tmp_path / "rec")
     assert result.returncode == 0, result.stderr
     assert "Fix next:" in result.stdout or "Nothing stands out" in result.stdout
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare to cut the network")
+def test_default_model_needs_no_network(tmp_path: Path) -> None:
+    """With no network namespace at all, the default pipeline still runs end to end."""
+    probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("this machine does not allow network namespaces")
+    env = {**os.environ, "VOICELOOP_RECORDINGS": str(tmp_path / "rec")}
+    result = subprocess.run(
+        ["unshare", "-rn", sys.executable, "-m", "voiceloop", "analyze", "--sample"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert only_session(tmp_path / "rec").is_dir()
+
+
+def test_named_model_offline_fails_with_the_alternatives(tmp_path: Path) -> None:
+    env = {**os.environ, "VOICELOOP_RECORDINGS": str(tmp_path / "rec"),
+           "HF_ENDPOINT": "http://127.0.0.1:9", "HF_HOME": str(tmp_path / "hf")}  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "voiceloop", "analyze", "--sample", "--model", "small.en"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "could not download model 'small.en'" in result.stderr
+    assert "embedded" in result.stderr and "models/" in result.stderr
+    assert not (tmp_path / "rec").exists() or not any((tmp_path / "rec").iterdir())

@@ -160,6 +160,8 @@ def load_model(options: TranscribeOptions) -> tuple[WhisperModel, ResolvedModel]
     resolved = resolve_model(options.model, options.models_dir)
     if resolved.download:
         os.environ.pop("HF_HUB_OFFLINE", None)
+    else:  # belt and braces: a local model never needs the hub
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
     model = _load(
         resolved.source,
         options.device,
