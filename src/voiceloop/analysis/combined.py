@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from voiceloop import __version__
+from voiceloop.analysis.acoustic_fillers import merge_acoustic
 from voiceloop.analysis.fillers import detect_fillers
 from voiceloop.analysis.language import analyze_language
 from voiceloop.analysis.pacing import analyze_pacing
 from voiceloop.analysis.quantify import quantify_results
 from voiceloop.analysis.star import segment_star
 from voiceloop.analysis.verdict import make_verdict
-from voiceloop.models import Analysis, Prompt, Transcript
+from voiceloop.models import Analysis, FillerEvent, Prompt, Transcript
 from voiceloop.options import KIND_TARGET_SECONDS, AnalysisOptions
 
 ANALYSIS_VERSION = __version__
@@ -19,13 +20,20 @@ def analyze(
     transcript: Transcript,
     prompt: Prompt | None = None,
     options: AnalysisOptions | None = None,
+    acoustic_fillers: list[FillerEvent] | None = None,
 ) -> Analysis:
-    """Run every analyzer on ``transcript`` and pick the three things to fix next."""
+    """Run every analyzer on ``transcript`` and pick the three things to fix next.
+
+    ``acoustic_fillers`` are filled pauses heard in the audio (see
+    ``voiceloop.analysis.acoustic_fillers``); the caller finds them, so analysis stays pure.
+    """
     options = options or AnalysisOptions()
     kind = prompt.kind if prompt else "star"
     target = prompt.target_seconds if prompt else KIND_TARGET_SECONDS[kind]
     pacing = analyze_pacing(transcript, target, options)
     fillers = detect_fillers(transcript, options)
+    if acoustic_fillers:
+        fillers = merge_acoustic(fillers, acoustic_fillers, transcript.words)
     star = segment_star(transcript, options)
     quantify = quantify_results(transcript, star, options)
     actions = [s for s in star.sections if s.label == "action"]

@@ -11,28 +11,26 @@ synthesized references spell them ("eight point four percent"). Both are recogni
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import Literal
 
 from voiceloop.analysis.timeline import norm
-from voiceloop.models import Quantity, QuantifyResult, StarResult, Transcript, Word
+from voiceloop.models import QuantifyResult, Quantity, StarResult, Transcript, Word
 from voiceloop.options import AnalysisOptions
 
+Kind = Literal["percent", "currency", "multiplier", "count", "duration", "number"]
 FALLBACK_TAIL = 0.25  # share of the answer read when no Result section was labelled
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
-}  # fmt: skip
+_UNITS = frozenset(
+    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
+    fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy
+    eighty ninety""".split()
+)
 _SCALES = {"hundred", "thousand", "million", "billion", "trillion", "k", "m", "bn"}
 _NUMBER_WORDS = set(_UNITS) | _SCALES | {"half", "dozen"}
 _MULTIPLIER_WORDS = {"twice", "double", "doubled", "triple", "tripled", "quadrupled", "halved",
                      "tenfold"}  # fmt: skip
 _CURRENCY_WORDS = {"dollars", "dollar", "euros", "euro", "pounds", "pound", "bucks", "usd",
                    "eur", "gbp", "cents"}  # fmt: skip
-_PERCENT_WORDS = {"percent", "per cent", "percentage", "pp", "bps", "basis"}
 _TIME_UNITS = {"second", "seconds", "minute", "minutes", "hour", "hours", "day", "days",
                "week", "weeks", "month", "months", "quarter", "quarters", "year", "years",
                "ms", "milliseconds", "millisecond", "sec", "secs", "min", "mins", "hrs", "h",
@@ -51,7 +49,10 @@ _BASELINE = re.compile(
     r"(?<![\w'])(?:from\s+\S*\d\S*|from\s+(?:" + "|".join(_UNITS) + r")\b.*\bto|versus|vs|"
     r"compared (?:to|with)|relative to|up from|down from|over (?:the )?(?:baseline|control)|"
     r"(?:above|below|against|than) (?:the )?(?:baseline|control|before|last|previous|prior)|"
-    r"baseline|control group|previously|prior|before)(?![\w'])"
+    r"baseline|control group|previously|prior|than before|before (?:it|that|this|we|i)|"
+    r"\d\S*\s+(?:[a-z-]+\s+)?to\s+(?:less than |under |about |over |roughly |just )?"
+    r"[$+\-]?\d[\d.,]*)"
+    r"(?![\w'])"
 )
 _TIMEFRAME = re.compile(
     r"(?<![\w'])(?:(?:in|within|over|after|for|across) (?:the )?(?:first |next |following |"
@@ -63,29 +64,28 @@ _TIMEFRAME = re.compile(
 )
 
 
-@dataclass
-class _Span:
-    first: int  # index into the region's token list
-    last: int
-    kind: str
+def _token_kind(tokens: list[str], i: int, closed: list[bool]) -> tuple[int, Kind] | None:
+    """If a quantity starts at token ``i``, return (last token index, kind).
 
-
-def _token_kind(tokens: list[str], i: int) -> tuple[int, str] | None:
-    """If a quantity starts at token ``i``, return (last token index, kind)."""
+    ``closed[k]`` is True when punctuation follows token k: a unit is not looked for past it.
+    """
     tok = tokens[i]
     m = _DIGIT.match(tok)
     last = i
     if m:
         num = m.group("num").replace(",", "")
         suffix = (m.group("suf") or "").lower()
-        if not m.group("sign") and not m.group("cur") and not suffix and re.fullmatch(
-            r"(19|20)\d\d", num
+        if (
+            not m.group("sign")
+            and not m.group("cur")
+            and not suffix
+            and re.fullmatch(r"(19|20)\d\d", num)
         ):
             return None  # a year, not a measurement
         if suffix in {"st", "nd", "rd", "th"}:
             return None  # an ordinal
         if m.group("cur"):
-            while last + 1 < len(tokens) and tokens[last + 1] in _SCALES:
+            while not closed[last] and last + 1 < len(tokens) and tokens[last + 1] in _SCALES:
                 last += 1
             return last, "currency"
         if suffix in {"%", "pp"}:
@@ -95,11 +95,13 @@ def _token_kind(tokens: list[str], i: int) -> tuple[int, str] | None:
         if suffix in {"ms", "h", "s"}:
             return last, "duration"
         if suffix.startswith("-"):
-            unit = suffix[1:]
-            return last, "duration" if unit in _TIME_UNITS else "count"
+            return None  # "90-day revenue", "30-minute review": a modifier, not a figure
     elif tok in _UNITS or tok in {"half", "dozen", "hundred", "thousand", "million", "billion"}:
-        if tok == "one" and i + 1 < len(tokens) and tokens[i + 1] in {"of", "that", "who", "thing"}:
-            return None
+        if tok == "one" and (
+            (i + 1 < len(tokens) and tokens[i + 1] in {"of", "that", "who", "thing", "another"})
+            or (i > 0 and tokens[i - 1] in {"the", "no", "every", "any", "some", "each", "this"})
+        ):
+            return None  # a pronoun, not a count
         # join "two hundred and fifty thousand", "nine point eight"
         while last + 1 < len(tokens):
             nxt = tokens[last + 1]
@@ -116,14 +118,22 @@ def _token_kind(tokens: list[str], i: int) -> tuple[int, str] | None:
     else:
         return None
     # a number (digits or words): look at the unit that follows
-    nxt = tokens[last + 1] if last + 1 < len(tokens) else ""
-    nxt2 = " ".join(tokens[last + 1 : last + 3])
-    while nxt in _SCALES and last + 1 < len(tokens):
+
+    def ahead(k: int) -> tuple[str, str]:
+        if closed[k] or k + 1 >= len(tokens):
+            return "", ""
+        return tokens[k + 1], " ".join(tokens[k + 1 : k + 3])
+
+    nxt, nxt2 = ahead(last)
+    while nxt in _SCALES:
         last += 1
-        nxt = tokens[last + 1] if last + 1 < len(tokens) else ""
-        nxt2 = " ".join(tokens[last + 1 : last + 3])
-    if nxt in {"percent", "%", "pp", "bps"} or nxt2 in {"per cent", "percentage points",
-                                                          "percentage point", "basis points"}:
+        nxt, nxt2 = ahead(last)
+    if nxt in {"percent", "%", "pp", "bps"} or nxt2 in {
+        "per cent",
+        "percentage points",
+        "percentage point",
+        "basis points",
+    }:
         return last + (2 if nxt2.startswith(("per cent", "percentage", "basis")) else 1), "percent"
     if nxt in _CURRENCY_WORDS:
         return last + 1, "currency"
@@ -131,31 +141,32 @@ def _token_kind(tokens: list[str], i: int) -> tuple[int, str] | None:
         return last + 1, "multiplier"
     if nxt in _TIME_UNITS:
         return last + 1, "duration"
-    if nxt and nxt.isalpha() and nxt not in _NOT_COUNT_NOUNS and nxt not in _NUMBER_WORDS:
+    if re.fullmatch(r"[a-z][a-z'-]*", nxt) and nxt not in _NOT_COUNT_NOUNS | _NUMBER_WORDS:
         return last + 1, "count"
     return last, "number"
 
 
-def find_quantities(words: list[Word]) -> list[tuple[int, int, str]]:
+def find_quantities(words: list[Word]) -> list[tuple[int, int, Kind]]:
     """Quantities in a word list as (first word index, last word index, kind)."""
     tokens: list[str] = []
     owner: list[int] = []
+    closed: list[bool] = []
     for wi, w in enumerate(words):
-        for part in _SPLIT.split(norm(w.text)):
-            part = part.strip("()[]\"'")
-            if part:
-                tokens.append(part)
-                owner.append(wi)
-    found: list[tuple[int, int, str]] = []
+        parts = [p.strip("()[]\"'") for p in _SPLIT.split(norm(w.text))]
+        parts = [p for p in parts if p]
+        for k, part in enumerate(parts):
+            tokens.append(part)
+            owner.append(wi)
+            closed.append(k == len(parts) - 1 and bool(re.search(r"[,;:.)\]!?]$", w.text)))
+    found: list[tuple[int, int, Kind]] = []
     i = 0
     while i < len(tokens):
-        hit = _token_kind(tokens, i)
+        hit = _token_kind(tokens, i, closed)
         if hit is None:
             i += 1
             continue
         last, kind = hit
         last = min(last, len(tokens) - 1)
-        # "plus"/"minus"/"up"/"down" before a number belong to it (for display only)
         found.append((owner[i], owner[last], kind))
         i = last + 1
     return found
@@ -176,11 +187,23 @@ def _region(transcript: Transcript, star: StarResult) -> tuple[list[tuple[int, i
     return ranges, result_present
 
 
-def _sentence_text(star: StarResult, transcript: Transcript, word_index: int) -> str:
+def _clause_text(star: StarResult, words: list[Word], index: int) -> str:
+    """The clause around word ``index``: its sentence, cut at semicolons."""
+    first, last = index, index
     for sent in star.sentences:
-        if sent.first_word <= word_index <= sent.last_word:
-            return " ".join(norm(w.text) for w in transcript.words[sent.first_word : sent.last_word + 1])
-    return norm(transcript.words[word_index].text)
+        if sent.first_word <= index <= sent.last_word:
+            first, last = sent.first_word, sent.last_word
+    a = index
+    while a > first and not words[a - 1].text.endswith(";"):
+        a -= 1
+    b = index
+    while b < last and not words[b].text.endswith(";"):
+        b += 1
+    return " ".join(norm(w.text) for w in words[a : b + 1])
+
+
+def _display(words: list[Word]) -> str:
+    return " ".join(w.text for w in words).strip(" ,;:.()[]\"'")
 
 
 def quantify_results(
@@ -205,13 +228,13 @@ def quantify_results(
         chunk = transcript.words[first : last + 1]
         for a, b, kind in find_quantities(chunk):
             wa, wb = first + a, first + b
-            sentence = _sentence_text(star, transcript, wa)
+            clause = _clause_text(star, transcript.words, wa)
             q = Quantity(
-                text=" ".join(w.text for w in transcript.words[wa : wb + 1]).strip(" ,;:."),
-                kind=kind,  # type: ignore[arg-type]
+                text=_display(transcript.words[wa : wb + 1]),
+                kind=kind,
                 start=transcript.words[wa].start,
-                has_baseline=bool(_BASELINE.search(sentence)),
-                has_timeframe=kind == "duration" or bool(_TIMEFRAME.search(sentence)),
+                has_baseline=bool(_BASELINE.search(clause)),
+                has_timeframe=kind == "duration" or bool(_TIMEFRAME.search(clause)),
             )
             quantities.append(q)
             if wa in result_words:

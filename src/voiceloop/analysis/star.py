@@ -18,8 +18,10 @@ Each label carries a short ``reason``: the cues that decided it, or the ordering
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from voiceloop.analysis.timeline import norm, split_sentences
@@ -31,6 +33,7 @@ from voiceloop.models import (
     StarResult,
     StarSection,
     Transcript,
+    Word,
 )
 from voiceloop.options import AnalysisOptions
 
@@ -60,7 +63,7 @@ _IRREGULAR_PAST = frozenset(
 # Past tenses that describe a state or a thought, not an action: evidence for Situation.
 _STATE_PAST = frozenset(
     """was were had lacked wanted needed believed thought felt knew noticed seemed
-    looked appeared existed owned faced struggled suffered relied used_to""".split()
+    looked appeared existed owned faced struggled suffered relied""".split()
 )
 # Past tenses of change verbs with a metric as subject: evidence for Result.
 _CHANGE_PAST = frozenset(
@@ -87,12 +90,6 @@ _BASE_VERBS = frozenset(
     communicate escalate negotiate persuade onboard hire train mentor coach document
     phase pilot invest prioritize prioritise focus ask involve share write talk""".split()
 )
-_NUMBER_WORDS = (
-    "two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty "
-    "fifty sixty seventy eighty ninety hundred thousand million billion half twice"
-).split()
-_FIRST_PERSON = frozenset({"i", "i'd", "i've", "i'm", "i'll", "me", "my", "myself"})
-_WE = frozenset({"we", "we'd", "we've", "our", "us"})
 
 
 def _is_past(tok: str) -> bool:
@@ -119,6 +116,11 @@ def _cues(label: StarLabel, weight: float, *patterns: str) -> list[Cue]:
     return [Cue(label, re.compile(r"(?<![\w'-])(?:" + p + r")(?![\w'])"), weight) for p in patterns]
 
 
+# Past tenses of thinking and having: "I learned", "I had" are not actions.
+_NOT_DOING = (
+    r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|noticed|wanted|"
+    r"needed|had|was)(?![\w']))"
+)
 _NUM = r"(?:[+\-\u2212]?\$?\d[\d,.]*%?|plus \S+|minus \S+)"
 _PAST_RE = r"\w+ed|" + "|".join(sorted(_IRREGULAR_PAST | _CHANGE_PAST))
 
@@ -149,14 +151,18 @@ CUES: list[Cue] = [
     ),
     *_cues("situation", 0.4, r"was|were|had|wanted|believed|thought"),
     # Task: the goal, the ask, the responsibility.
+    *_cues(  # explicit announcements of the task
+        "task",
+        3.0,
+        r"(?:my|our|the) (?:goal|task|job|mission|objective|mandate|ask|assignment|role) "
+        r"(?:was|is|became|here)",
+        r"i was (?:asked|tasked|responsible|expected|supposed|brought in|hired|charged)",
+    ),
     *_cues(
         "task",
         1.8,
-        r"(?:my|our|the) (?:goal|task|job|mission|objective|mandate|ask|assignment|role) "
-        r"(?:was|is|became|here)",
-        r"i was (?:asked|tasked|responsible|expected|supposed|brought in|hired)",
         r"(?:i|we) (?:needed|had|wanted) to",
-        r"(?:i|we) was charged with|i owned|responsible for",
+        r"i owned|responsible for",
         r"(?:asked|tasked) (?:me )?(?:to|with)",
     ),
     *_cues(
@@ -171,8 +177,7 @@ CUES: list[Cue] = [
     *_cues(
         "action",
         1.5,
-        r"i (?:" + _PAST_RE + r")",
-        r"i (?:then|also|first|quickly|personally) (?:" + _PAST_RE + r")",
+        r"i (?:then |also |first |quickly |personally )?" + _NOT_DOING + r"(?:" + _PAST_RE + r")",
         r"(?:so|first|then|next|after that),? i",
         r"i (?:decided|started|began|set up|reached out|worked with|partnered|proposed)",
         r"i(?:'ve| have) (?:been )?\w+ed",
@@ -185,11 +190,15 @@ CUES: list[Cue] = [
         r"my approach|step (?:one|two|three|\d)",
     ),
     # Result: what changed, with or without numbers.
+    *_cues(  # explicit announcements of the result
+        "result",
+        3.0,
+        r"as a result|the (?:result|outcome|impact|upshot) (?:was|is|:)|in the end|"
+        r"ultimately|resulting in|which (?:led to|meant|resulted)|end result",
+    ),
     *_cues(
         "result",
         2.0,
-        r"as a result|the (?:result|outcome|impact|upshot) (?:was|is|:)|in the end|"
-        r"ultimately|resulting in|which (?:led to|meant|resulted)|end result",
         r"(?:we|i) (?:reduced|increased|cut|saved|grew|improved|doubled|halved|shipped|"
         r"launched|delivered|hit|beat|exceeded|recovered)",
         r"(?:was|were|got) (?:adopted|rolled out|approved|launched|shipped|promoted|"
@@ -211,11 +220,17 @@ CUES: list[Cue] = [
         r"from " + _NUM + r" to " + _NUM,
         r"(?:above|below|over|versus|vs|compared to) (?:the )?(?:baseline|control|target|prior)",
     ),
+    *_cues(
+        "result",
+        0.8,
+        r"\$\d[\d,.]*\w*|\d[\d,.]* (?:(?:thousand|million|billion|k) )?(?:dollars|euros|pounds)",
+        r"incremental|additional (?:revenue|savings|profit)|per year|a year|annuali[sz]ed",
+    ),
     *_cues("result", 0.5, r"\d[\d,.]*%|\d[\d,.]* percent|percent"),
     # Reflection: what I learned, what I would do differently.
     *_cues(
         "reflection",
-        2.5,
+        3.0,
         r"i (?:learned|learnt|realized|realised)|(?:taught|showed|reminded) me|"
         r"(?:the|my|a|one|biggest|key) (?:lesson|lessons|learning|learnings|takeaway)",
         r"in (?:hindsight|retrospect)|looking back|next time|if i (?:did|were|had) (?:it|to)|"
@@ -239,6 +254,7 @@ _POSITION: dict[str, tuple[float, float]] = {
     "reflection": (1.0, 0.15),
 }
 POSITION_WEIGHT = 1.0
+_DESCRIPTIVE = ("opens ", "no past")
 # Sections that need their own evidence: a cue-less sentence late in an answer is more
 # likely Action continuing than an unannounced Result.
 _NO_EVIDENCE_COST: dict[str, float] = {"task": 0.5, "result": 1.5, "reflection": 1.0}
@@ -360,12 +376,12 @@ def viterbi(emissions: list[list[float]]) -> list[int]:
 
 
 def _quote(cues: list[str]) -> str:
-    shown = [c if " " in c and not c.isascii() or c.startswith(("opens ", "no ")) or c[0].isdigit()
-             and " " in c else f"'{c}'" for c in cues[:2]]
-    return ("cue " if len(cues) == 1 else "cues ") + ", ".join(shown)
+    """ "cue 'as a result'" for phrases; descriptive cues ("opens with ...") unquoted."""
+    shown = [c if c.startswith(_DESCRIPTIVE) or c.endswith("verbs") else f"'{c}'" for c in cues[:2]]
+    return ("cue " if len(shown) == 1 else "cues ") + ", ".join(shown)
 
 
-def _reason(i: int, labels: list[str], evidence: list[Evidence], pos: float) -> str:
+def _reason(i: int, labels: list[StarLabel], evidence: list[Evidence], pos: float) -> str:
     lab = labels[i]
     ev = evidence[i]
     prev = labels[i - 1] if i > 0 else None
@@ -428,16 +444,110 @@ def build_sections(sentences: list[Sentence], labels: list[SentenceLabel]) -> li
     return sections
 
 
+MAX_SENTENCE_WORDS = 30  # longer runs are split at capitalised words, then at ; and :
+_MIN_PIECE_WORDS = 4
+_CHUNK_WORDS = 20
+_RUN_ON_WORDS = 45  # only runs this long are cut blindly into chunks
+
+
+def _starts_like_sentence(text: str) -> bool:
+    """A capitalised word ("They", "Pre-aligned"), not "I" and not an acronym ("CTR")."""
+    t = text.lstrip("\"'([")
+    return len(t) >= 2 and t[0].isupper() and t[1].islower() and not t.startswith("I'")
+
+
+def _cut(words: list[Word], first: int, last: int, test: Callable[[int], bool]) -> list[int]:
+    """Indexes in (first, last] where a new piece starts, keeping pieces >= 4 words."""
+    cuts: list[int] = []
+    prev = first
+    for i in range(first + _MIN_PIECE_WORDS, last - _MIN_PIECE_WORDS + 2):
+        if i - prev >= _MIN_PIECE_WORDS and test(i):
+            cuts.append(i)
+            prev = i
+    return cuts
+
+
+def _chunk(words: list[Word], first: int, last: int) -> list[int]:
+    """Last resort for a run with no capitals or clause marks: cut about every
+    ``_CHUNK_WORDS`` words, at the widest gap between words near each cut."""
+    n = last - first + 1
+    k = math.ceil(n / _CHUNK_WORDS)
+    cuts = []
+    for j in range(1, k):
+        nominal = first + round(j * n / k)
+        window = range(max(nominal - 5, first + 1), min(nominal + 5, last) + 1)
+        cuts.append(
+            max(window, key=lambda i: (words[i].start - words[i - 1].end, -abs(i - nominal)))
+        )
+    return sorted(set(cuts))
+
+
+def refine_sentences(words: list[Word], sentences: list[Sentence]) -> list[Sentence]:
+    """Split run-on "sentences" that an unpunctuated transcript leaves behind.
+
+    Whisper sometimes returns a whole answer without punctuation and with word timestamps
+    that swallow the pauses, so one "sentence" spans every STAR section. Runs longer than
+    ``MAX_SENTENCE_WORDS`` are split before capitalised words (Whisper still capitalises
+    sentence starts), pieces still too long at ``;`` and ``:``, and what is left (an
+    all-lower-case run over 45 words) into chunks of about 20 words cut at the widest gaps.
+    """
+
+    def capital(i: int) -> bool:  # a sentence start after a word that is not one
+        return _starts_like_sentence(words[i].text) and not _starts_like_sentence(words[i - 1].text)
+
+    def clause(i: int) -> bool:
+        return words[i - 1].text.endswith((";", ":"))
+
+    def by_capital(a: int, b: int) -> list[int]:
+        return _cut(words, a, b, capital)
+
+    def by_clause(a: int, b: int) -> list[int]:
+        return _cut(words, a, b, clause)
+
+    def by_size(a: int, b: int) -> list[int]:
+        return _chunk(words, a, b)
+
+    spans: list[tuple[int, int]] = []
+    for sent in sentences:
+        pieces = [(sent.first_word, sent.last_word)]
+        for cutter, limit in (
+            (by_capital, MAX_SENTENCE_WORDS),
+            (by_clause, MAX_SENTENCE_WORDS),
+            (by_size, _RUN_ON_WORDS),
+        ):
+            nxt: list[tuple[int, int]] = []
+            for a, b in pieces:
+                if b - a + 1 <= limit:
+                    nxt.append((a, b))
+                    continue
+                bounds = [a, *cutter(a, b), b + 1]
+                nxt.extend((x, y - 1) for x, y in itertools.pairwise(bounds))
+            pieces = nxt
+        spans.extend(pieces)
+    return [
+        Sentence(
+            index=k,
+            first_word=a,
+            last_word=b,
+            start=words[a].start,
+            end=words[b].end,
+            text=" ".join(w.text for w in words[a : b + 1]),
+        )
+        for k, (a, b) in enumerate(spans)
+    ]
+
+
 def segment_star(transcript: Transcript, options: AnalysisOptions) -> StarResult:
     """Label the answer's sentences with STAR sections and measure each section's time.
 
     Section time runs from its first word's start to its last word's end; the gaps between
     sections belong to none. ``shares`` divide by the sum of section seconds.
     """
-    sentences = split_sentences(transcript.words, options.sentence_pause_s)
+    words = transcript.words
+    sentences = refine_sentences(words, split_sentences(words, options.sentence_pause_s))
     labels = label_sentences(sentences)
     sections = build_sections(sentences, labels)
-    seconds = dict.fromkeys(STAR_LABELS, 0.0)
+    seconds: dict[str, float] = dict.fromkeys(STAR_LABELS, 0.0)
     for sec in sections:
         seconds[sec.label] += sec.duration
     total = sum(seconds.values())
