@@ -52,7 +52,7 @@ def answer_wav(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def only_session(recordings: Path) -> Path:
-    sessions = [p for p in recordings.iterdir() if not p.name.startswith(".")]
+    sessions = [p for p in recordings.iterdir() if p.is_dir() and not p.name.startswith(".")]
     assert len(sessions) == 1, sessions
     return sessions[0]
 

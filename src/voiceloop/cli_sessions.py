@@ -1,5 +1,734 @@
-"""Session history: sessions, show, report, delete, export, reanalyze, progress, compare."""
+"""Session history: sessions, show, report, delete, export, reanalyze, progress, compare, reindex.
+
+Thin commands over ``index`` (the SQLite summary of the session folders), ``progress``,
+``report`` / ``report_html`` and the analyzers. Heavy imports stay inside the commands.
+"""
 
 from __future__ import annotations
 
-from voiceloop.cli_app import app  # noqa: F401  (commands register on it)
+import re
+import sys
+from datetime import datetime, timedelta
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from voiceloop.cli_app import (
+    BeamOpt,
+    DeviceOpt,
+    ModelOpt,
+    RecordingsOpt,
+    app,
+    transcribe_options,
+)
+from voiceloop.errors import VoiceloopError
+
+if TYPE_CHECKING:
+    from voiceloop.index import SessionIndex, SessionQuery, SessionRow
+    from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
+    from voiceloop.transcribe import TranscribeOptions
+
+# --- shared options ------------------------------------------------------------------------
+
+PromptFilter = Annotated[
+    Optional[str],  # noqa: UP045 - typer needs Optional on Python 3.10
+    typer.Option("--prompt", "-p", help="Only this question: a prompt id or part of one."),
+]
+LpFilter = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--lp", help='Only questions on this leadership principle ("dive deep").'),
+]
+SinceOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--since", help="From this date on: YYYY-MM-DD, today, yesterday, 7d, 2w."),
+]
+UntilOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--until", help="Up to and including this date (same forms as --since)."),
+]
+SessionArg = Annotated[
+    str, typer.Argument(help="Session id, a unique start of one, or 'last' for the newest.")
+]
+
+
+def parse_when(text: str, *, end: bool = False, option: str = "--since") -> datetime:
+    """A date for a filter. A bare day means its start (``end``: the start of the next day)."""
+    value = text.strip().lower()
+    now = datetime.now().astimezone()
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    relative = re.fullmatch(r"(\d+)\s*([hdwm])", value)
+    if relative:
+        n, unit = int(relative.group(1)), relative.group(2)
+        hours = {"h": 1, "d": 24, "w": 24 * 7, "m": 24 * 30}[unit]
+        return now - timedelta(hours=n * hours)
+    if value in ("today", "yesterday"):
+        day = midnight - timedelta(days=1 if value == "yesterday" else 0)
+        return day + timedelta(days=1) if end else day
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise VoiceloopError(
+            f"{option}: cannot read '{text}' as a date; use YYYY-MM-DD, today, yesterday, "
+            "or an age such as 7d or 2w"
+        ) from None
+    if when.tzinfo is None:
+        when = when.astimezone()
+    bare_day = len(text.strip()) == 10
+    return when + timedelta(days=1) if (bare_day and end) else when
+
+
+def _recordings(recordings: Path | None) -> Path:
+    from voiceloop.store import default_recordings_dir
+
+    return recordings or default_recordings_dir()
+
+
+def _open(recordings: Path | None) -> SessionIndex:
+    from voiceloop.index import open_index
+
+    return open_index(_recordings(recordings))
+
+
+def _query(
+    prompt: str | None,
+    lp: str | None,
+    since: str | None,
+    until: str | None,
+    limit: int | None,
+) -> SessionQuery:
+    from voiceloop.index import SessionQuery
+
+    return SessionQuery(
+        prompt=prompt,
+        principle=lp,
+        since=parse_when(since) if since else None,
+        until=parse_when(until, end=True, option="--until") if until else None,
+        limit=limit or None,
+    )
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = max(0, round(seconds))
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def _notes(row: SessionRow) -> str:
+    notes = list(row.problems)
+    if row.status == "unanalyzed" and "analysis missing" not in notes:
+        notes.insert(0, "not analyzed")
+    return "; ".join(notes)
+
+
+# --- loading one session ---------------------------------------------------------------------
+
+
+def _load_meta(folder: Path) -> SessionMeta:
+    from voiceloop.store import read_session_meta
+
+    return read_session_meta(folder)
+
+
+def _load_transcript(folder: Path) -> Transcript | None:
+    from pydantic import ValidationError
+
+    from voiceloop.models import Transcript
+    from voiceloop.store import TRANSCRIPT_NAME
+
+    try:
+        return Transcript.model_validate_json((folder / TRANSCRIPT_NAME).read_bytes())
+    except (OSError, ValueError, ValidationError):
+        return None
+
+
+def _load_analysis(folder: Path) -> Analysis | None:
+    from pydantic import ValidationError
+
+    from voiceloop.models import Analysis
+    from voiceloop.store import ANALYSIS_NAME
+
+    try:
+        return Analysis.model_validate_json((folder / ANALYSIS_NAME).read_bytes())
+    except (OSError, ValueError, ValidationError):
+        return None
+
+
+def _need_analysis(folder: Path, session_id: str) -> Analysis:
+    analysis = _load_analysis(folder)
+    if analysis is None:
+        raise VoiceloopError(
+            f"session {session_id} has no readable analysis.json; "
+            f"run `voiceloop reanalyze {session_id}`"
+        )
+    return analysis
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+@app.command()
+def sessions(
+    prompt: PromptFilter = None,
+    lp: LpFilter = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=0, help="Show at most this many; 0 for all.")
+    ] = 30,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the sessions as JSON.")] = False,
+    recordings: RecordingsOpt = None,
+) -> None:
+    """List recorded sessions, newest first, with their headline figures.
+
+    Damaged sessions (missing audio, transcript or analysis) are listed with a note.
+    """
+    import json
+
+    folder = _recordings(recordings)
+    if not folder.is_dir():
+        if json_out:
+            typer.echo("[]")
+        else:
+            typer.echo(f"No sessions yet in {folder}.")
+        return
+    query = _query(prompt, lp, since, until, limit)
+    with _open(recordings) as index:
+        rows = index.query(query)
+        total = index.count(query) if limit and len(rows) == limit else len(rows)
+    if json_out:
+        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+        return
+    if not rows:
+        typer.echo("No sessions match." if (prompt or lp or since or until) else "No sessions yet.")
+        return
+    width = max(len(r.id) for r in rows)
+    header = f"{'LENGTH':>6} {'WPM':>4} {'FILL/MIN':>8} {'ACTION':>6} {'QUANT':>5}"
+    typer.echo(f"{'ID':<{width}}  {header}  NOTES")
+    for r in rows:
+        length = _clock(r.duration_s)
+        if r.duration_verdict in ("short", "long"):
+            length += "!"
+        wpm = "-" if r.wpm is None else f"{r.wpm:.0f}"
+        fillers = "-" if r.fillers_per_min is None else f"{r.fillers_per_min:.1f}"
+        action = "-" if r.action_share is None else f"{r.action_share * 100:.0f}%"
+        quant = {True: "yes", False: "no", None: "-"}[r.result_quantified]
+        figures = f"{length:>6} {wpm:>4} {fillers:>8} {action:>6} {quant:>5}"
+        typer.echo(f"{r.id:<{width}}  {figures}  {_notes(r)}".rstrip())
+    if total > len(rows):
+        typer.echo(f"({len(rows)} of {total} shown; --limit 0 for all)")
+
+
+# --- show ----------------------------------------------------------------------------------------
+
+
+@app.command()
+def show(session: SessionArg, recordings: RecordingsOpt = None) -> None:
+    """Show one session: question, figures, verdict, files and any problems."""
+    with _open(recordings) as index:
+        row = index.resolve(session)
+        folder = index.recordings_dir / row.id
+    lines = [f"Session {row.id}"]
+    if row.prompt_id:
+        lines.append(
+            f"Question: {row.prompt_id}" + (f": {row.prompt_text}" if row.prompt_text else "")
+        )
+    if row.principles:
+        lines.append("Principles: " + ", ".join(row.principles))
+    lines.append(f"Recorded: {row.created_at}")
+    try:
+        meta: SessionMeta | None = _load_meta(folder)
+    except VoiceloopError:
+        meta = None
+    if meta is not None:
+        previously = (
+            f" (earlier: {', '.join(meta.previous_analysis_versions)})"
+            if meta.previous_analysis_versions
+            else ""
+        )
+        lines.append(
+            f"Source: {meta.source}; audio {meta.audio_seconds:.1f} s; model {meta.model}; "
+            f"analysis {meta.analysis_version}{previously}"
+        )
+    analysis = _load_analysis(folder)
+    if analysis is not None:
+        p, f, s, q = analysis.pacing, analysis.fillers, analysis.star, analysis.quantify
+        lo, hi = p.target_seconds
+        quant = {True: "yes", False: "no", None: "no Result heard"}[q.result_quantified]
+        lines += [
+            "",
+            f"Length {_clock(p.duration_s)} (target {_clock(lo)}-{_clock(hi)}: "
+            f"{p.duration_verdict}); {p.wpm:.0f} wpm ({p.pace_verdict}); "
+            f"{f.per_minute:.1f} fillers/min; {len(p.long_pauses)} pauses over 2 s",
+            "STAR: "
+            + ", ".join(f"{k.title()} {v * 100:.0f}%" for k, v in s.shares.items())
+            + f"; missing: {', '.join(s.missing) or 'none'}; result quantified: {quant}",
+            "",
+            analysis.verdict.headline,
+        ]
+        lines += [
+            f"  {i}. {t.title} ({t.figure}). {t.detail}"
+            for i, t in enumerate(analysis.verdict.tips, 1)
+        ]
+    present = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
+    lines += ["", f"Folder: {folder}", "Files: " + ", ".join(present)]
+    if row.problems or row.status != "analyzed":
+        lines.append("Problems: " + (_notes(row) or row.status))
+        if "analysis missing" in row.problems and "transcript missing" not in row.problems:
+            lines.append(f"  fix: voiceloop reanalyze {row.id}")
+        elif "analysis missing" in row.problems and "audio missing" not in row.problems:
+            lines.append(f"  fix: voiceloop reanalyze {row.id} --retranscribe")
+    typer.echo("\n".join(lines))
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+class ReportFormat(str, Enum):
+    md = "md"
+    html = "html"
+    json = "json"
+
+
+@app.command()
+def report(
+    session: SessionArg,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="md, html or json.")
+    ] = ReportFormat.md,
+    output: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write here ('-' for stdout). Default: md and json to stdout; html to "
+            "report.html in the session folder.",
+        ),
+    ] = None,
+    open_it: Annotated[
+        bool, typer.Option("--open", help="Open the written report in the web browser.")
+    ] = False,
+    embed_audio: Annotated[
+        bool,
+        typer.Option(
+            "--embed-audio/--link-audio",
+            help="HTML: embed the recording (MP3, about 0.9 MB a minute) or link audio.wav.",
+        ),
+    ] = True,
+    recordings: RecordingsOpt = None,
+) -> None:
+    """Render a session's report as Markdown, a self-contained HTML page, or JSON."""
+    from voiceloop.fsutil import atomic_write_text, describe_os_error
+    from voiceloop.report import render_json, render_markdown
+
+    with _open(recordings) as index:
+        row = index.resolve(session)
+        folder = index.recordings_dir / row.id
+    meta = _load_meta(folder)
+    analysis = _need_analysis(folder, row.id)
+    transcript = _load_transcript(folder)
+    if transcript is None:
+        raise VoiceloopError(f"session {row.id} has no readable transcript.json")
+
+    to_stdout = output is not None and str(output) == "-"
+    if output is None and (fmt is ReportFormat.html or open_it):
+        output = folder / f"report.{fmt.value}"
+    if fmt is ReportFormat.html:
+        from voiceloop.report_html import audio_source, render_html
+
+        target = output if output is not None and not to_stdout else folder / "report.html"
+        src = audio_source(folder / meta.audio_file, target, embed=embed_audio)
+        text = render_html(meta, transcript, analysis, src)
+    elif fmt is ReportFormat.json:
+        text = render_json(meta, transcript, analysis)
+    else:
+        text = render_markdown(meta, transcript, analysis)
+
+    if output is None or to_stdout:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(output, text)
+    except OSError as err:
+        raise describe_os_error(err, str(output)) from err
+    typer.echo(str(output))
+    if open_it:
+        import webbrowser
+
+        webbrowser.open(output.resolve().as_uri())
+
+
+# --- delete -------------------------------------------------------------------------------------
+
+
+@app.command()
+def delete(
+    session: SessionArg,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    recordings: RecordingsOpt = None,
+) -> None:
+    """Delete a session folder (audio, transcript, analysis, reports) and its index entry."""
+    import os
+    import shutil
+
+    from voiceloop.fsutil import describe_os_error
+
+    with _open(recordings) as index:
+        row = index.resolve(session)
+        if not yes:
+            what = row.prompt_id or "free answer"
+            typer.confirm(
+                f"Delete session {row.id} ({what}, {row.created_at[:16]}) and its recording?",
+                abort=True,
+            )
+        folder = index.recordings_dir / row.id
+        trash = index.recordings_dir / f".deleting-{row.id}"
+        try:
+            os.rename(folder, trash)  # one step: readers see the session or nothing
+        except FileNotFoundError:
+            pass
+        except OSError as err:
+            raise describe_os_error(err, f"session {row.id}") from err
+        shutil.rmtree(trash, ignore_errors=True)
+        index.forget(row.id)
+    typer.echo(f"Deleted {row.id}")
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+@app.command()
+def export(
+    file: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Argument(help="Write here (default: stdout)."),
+    ] = None,
+    csv_out: Annotated[
+        bool, typer.Option("--csv", help="Comma-separated values, one session a row (default).")
+    ] = True,
+    prompt: PromptFilter = None,
+    lp: LpFilter = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    recordings: RecordingsOpt = None,
+) -> None:
+    """Export the sessions' headline figures (oldest first) for a spreadsheet."""
+    import csv
+    import io
+
+    from voiceloop.fsutil import atomic_write_text, describe_os_error
+    from voiceloop.index import SessionRow
+
+    query = _query(prompt, lp, since, until, None).model_copy(update={"oldest_first": True})
+    with _open(recordings) as index:
+        rows = index.query(query)
+    columns = list(SessionRow.model_fields)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        values = row.model_dump()
+        out = []
+        for col in columns:
+            value = values[col]
+            if isinstance(value, list):
+                value = "; ".join(str(v) for v in value)
+            elif value is None:
+                value = ""
+            out.append(value)
+        writer.writerow(out)
+    if file is None or str(file) == "-":
+        sys.stdout.write(buffer.getvalue())
+        return
+    try:
+        atomic_write_text(file, buffer.getvalue())
+    except OSError as err:
+        raise describe_os_error(err, str(file)) from err
+    typer.echo(f"{len(rows)} sessions written to {file}")
+
+
+# --- reanalyze ----------------------------------------------------------------------------------
+
+
+def _prompt_for(meta: SessionMeta, old: Analysis | None) -> Prompt | None:
+    """The session's question from the bank, or rebuilt from what the session kept."""
+    from voiceloop.models import Prompt
+    from voiceloop.options import KIND_TARGET_SECONDS
+    from voiceloop.prompts import load_bank
+
+    if meta.prompt_id is None:
+        return None
+    try:
+        for prompt in load_bank():
+            if prompt.id == meta.prompt_id:
+                return prompt
+    except VoiceloopError:
+        pass
+    kind = old.prompt_kind if old else "star"
+    target = old.pacing.target_seconds if old else KIND_TARGET_SECONDS[kind]
+    return Prompt(
+        id=meta.prompt_id, text=meta.prompt_text or meta.prompt_id, kind=kind, target_seconds=target
+    )
+
+
+def reanalyze_folder(folder: Path, retranscribe: TranscribeOptions | None = None) -> SessionMeta:
+    """Rerun the analysis (and, with ``retranscribe``, the transcription) of one session.
+
+    The audio is kept; the old analysis version is noted in session.json. Files are
+    replaced one by one atomically, session.json last.
+    """
+    from voiceloop.analysis.combined import analyze
+    from voiceloop.fsutil import atomic_write_text, describe_os_error
+    from voiceloop.report import render_markdown
+    from voiceloop.store import ANALYSIS_NAME, REPORT_NAME, SESSION_NAME, TRANSCRIPT_NAME
+
+    meta = _load_meta(folder)
+    old = _load_analysis(folder)
+    if retranscribe is not None:
+        from voiceloop.audio import check_usable, load_audio
+        from voiceloop.pipeline import require_speech
+        from voiceloop.transcribe import transcribe
+
+        audio_path = folder / meta.audio_file
+        if not audio_path.is_file():
+            raise VoiceloopError(
+                f"session {meta.id} has no audio ({meta.audio_file}) to transcribe"
+            )
+        audio = load_audio(audio_path)
+        check_usable(audio, str(audio_path))
+        transcript = transcribe(audio.samples, retranscribe)
+        require_speech(transcript, str(audio_path))
+    else:
+        found = _load_transcript(folder)
+        if found is None:
+            raise VoiceloopError(
+                f"session {meta.id} has no readable transcript.json; use --retranscribe"
+            )
+        transcript = found
+    analysis = analyze(transcript, _prompt_for(meta, old))
+    previous = [*meta.previous_analysis_versions, old.version if old else meta.analysis_version]
+    new_meta = meta.model_copy(
+        update={
+            "analysis_version": analysis.version,
+            "previous_analysis_versions": previous,
+            "status": "analyzed",
+            "model": transcript.model if retranscribe is not None else meta.model,
+        }
+    )
+    try:
+        if retranscribe is not None:
+            atomic_write_text(folder / TRANSCRIPT_NAME, transcript.model_dump_json(indent=2))
+        atomic_write_text(folder / ANALYSIS_NAME, analysis.model_dump_json(indent=2))
+        atomic_write_text(folder / REPORT_NAME, render_markdown(new_meta, transcript, analysis))
+        atomic_write_text(folder / SESSION_NAME, new_meta.model_dump_json(indent=2))
+    except OSError as err:
+        raise describe_os_error(err, f"session {meta.id}") from err
+    return new_meta
+
+
+@app.command()
+def reanalyze(
+    session: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="Session id (or 'last'); leave out with --all."),
+    ] = None,
+    all_sessions: Annotated[
+        bool, typer.Option("--all", help="Every session analyzed by an older version.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --all: also those already up to date.")
+    ] = False,
+    retranscribe: Annotated[
+        bool,
+        typer.Option("--retranscribe", help="Redo the Whisper pass from audio.wav first."),
+    ] = False,
+    model: ModelOpt = "embedded",
+    device: DeviceOpt = "cpu",
+    beam_size: BeamOpt = 1,
+    recordings: RecordingsOpt = None,
+) -> None:
+    """Rerun the analysis on the stored transcript with the current analysis version.
+
+    The audio is kept and session.json notes the version it replaced.
+    """
+    from voiceloop.analysis.combined import ANALYSIS_VERSION
+
+    if (session is None) == (not all_sessions):
+        raise VoiceloopError("give a session id or --all (not both)")
+    options = transcribe_options(model, device, beam_size) if retranscribe else None
+    failed = 0
+    with _open(recordings) as index:
+        if session is not None:
+            targets = [index.resolve(session)]
+        else:
+            targets = [
+                r
+                for r in index.query()
+                if r.status != "broken"
+                and (force or r.status == "unanalyzed" or r.analysis_version != ANALYSIS_VERSION)
+            ]
+            if not targets:
+                typer.echo(f"Every session is already at analysis version {ANALYSIS_VERSION}.")
+                return
+        for row in reversed(targets):  # oldest first
+            folder = index.recordings_dir / row.id
+            try:
+                meta = reanalyze_folder(folder, options)
+            except VoiceloopError as err:
+                if session is not None:
+                    raise
+                failed += 1
+                sys.stderr.write(f"voiceloop: {row.id}: {err}\n")
+                continue
+            updated = index.record(folder)
+            before = row.analysis_version or "none"
+            wpm = "-" if updated.wpm is None else f"{updated.wpm:.0f}"
+            typer.echo(
+                f"{row.id}: analysis {before} -> {meta.analysis_version} "
+                f"({wpm} wpm, {updated.fillers_per_min or 0:.1f} fillers/min)"
+            )
+    if failed:
+        raise VoiceloopError(f"{failed} of {len(targets)} sessions could not be reanalyzed", 1)
+
+
+# --- progress -----------------------------------------------------------------------------------
+
+
+@app.command()
+def progress(
+    last: Annotated[
+        Optional[int],  # noqa: UP045
+        typer.Option(
+            "--last", "-n", min=1, help="The last N sessions [default: 20 without dates]."
+        ),
+    ] = None,
+    lp: LpFilter = None,
+    prompt: PromptFilter = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    chart: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--chart",
+            help="Where to write the SVG chart [default: progress.svg in the recordings folder].",
+        ),
+    ] = None,
+    no_chart: Annotated[bool, typer.Option("--no-chart", help="Do not write a chart.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the trends as JSON.")] = False,
+    recordings: RecordingsOpt = None,
+) -> None:
+    """Trends across sessions: pace, fillers, Action share, quantified results, length.
+
+    Compares the earlier half of the chosen sessions with the later half, writes a chart,
+    and lists the leadership principles never practised.
+    """
+    from voiceloop.progress import build_progress, render_text, write_chart
+    from voiceloop.prompts import load_bank
+
+    folder = _recordings(recordings)
+    if not folder.is_dir():
+        raise VoiceloopError(f"no sessions yet in {folder}")
+    limit = last if last is not None else (None if (since or until) else 20)
+    query = _query(prompt, lp, since, until, limit)
+    scope = []
+    if prompt:
+        scope.append(f"question '{prompt}'")
+    if lp:
+        scope.append(f"principle '{lp}'")
+    if since or until:
+        scope.append(f"{since or 'start'} to {until or 'now'}")
+    if limit:
+        scope.append(f"last {limit}")
+    with _open(recordings) as index:
+        rows = index.query(query)
+        counts = index.practice_counts()
+        stored = index.stored_principles()
+    try:
+        bank = load_bank()
+    except VoiceloopError as err:
+        sys.stderr.write(f"voiceloop: warning: prompt bank not loaded ({err})\n")
+        bank = []
+    result = build_progress(
+        rows,
+        scope=", ".join(scope) or "all sessions",
+        counts=counts,
+        bank=bank,
+        stored_principles=stored,
+    )
+    chart_path = None
+    if not no_chart and result.count:
+        chart_path = write_chart(result, chart or folder / "progress.svg")
+    if json_out:
+        typer.echo(result.model_dump_json(indent=2))
+    else:
+        typer.echo(render_text(result, chart_path))
+
+
+# --- compare ------------------------------------------------------------------------------------
+
+
+@app.command()
+def compare(
+    a: Annotated[str, typer.Argument(help="The earlier session (id, start of one, or 'last').")],
+    b: Annotated[str, typer.Argument(help="The session to compare it with.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+    recordings: RecordingsOpt = None,
+) -> None:
+    """Two sessions side by side, marking which figures got better or worse."""
+    import json
+
+    from voiceloop.progress import compare_analyses
+
+    with _open(recordings) as index:
+        row_a, row_b = index.resolve(a), index.resolve(b)
+        folder = index.recordings_dir
+    analysis_a = _need_analysis(folder / row_a.id, row_a.id)
+    analysis_b = _need_analysis(folder / row_b.id, row_b.id)
+    rows = compare_analyses(analysis_a, analysis_b)
+    if json_out:
+        payload = {
+            "a": row_a.id,
+            "b": row_b.id,
+            "rows": [r.model_dump(mode="json") for r in rows],
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    width = max(22, max(len(r.a) for r in rows) + 2)
+    head_a = f"A {row_a.created_at[:10]}"
+    head_b = f"B {row_b.created_at[:10]}"
+    lines = [
+        f"A: {row_a.id} ({row_a.prompt_id or 'free answer'})",
+        f"B: {row_b.id} ({row_b.prompt_id or 'free answer'})",
+        "",
+        f"{'':26}{head_a:<{width}}{head_b:<{width}}{'change':>10}  B is",
+    ]
+    for r in rows:
+        mark = r.direction if r.direction in ("better", "worse") else ""
+        lines.append(f"{r.label:26}{r.a:<{width}}{r.b:<{width}}{r.change:>10}  {mark}")
+    better = [r.label for r in rows if r.direction == "better"]
+    worse = [r.label for r in rows if r.direction == "worse"]
+    lines.append("")
+    lines.append("Better: " + (", ".join(better) or "nothing that matters"))
+    lines.append("Worse: " + (", ".join(worse) or "nothing that matters"))
+    typer.echo("\n".join(lines))
+
+
+# --- reindex ------------------------------------------------------------------------------------
+
+
+@app.command()
+def reindex(recordings: RecordingsOpt = None) -> None:
+    """Rebuild the session index (index.sqlite) from the session folders."""
+    from voiceloop.index import open_index
+
+    folder = _recordings(recordings)
+    if not folder.is_dir():
+        raise VoiceloopError(f"no recordings folder {folder}")
+    with open_index(folder, sync=False) as index:
+        count = index.rebuild()
+        damaged = sum(1 for r in index.query() if r.problems or r.status == "broken")
+    note = f" ({damaged} with problems; see `voiceloop sessions`)" if damaged else ""
+    typer.echo(f"Indexed {count} sessions in {index.path}{note}")

@@ -226,3 +226,4 @@ class SessionMeta(BaseModel):
     model: str
     analysis_version: str
     status: Literal["analyzed", "unanalyzed"] = "analyzed"
+    previous_analysis_versions: list[str] = Field(default_factory=list)  # before `reanalyze`

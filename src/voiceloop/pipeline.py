@@ -12,6 +12,7 @@ from voiceloop.analysis.combined import analyze
 from voiceloop.analysis.pacing import spoken_words
 from voiceloop.audio import MIN_SECONDS, check_usable, load_audio
 from voiceloop.errors import VoiceloopError
+from voiceloop.index import record_quietly
 from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
 from voiceloop.report import render_markdown
@@ -48,13 +49,18 @@ def analyze_samples(
     transcribe_options: TranscribeOptions,
     analysis_options: AnalysisOptions | None = None,
     progress: ProgressFn | None = None,
+    created_at: datetime | None = None,
 ) -> SessionResult:
-    """Transcribe and analyze 16 kHz mono samples, then write the session folder."""
+    """Transcribe and analyze 16 kHz mono samples, then write the session folder.
+
+    ``created_at`` is when the answer was recorded (default: now); a recovered take keeps
+    the time it was spoken.
+    """
     ensure_writable(recordings_dir)
     transcript = transcribe(samples, transcribe_options, progress)
     require_speech(transcript, source)
     analysis = analyze(transcript, prompt, analysis_options)
-    now = datetime.now().astimezone()
+    now = (created_at or datetime.now()).astimezone()
     meta = SessionMeta(
         id=new_session_id(prompt.id if prompt else None, now),
         created_at=now.isoformat(timespec="seconds"),
@@ -70,6 +76,7 @@ def analyze_samples(
     folder = write_session(
         recordings_dir, SessionFiles(meta, transcript, analysis, report), samples
     )
+    record_quietly(folder)  # the folder is the source of truth: an index failure only warns
     return SessionResult(folder, meta, transcript, analysis)
 
 

@@ -1,0 +1,571 @@
+"""Progress across sessions: trends of the headline figures, a chart, principles never practised.
+
+Works on index rows only (``index.SessionRow``), so it answers fast with many sessions. A
+trend compares the mean of the earlier half of the chosen sessions with the later half, and
+calls it better or worse by how far each mean is from its target (a pace inside 120-160 wpm
+is as good as it gets; fewer fillers is always better; Action share aims at 60%).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from voiceloop.index import SessionRow
+from voiceloop.models import Analysis, Prompt
+from voiceloop.options import AnalysisOptions
+
+Direction = Literal["better", "worse", "steady", "n/a"]
+
+
+class ProgressPoint(BaseModel):
+    """One analyzed session, as plotted."""
+
+    id: str
+    created_at: str
+    prompt_id: str | None
+    wpm: float | None
+    fillers_per_min: float | None
+    action_share: float | None
+    result_quantified: bool | None
+    duration_s: float | None
+    target_lo: float | None
+    target_hi: float | None
+
+    @property
+    def length_pct(self) -> float | None:
+        """Answer length as a percentage of the middle of its target range."""
+        if self.duration_s is None or not self.target_lo or not self.target_hi:
+            return None
+        return 100.0 * self.duration_s / ((self.target_lo + self.target_hi) / 2)
+
+    @property
+    def on_target(self) -> bool | None:
+        if self.duration_s is None or self.target_lo is None or self.target_hi is None:
+            return None
+        return self.target_lo <= self.duration_s <= self.target_hi
+
+
+class Trend(BaseModel):
+    metric: str
+    label: str
+    earlier: float | None  # mean over the earlier half of the sessions
+    recent: float | None  # mean over the later half
+    overall: float | None
+    direction: Direction
+    target: str
+
+
+class ProgressReport(BaseModel):
+    scope: str  # which sessions, in words
+    count: int  # analyzed sessions the trends rest on
+    skipped: int  # sessions left out: not analyzed, or damaged
+    first_at: str | None
+    last_at: str | None
+    points: list[ProgressPoint]  # oldest first
+    trends: list[Trend]
+    principles_practised: dict[str, int]  # principle -> sessions, over all recordings
+    principles_never: list[str]  # in the prompt bank, never practised
+
+
+def _mean(values: Iterable[float | None]) -> float | None:
+    got = [v for v in values if v is not None]
+    return sum(got) / len(got) if got else None
+
+
+def _rate(values: Iterable[bool | None]) -> float | None:
+    got = [v for v in values if v is not None]
+    return sum(1.0 for v in got if v) / len(got) if got else None
+
+
+def _distance(lo: float, hi: float) -> Callable[[float], float]:
+    return lambda v: max(lo - v, 0.0, v - hi)
+
+
+def _direction(
+    earlier: float | None, recent: float | None, badness: Callable[[float], float], tol: float
+) -> Direction:
+    if earlier is None or recent is None:
+        return "n/a"
+    delta = badness(recent) - badness(earlier)
+    if abs(delta) <= tol:
+        return "steady"
+    return "better" if delta < 0 else "worse"
+
+
+def _trends(points: Sequence[ProgressPoint], options: AnalysisOptions) -> list[Trend]:
+    half = len(points) // 2
+    early, late = (points[:half], points[half:]) if half else ([], list(points))
+    lo, hi = options.pace_range_wpm
+    action_goal = options.star_guidance["action"]
+    tol = options.star_tolerance
+
+    def row(
+        metric: str,
+        label: str,
+        pick: Callable[[Sequence[ProgressPoint]], float | None],
+        badness: Callable[[float], float],
+        tolerance: float,
+        target: str,
+    ) -> Trend:
+        earlier, recent = (pick(early) if early else None), pick(late)
+        return Trend(
+            metric=metric,
+            label=label,
+            earlier=earlier,
+            recent=recent,
+            overall=pick(points),
+            direction=_direction(earlier, recent, badness, tolerance),
+            target=target,
+        )
+
+    return [
+        row(
+            "wpm",
+            "Words per minute",
+            lambda ps: _mean(p.wpm for p in ps),
+            _distance(lo, hi),
+            5.0,
+            f"{lo:.0f}-{hi:.0f}",
+        ),
+        row(
+            "fillers_per_min",
+            "Fillers per minute",
+            lambda ps: _mean(p.fillers_per_min for p in ps),
+            lambda v: v,
+            0.5,
+            f"under {options.fillers_per_minute_flag:.0f}",
+        ),
+        row(
+            "action_share",
+            "Action share",
+            lambda ps: _mean(p.action_share for p in ps),
+            _distance(action_goal - tol, action_goal + tol),
+            0.03,
+            f"{action_goal:.0%}",
+        ),
+        row(
+            "quantified_rate",
+            "Results quantified",
+            lambda ps: _rate(p.result_quantified for p in ps),
+            lambda v: 1.0 - v,
+            0.1,
+            "every answer",
+        ),
+        row(
+            "on_target_rate",
+            "Length on target",
+            lambda ps: _rate(p.on_target for p in ps),
+            lambda v: 1.0 - v,
+            0.1,
+            "every answer",
+        ),
+        row(
+            "length_pct",
+            "Length vs target middle",
+            lambda ps: _mean(p.length_pct for p in ps),
+            lambda v: abs(v - 100.0),
+            5.0,
+            "100%",
+        ),
+    ]
+
+
+def principle_coverage(
+    counts: Mapping[str, int], bank: Sequence[Prompt], stored: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, int], list[str]]:
+    """Sessions per principle, and the bank's principles never practised.
+
+    ``counts``: prompt id -> sessions. A prompt's principles come from the bank, or from
+    ``stored`` (what the index kept) for prompts no longer in it.
+    """
+    by_id = {p.id: p.principles for p in bank}
+    practised: dict[str, int] = {}
+    for prompt_id, n in counts.items():
+        for name in by_id.get(prompt_id, stored.get(prompt_id, ())):
+            practised[name] = practised.get(name, 0) + n
+    in_bank: list[str] = []
+    for prompt in bank:
+        for name in prompt.principles:
+            if name not in in_bank:
+                in_bank.append(name)
+    never = [name for name in in_bank if name not in practised]
+    ordered = dict(sorted(practised.items(), key=lambda kv: (-kv[1], kv[0])))
+    return ordered, never
+
+
+def build_progress(
+    rows: Sequence[SessionRow],
+    *,
+    scope: str,
+    counts: Mapping[str, int],
+    bank: Sequence[Prompt],
+    stored_principles: Mapping[str, Sequence[str]] | None = None,
+    options: AnalysisOptions | None = None,
+) -> ProgressReport:
+    """Trends over ``rows`` (any order) and principle coverage over all of ``counts``."""
+    options = options or AnalysisOptions()
+    ordered = sorted(rows, key=lambda r: (r.created_ts, r.id))
+    points = [
+        ProgressPoint(
+            id=r.id,
+            created_at=r.created_at,
+            prompt_id=r.prompt_id,
+            wpm=r.wpm,
+            fillers_per_min=r.fillers_per_min,
+            action_share=r.action_share,
+            result_quantified=r.result_quantified,
+            duration_s=r.duration_s,
+            target_lo=r.target_lo,
+            target_hi=r.target_hi,
+        )
+        for r in ordered
+        if r.status == "analyzed" and r.wpm is not None
+    ]
+    practised, never = principle_coverage(counts, bank, stored_principles or {})
+    return ProgressReport(
+        scope=scope,
+        count=len(points),
+        skipped=len(ordered) - len(points),
+        first_at=points[0].created_at if points else None,
+        last_at=points[-1].created_at if points else None,
+        points=points,
+        trends=_trends(points, options),
+        principles_practised=practised,
+        principles_never=never,
+    )
+
+
+# --- chart ---------------------------------------------------------------------------------
+
+
+def _day(created_at: str) -> str:
+    try:
+        return datetime.fromisoformat(created_at).strftime("%m-%d")
+    except ValueError:
+        return created_at[:10]
+
+
+def render_chart(report: ProgressReport, options: AnalysisOptions | None = None) -> str:
+    """An SVG document: one small line chart per figure, sessions oldest to newest."""
+    from voiceloop.report_html import esc, svg_line_chart
+
+    options = options or AnalysisOptions()
+    pts = report.points
+    ticks = [(float(i + 1), _day(p.created_at)) for i, p in enumerate(pts)]
+    running: list[float | None] = []
+    seen = quantified = 0
+    for p in pts:
+        if p.result_quantified is not None:
+            seen += 1
+            quantified += int(p.result_quantified)
+        running.append(100.0 * quantified / seen if seen else None)
+
+    def panel(values: Sequence[float | None], title: str, color: str, **extra: Any) -> str:
+        points = [(float(i + 1), v) for i, v in enumerate(values)]
+        return svg_line_chart(
+            points, title=title, color=color, x_ticks=ticks, standalone=False, height=200, **extra
+        )
+
+    lo, hi = options.pace_range_wpm
+    goal = options.star_guidance["action"] * 100
+    tol = options.star_tolerance * 100
+    flag = options.fillers_per_minute_flag
+    panels = [
+        panel(
+            [p.wpm for p in pts],
+            "Words per minute",
+            "#4e79a7",
+            band=(lo, hi),
+            band_label=f"target {lo:.0f}-{hi:.0f}",
+        ),
+        panel(
+            [p.fillers_per_min for p in pts],
+            "Fillers per minute",
+            "#e15759",
+            ref=flag,
+            ref_label=f"flag above {flag:.0f}",
+        ),
+        panel(
+            [None if p.action_share is None else p.action_share * 100 for p in pts],
+            "Action share of the answer (%)",
+            "#f28e2b",
+            band=(goal - tol, goal + tol),
+            band_label=f"guidance {goal:.0f}%",
+            y_range=(0.0, 100.0),
+        ),
+        panel(running, "Results quantified so far (%)", "#59a14f", y_range=(0.0, 100.0)),
+        panel(
+            [p.length_pct for p in pts],
+            "Answer length (% of the target's middle)",
+            "#b07aa1",
+            band=(80.0, 120.0),
+            band_label="on target (about)",
+        ),
+    ]
+    width, height = 860, 200
+    title = f"voiceloop progress: {report.scope}"
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height * len(panels) + 40}"'
+        f' width="{width}" height="{height * len(panels) + 40}" font-family="sans-serif">',
+        f"<title>{esc(title)}</title>",
+        f'<rect width="{width}" height="{height * len(panels) + 40}" fill="#ffffff"/>',
+        f'<text x="12" y="26" font-size="16" font-weight="bold">{esc(title)}</text>',
+    ]
+    for k, chart in enumerate(panels):
+        out.append(f'<g transform="translate(0,{40 + k * height})">{chart}</g>')
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def write_chart(report: ProgressReport, path: Path) -> Path:
+    from voiceloop.fsutil import atomic_write_text, describe_os_error
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, render_chart(report))
+    except OSError as err:
+        raise describe_os_error(err, f"the chart {path}") from err
+    return path
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+def _fmt(metric: str, value: float | None) -> str:
+    if value is None:
+        return "-"
+    if metric in ("action_share", "quantified_rate", "on_target_rate"):
+        return f"{value * 100:.0f}%"
+    if metric == "length_pct":
+        return f"{value:.0f}%"
+    if metric == "fillers_per_min":
+        return f"{value:.1f}"
+    return f"{value:.0f}"
+
+
+def _clock(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = round(seconds)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def render_text(report: ProgressReport, chart: Path | None = None, table_rows: int = 15) -> str:
+    """The trends table, the latest sessions and the principles never practised."""
+    if not report.count:
+        lines = [f"No analyzed sessions for {report.scope}."]
+    else:
+        span = f"{(report.first_at or '')[:10]} to {(report.last_at or '')[:10]}"
+        lines = [f"Progress over {report.count} sessions ({report.scope}; {span})", ""]
+        header = f"{'':26}{'earlier':>9}{'recent':>9}{'all':>9}  {'target':<14}trend"
+        lines.append(header)
+        for t in report.trends:
+            lines.append(
+                f"{t.label:26}{_fmt(t.metric, t.earlier):>9}{_fmt(t.metric, t.recent):>9}"
+                f"{_fmt(t.metric, t.overall):>9}  {t.target:<14}{t.direction}"
+            )
+        lines += ["", "'earlier' and 'recent': the older and newer half of these sessions.", ""]
+        lines.append(
+            f"{'date':17}{'question':34}{'length':>8}{'wpm':>6}{'fill/min':>9}"
+            f"{'action':>8}  quantified"
+        )
+        for p in report.points[-table_rows:]:
+            quant = {True: "yes", False: "no", None: "-"}[p.result_quantified]
+            action = "-" if p.action_share is None else f"{p.action_share * 100:.0f}%"
+            lines.append(
+                f"{p.created_at[:16].replace('T', ' '):17}{(p.prompt_id or 'free answer')[:33]:34}"
+                f"{_clock(p.duration_s):>8}{_fmt('wpm', p.wpm):>6}"
+                f"{_fmt('fillers_per_min', p.fillers_per_min):>9}{action:>8}  {quant}"
+            )
+        if len(report.points) > table_rows:
+            lines.append(f"(and {len(report.points) - table_rows} older)")
+    if report.skipped:
+        lines.append(f"{report.skipped} session(s) left out: not analyzed or damaged.")
+    lines.append("")
+    if report.principles_practised:
+        practised = ", ".join(f"{k} {v}" for k, v in report.principles_practised.items())
+        lines.append(f"Principles practised (all sessions): {practised}")
+    if report.principles_never:
+        lines.append(
+            f"Never practised ({len(report.principles_never)}): "
+            + ", ".join(report.principles_never)
+        )
+    else:
+        lines.append("Every principle in the prompt bank has been practised.")
+    if chart is not None:
+        lines.append(f"Chart: {chart}")
+    return "\n".join(lines)
+
+
+# --- two sessions side by side ------------------------------------------------------------------
+
+
+class CompareRow(BaseModel):
+    label: str
+    a: str
+    b: str
+    change: str  # B minus A, in the figure's unit; "" when it has none
+    direction: Direction  # is B better than A?
+
+
+def _share(x: float | None) -> str:
+    return "-" if x is None else f"{x * 100:.0f}%"
+
+
+def _num_row(
+    label: str,
+    va: float | None,
+    vb: float | None,
+    show: Callable[[float], str],
+    badness: Callable[[float], float],
+    tol: float,
+    delta: Callable[[float], str],
+) -> CompareRow:
+    if va is None or vb is None:
+        return CompareRow(
+            label=label,
+            a="-" if va is None else show(va),
+            b="-" if vb is None else show(vb),
+            change="",
+            direction="n/a",
+        )
+    return CompareRow(
+        label=label,
+        a=show(va),
+        b=show(vb),
+        change=delta(vb - va),
+        direction=_direction(va, vb, badness, tol),
+    )
+
+
+def compare_analyses(
+    a: Analysis, b: Analysis, options: AnalysisOptions | None = None
+) -> list[CompareRow]:
+    """The figures that matter for two answers, with whether B is better than A."""
+    options = options or AnalysisOptions()
+    lo, hi = options.pace_range_wpm
+    tol = options.star_tolerance
+    guide = options.star_guidance
+
+    def length(x: Analysis) -> str:
+        return f"{_clock(x.pacing.duration_s)} ({x.pacing.duration_verdict})"
+
+    def off_target(x: Analysis) -> float:
+        t_lo, t_hi = x.pacing.target_seconds
+        return max(t_lo - x.pacing.duration_s, 0.0, x.pacing.duration_s - t_hi)
+
+    def signed(fmt: str) -> Callable[[float], str]:
+        return lambda d: format(d, fmt)
+
+    def pts(d: float) -> str:
+        return f"{d * 100:+.0f} pts"
+
+    def setup(x: Analysis) -> float:
+        return x.star.shares.get("situation", 0.0) + x.star.shares.get("task", 0.0)
+
+    def outcome(x: Analysis) -> float:
+        return x.star.shares.get("result", 0.0) + x.star.shares.get("reflection", 0.0)
+
+    quant = {True: "yes", False: "no", None: "no Result"}
+    q_rank = {True: 0, False: 1, None: 2}
+    qa, qb = a.quantify.result_quantified, b.quantify.result_quantified
+    qdir: Direction = (
+        "steady" if q_rank[qa] == q_rank[qb] else "better" if q_rank[qb] < q_rank[qa] else "worse"
+    )
+    missing_a, missing_b = len(a.star.missing), len(b.star.missing)
+    mdir: Direction = (
+        "steady" if missing_a == missing_b else "better" if missing_b < missing_a else "worse"
+    )
+    rows = [
+        CompareRow(
+            label="Length",
+            a=length(a),
+            b=length(b),
+            change=f"{b.pacing.duration_s - a.pacing.duration_s:+.0f} s",
+            direction=_direction(off_target(a), off_target(b), lambda v: v, 10.0),
+        ),
+        _num_row(
+            "Words per minute",
+            a.pacing.wpm,
+            b.pacing.wpm,
+            lambda v: f"{v:.0f}",
+            _distance(lo, hi),
+            5.0,
+            signed("+.0f"),
+        ),
+        _num_row(
+            "Fillers per minute",
+            a.fillers.per_minute,
+            b.fillers.per_minute,
+            lambda v: f"{v:.1f}",
+            lambda v: v,
+            0.5,
+            signed("+.1f"),
+        ),
+        _num_row(
+            "Pauses over 2 s",
+            float(len(a.pacing.long_pauses)),
+            float(len(b.pacing.long_pauses)),
+            lambda v: f"{v:.0f}",
+            lambda v: v,
+            0.0,
+            signed("+.0f"),
+        ),
+        _num_row(
+            "Situation+Task share",
+            setup(a),
+            setup(b),
+            _share,
+            _distance(guide["setup"] - tol, guide["setup"] + tol),
+            0.03,
+            pts,
+        ),
+        _num_row(
+            "Action share",
+            a.star.shares.get("action", 0.0),
+            b.star.shares.get("action", 0.0),
+            _share,
+            _distance(guide["action"] - tol, guide["action"] + tol),
+            0.03,
+            pts,
+        ),
+        _num_row(
+            "Result+Reflection share",
+            outcome(a),
+            outcome(b),
+            _share,
+            _distance(guide["outcome"] - tol, guide["outcome"] + tol),
+            0.03,
+            pts,
+        ),
+        CompareRow(label="Result quantified", a=quant[qa], b=quant[qb], change="", direction=qdir),
+        CompareRow(
+            label="Missing sections",
+            a=", ".join(a.star.missing) or "none",
+            b=", ".join(b.star.missing) or "none",
+            change="",
+            direction=mdir,
+        ),
+        _num_row(
+            '"I" share in Action',
+            a.language.i_share,
+            b.language.i_share,
+            _share,
+            lambda v: 1.0 - v,
+            0.05,
+            pts,
+        ),
+        CompareRow(
+            label="Principles named",
+            a=", ".join(a.language.principles_named) or "none",
+            b=", ".join(b.language.principles_named) or "none",
+            change="",
+            direction="n/a",
+        ),
+    ]
+    return rows

@@ -1,0 +1,558 @@
+"""The HTML report: one self-contained file with charts, a highlighted transcript and the audio.
+
+No network and no external assets: the styles, the charts (inline SVG) and the recording
+(MP3 as a ``data:`` URI, or a relative link when embedding is off or impossible) all live in
+the one file. Every text that comes from a transcript, a prompt file or a session file is
+escaped with ``html.escape``. The SVG chart helper is shared with ``voiceloop progress``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from voiceloop.analysis.verdict import clock
+from voiceloop.models import Analysis, SessionMeta, Transcript
+from voiceloop.options import AnalysisOptions
+
+LABEL_COLORS = {
+    "situation": "#4e79a7",
+    "task": "#76b7b2",
+    "action": "#f28e2b",
+    "result": "#59a14f",
+    "reflection": "#b07aa1",
+}
+GUIDANCE_COLORS = {"setup": "#6f9fc8", "action": "#f28e2b", "outcome": "#59a14f"}
+GUIDANCE_OF = {
+    "situation": "setup",
+    "task": "setup",
+    "action": "action",
+    "result": "outcome",
+    "reflection": "outcome",
+}
+FILLER_COLOR = "#e15759"
+MAX_EMBED_BYTES = 12_000_000  # past this (a very long take) the audio is linked instead
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+# --- SVG charts ------------------------------------------------------------------------------
+
+
+def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    """Round tick values covering ``lo``..``hi`` (1, 2, 2.5 or 5 times a power of ten)."""
+    if hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / max(count - 1, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    first = math.floor(lo / step) * step
+    ticks: list[float] = []
+    t = first
+    while t <= hi + step * 0.5:
+        ticks.append(round(t, 10))
+        t += step
+    return ticks
+
+
+def _fmt_num(value: float) -> str:
+    return f"{value:.0f}" if abs(value - round(value)) < 1e-9 else f"{value:g}"
+
+
+def svg_line_chart(
+    points: Sequence[tuple[float, float | None]],
+    *,
+    title: str,
+    color: str = "#4e79a7",
+    width: int = 860,
+    height: int = 220,
+    band: tuple[float, float] | None = None,
+    band_label: str = "",
+    ref: float | None = None,
+    ref_label: str = "",
+    y_range: tuple[float, float] | None = None,
+    x_ticks: Sequence[tuple[float, str]] | None = None,
+    x_format: Callable[[float], str] = _fmt_num,
+    y_format: Callable[[float], str] = _fmt_num,
+    standalone: bool = True,
+) -> str:
+    """A line chart as an ``<svg>`` element; a ``None`` value breaks the line.
+
+    ``band`` shades a target range, ``ref`` draws a dashed reference line.
+    """
+    left, right, top, bottom = 52, 16, 30, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    xs = [x for x, _ in points]
+    ys = [y for _, y in points if y is not None]
+    extra = [v for v in (*(band or ()), ref) if v is not None]
+    if y_range is not None:
+        y_lo, y_hi = y_range
+    else:
+        values = ys + extra or [0.0, 1.0]
+        y_lo, y_hi = min(values), max(values)
+        pad = (y_hi - y_lo) * 0.1 or 1.0
+        y_lo, y_hi = max(0.0, y_lo - pad) if y_lo >= 0 else y_lo - pad, y_hi + pad
+    y_ticks = nice_ticks(y_lo, y_hi)
+    y_lo, y_hi = min(y_ticks[0], y_lo), max(y_ticks[-1], y_hi)
+    x_lo, x_hi = (min(xs), max(xs)) if xs else (0.0, 1.0)
+    if x_hi <= x_lo:
+        x_lo, x_hi = x_lo - 1.0, x_hi + 1.0
+
+    def px(x: float) -> float:
+        return left + (x - x_lo) / (x_hi - x_lo) * plot_w
+
+    def py(y: float) -> float:
+        return top + (1 - (y - y_lo) / (y_hi - y_lo)) * plot_h
+
+    out: list[str] = []
+    attrs = f'viewBox="0 0 {width} {height}" width="{width}" height="{height}"'
+    if standalone:
+        attrs = 'xmlns="http://www.w3.org/2000/svg" ' + attrs
+    out.append(f'<svg {attrs} role="img" aria-label="{esc(title)}" font-family="sans-serif">')
+    out.append(f"<title>{esc(title)}</title>")
+    out.append(f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>')
+    out.append(f'<text x="{left}" y="18" font-size="14" font-weight="bold">{esc(title)}</text>')
+    if band is not None:
+        b_top, b_bottom = py(min(band[1], y_hi)), py(max(band[0], y_lo))
+        out.append(
+            f'<rect x="{left}" y="{b_top:.1f}" width="{plot_w}" height="{b_bottom - b_top:.1f}" '
+            'fill="#59a14f" fill-opacity="0.15"/>'
+        )
+        if band_label:
+            out.append(
+                f'<text x="{left + plot_w - 4}" y="{b_top + 12:.1f}" font-size="11" '
+                f'text-anchor="end" fill="#3b7a34">{esc(band_label)}</text>'
+            )
+    for t in y_ticks:
+        y = py(t)
+        out.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#e3e3e3"/>'
+        )
+        out.append(
+            f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
+            f'fill="#555">{esc(y_format(t))}</text>'
+        )
+    if ref is not None:
+        y = py(ref)
+        out.append(
+            f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" '
+            'stroke="#c0392b" stroke-dasharray="5,4"/>'
+        )
+        if ref_label:
+            out.append(
+                f'<text x="{left + plot_w - 4}" y="{y - 4:.1f}" font-size="11" '
+                f'text-anchor="end" fill="#c0392b">{esc(ref_label)}</text>'
+            )
+    ticks = list(x_ticks) if x_ticks is not None else [(t, x_format(t)) for t in xs]
+    if len(ticks) > 12:  # thin the labels, keep the last
+        step = math.ceil(len(ticks) / 12)
+        ticks = ticks[::step] if ticks[::step][-1] == ticks[-1] else [*ticks[::step], ticks[-1]]
+    for x, label in ticks:
+        out.append(
+            f'<text x="{px(x):.1f}" y="{top + plot_h + 18}" font-size="11" '
+            f'text-anchor="middle" fill="#555">{esc(label)}</text>'
+        )
+    out.append(
+        f'<line x1="{left}" x2="{left + plot_w}" y1="{top + plot_h}" y2="{top + plot_h}" '
+        'stroke="#888"/>'
+    )
+    segment: list[str] = []
+    segments: list[list[str]] = []
+    for x, value in points:
+        if value is None:
+            if segment:
+                segments.append(segment)
+            segment = []
+            continue
+        segment.append(f"{px(x):.1f},{py(value):.1f}")
+    if segment:
+        segments.append(segment)
+    for seg in segments:
+        out.append(
+            f'<polyline points="{" ".join(seg)}" fill="none" stroke="{color}" stroke-width="2.5"/>'
+        )
+    for x, value in points:
+        if value is not None:
+            out.append(
+                f'<circle cx="{px(x):.1f}" cy="{py(value):.1f}" r="3.5" fill="{color}">'
+                f"<title>{esc(x_format(x))}: {esc(y_format(value))}</title></circle>"
+            )
+    if not ys:
+        out.append(
+            f'<text x="{left + plot_w / 2}" y="{top + plot_h / 2}" font-size="13" '
+            'text-anchor="middle" fill="#888">no data</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _pace_chart(analysis: Analysis) -> str:
+    windows = analysis.pacing.windows
+    points = [((w.start + w.end) / 2, w.wpm) for w in windows]
+    lo, hi = AnalysisOptions().pace_range_wpm
+    return svg_line_chart(
+        points,
+        title="Pace over time (words per minute)",
+        color="#4e79a7",
+        band=(lo, hi),
+        band_label=f"target {lo:.0f}-{hi:.0f} wpm",
+        x_format=clock,
+        standalone=False,
+    )
+
+
+def _bar(
+    y: int, label: str, parts: Sequence[tuple[str, float, str]], width: int, left: int
+) -> list[str]:
+    """One horizontal 100% bar: ``parts`` are (name, share, colour)."""
+    out = [f'<text x="0" y="{y + 19}" font-size="13">{esc(label)}</text>']
+    x = float(left)
+    total = sum(share for _, share, _ in parts) or 1.0
+    for name, share, colour in parts:
+        w = share / total * width
+        if w <= 0:
+            continue
+        out.append(
+            f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="28" fill="{colour}">'
+            f"<title>{esc(name)}: {share * 100:.0f}%</title></rect>"
+        )
+        if w > 44:
+            out.append(
+                f'<text x="{x + w / 2:.1f}" y="{y + 19}" font-size="12" fill="#fff" '
+                f'text-anchor="middle">{esc(name)} {share * 100:.0f}%</text>'
+            )
+        x += w
+    return out
+
+
+def _star_chart(analysis: Analysis) -> str:
+    star = analysis.star
+    width, left, bar_w = 860, 130, 720
+    groups = {"setup": 0.0, "action": 0.0, "outcome": 0.0}
+    for label, share in star.shares.items():
+        groups[GUIDANCE_OF.get(label, "setup")] += share
+    out = [
+        f'<svg viewBox="0 0 {width} 118" width="{width}" height="118" role="img" '
+        'aria-label="STAR time split" font-family="sans-serif">',
+        "<title>STAR time split against the guidance</title>",
+        f'<rect x="0" y="0" width="{width}" height="118" fill="#ffffff"/>',
+    ]
+    sections = [(lab.title(), star.shares.get(lab, 0.0), LABEL_COLORS[lab]) for lab in LABEL_COLORS]
+    out += _bar(4, "Your answer", sections, bar_w, left)
+    grouped = [(g.title(), groups[g], GUIDANCE_COLORS[g]) for g in groups]
+    out += _bar(44, "Your split", grouped, bar_w, left)
+    guide = [(g.title(), star.guidance.get(g, 0.0), GUIDANCE_COLORS[g]) for g in groups]
+    out += _bar(84, "Guidance", guide, bar_w, left)
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _filler_timeline(transcript: Transcript, analysis: Analysis) -> str:
+    width, left, right = 860, 10, 10
+    plot_w = width - left - right
+    end = max(transcript.duration, analysis.pacing.speech_end, 1.0)
+
+    def px(t: float) -> float:
+        return left + t / end * plot_w
+
+    out = [
+        f'<svg viewBox="0 0 {width} 96" width="{width}" height="96" role="img" '
+        'aria-label="Fillers on the timeline" font-family="sans-serif">',
+        "<title>Fillers and pauses on the timeline</title>",
+        f'<rect x="0" y="0" width="{width}" height="96" fill="#ffffff"/>',
+    ]
+    for sec in analysis.star.sections:
+        w = max(px(sec.end) - px(sec.start), 1.0)
+        out.append(
+            f'<rect x="{px(sec.start):.1f}" y="40" width="{w:.1f}"'
+            f' height="14" fill="{LABEL_COLORS[sec.label]}">'
+            f"<title>{esc(sec.label.title())} {clock(sec.start)}-{clock(sec.end)}</title></rect>"
+        )
+    for pause in analysis.pacing.long_pauses:
+        out.append(
+            f'<rect x="{px(pause.start):.1f}" y="58" '
+            f'width="{max(px(pause.end) - px(pause.start), 2):.1f}" height="8" fill="#999">'
+            f"<title>pause {pause.duration:.1f} s at {clock(pause.start)}</title></rect>"
+        )
+    for event in analysis.fillers.events:
+        x = px(event.start)
+        out.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="10" y2="38" stroke="{FILLER_COLOR}" '
+            f'stroke-width="3"><title>{esc(event.type)} at {clock(event.start)}</title></line>'
+        )
+    step = 15.0 if end <= 120 else 30.0 if end <= 360 else 60.0
+    t = 0.0
+    while t <= end:
+        out.append(
+            f'<text x="{px(t):.1f}" y="84" font-size="11" text-anchor="middle" '
+            f'fill="#555">{clock(t)}</text>'
+        )
+        t += step
+    out.append("</svg>")
+    return "".join(out)
+
+
+# --- the transcript ----------------------------------------------------------------------------
+
+
+def _transcript_html(transcript: Transcript, analysis: Analysis) -> str:
+    filler_type: dict[int, str] = {}
+    for event in analysis.fillers.events:
+        if event.word_index is not None:
+            for k in range(len(event.type.split())):
+                filler_type[event.word_index + k] = event.type
+    starts = {sec.first_word: sec for sec in analysis.star.sections}
+    pause_after: dict[int, float] = {}
+    for pause in analysis.pacing.long_pauses:
+        nearest = min(
+            range(len(transcript.words)),
+            key=lambda i: abs(transcript.words[i].end - pause.start),
+            default=None,
+        )
+        if nearest is not None:
+            pause_after[nearest] = pause.duration
+    blocks: list[list[str]] = [['<div class="sec">']]  # words before any section come first
+    for i, word in enumerate(transcript.words):
+        if i in starts:
+            sec = starts[i]
+            colour = LABEL_COLORS[sec.label]
+            blocks.append(
+                [
+                    f'<div class="sec" style="border-color:{colour}">'
+                    f'<span class="chip" style="background:{colour}">'
+                    f"{esc(sec.label.title())} {clock(sec.start)}</span> "
+                ]
+            )
+        text = esc(word.text)
+        if i in filler_type:
+            text = (
+                f'<mark class="filler" title="filler: {esc(filler_type[i])} at '
+                f'{clock(word.start)}">{text}</mark>'
+            )
+        blocks[-1].append(f'<span class="w" data-t="{word.start:.2f}">{text}</span> ')
+        if i in pause_after:
+            blocks[-1].append(f'<span class="pause">pause {pause_after[i]:.1f} s</span> ')
+    out = ['<div class="transcript">']
+    out += ["".join(block) + "</div>" for block in blocks if len(block) > 1]
+    out.append("</div>")
+    acoustic = [e for e in analysis.fillers.events if e.word_index is None]
+    if acoustic:
+        heard = ", ".join(f"{esc(e.type)} at {clock(e.start)}" for e in acoustic)
+        out.append(f'<p class="note">Heard but not written by the transcriber: {heard}.</p>')
+    return "".join(out)
+
+
+# --- audio -----------------------------------------------------------------------------------
+
+
+def mp3_data_uri(wav_path: Path) -> str | None:
+    """The recording as an MP3 ``data:`` URI (about 0.9 MB of base64 per minute), or None.
+
+    None when libsndfile cannot write MP3 (older than 1.1) or the result would be too big.
+    """
+    import soundfile as sf
+
+    if "MP3" not in sf.available_formats():
+        return None
+    data, rate = sf.read(str(wav_path), dtype="float32", always_2d=True)
+    buffer = io.BytesIO()
+    sf.write(buffer, data[:, 0], rate, format="MP3", subtype="MPEG_LAYER_III")
+    encoded = buffer.getvalue()
+    if len(encoded) > MAX_EMBED_BYTES:
+        return None
+    return "data:audio/mpeg;base64," + base64.b64encode(encoded).decode("ascii")
+
+
+def audio_source(audio_path: Path, report_path: Path, embed: bool = True) -> str | None:
+    """What the ``<audio>`` element plays: embedded MP3 or a link relative to the report."""
+    if not audio_path.is_file():
+        return None
+    if embed:
+        try:
+            uri = mp3_data_uri(audio_path)
+        except (RuntimeError, OSError, ValueError):  # an unreadable WAV: fall back to a link
+            uri = None
+        if uri is not None:
+            return uri
+    rel = os.path.relpath(audio_path.resolve(), report_path.resolve().parent)
+    return Path(rel).as_posix()
+
+
+# --- the page --------------------------------------------------------------------------------
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;background:#f4f5f7;
+color:#222;line-height:1.5}
+main{max-width:900px;margin:0 auto;padding:24px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px}
+.card{background:#fff;border-radius:8px;padding:16px 20px;box-shadow:0 1px 3px rgba(0,0,0,.12);
+margin-bottom:16px}
+.question{border-left:4px solid #4e79a7;padding:4px 12px;margin:8px 0;color:#333;font-size:17px}
+.meta{color:#666;font-size:13px}
+.verdict{background:#fff8e6;border-left:6px solid #f2b233}
+.verdict .headline{font-size:18px;font-weight:600}
+.figures{display:grid;margin-bottom:16px;grid-template-columns:repeat(3,1fr);gap:12px}
+.fig{background:#fff;border-radius:8px;padding:12px;box-shadow:0 1px 3px rgba(0,0,0,.12)}
+.fig .v{font-size:24px;font-weight:700}.fig .k{font-size:12px;color:#666;text-transform:uppercase}
+.fig.ok{border-top:4px solid #59a14f}.fig.warn{border-top:4px solid #e15759}
+.fig.none{border-top:4px solid #bbb}
+audio{width:100%}
+table{border-collapse:collapse;width:100%}td,th{padding:4px 8px;border-bottom:1px solid #eee;
+text-align:left;font-size:14px}
+.transcript{font-size:16px}
+.sec{border-left:5px solid #ccc;padding:6px 12px;margin:8px 0;background:#fff}
+.chip{color:#fff;border-radius:4px;padding:1px 8px;font-size:12px;font-weight:600;margin-right:6px}
+mark.filler{background:#f8c9c9;color:#9c1c1c;border-radius:3px;padding:0 2px;font-weight:600}
+.pause{color:#777;font-size:12px;border:1px dashed #aaa;border-radius:3px;padding:0 4px}
+.w{cursor:pointer}.w:hover{background:#e8f0fb}
+.note{color:#666;font-size:13px}
+svg{max-width:100%;height:auto;display:block}
+"""
+
+_SCRIPT = """
+document.addEventListener('click', function (event) {
+  var word = event.target.closest('[data-t]');
+  var player = document.getElementById('player');
+  if (word && player) { player.currentTime = parseFloat(word.dataset.t); player.play(); }
+});
+"""
+
+
+def _figure(key: str, value: str, note: str, good: bool | None) -> str:
+    cls = "none" if good is None else "ok" if good else "warn"
+    return (
+        f'<div class="fig {cls}"><div class="k">{esc(key)}</div><div class="v">{esc(value)}</div>'
+        f'<div class="meta">{esc(note)}</div></div>'
+    )
+
+
+def _figures(analysis: Analysis) -> str:
+    p, f, s, q = analysis.pacing, analysis.fillers, analysis.star, analysis.quantify
+    options = AnalysisOptions()
+    lo, hi = p.target_seconds
+    action = s.shares.get("action", 0.0)
+    guide = s.guidance.get("action", 0.6)
+    quantified = {True: "yes", False: "no", None: "no Result"}[q.result_quantified]
+    cells = [
+        _figure(
+            "Answer length",
+            clock(p.duration_s),
+            f"target {clock(lo)}-{clock(hi)}: {p.duration_verdict}",
+            p.duration_verdict == "on target",
+        ),
+        _figure("Pace", f"{p.wpm:.0f} wpm", p.pace_verdict, p.pace_verdict == "on target"),
+        _figure(
+            "Fillers",
+            f"{f.per_minute:.1f}/min",
+            f"{f.count} in all, {f.per_100_words:.1f} per 100 words",
+            f.per_minute <= options.fillers_per_minute_flag,
+        ),
+        _figure(
+            "Pauses over 2 s",
+            str(len(p.long_pauses)),
+            f"{p.pause_count} pauses, longest {p.longest_pause_s:.1f} s",
+            not p.long_pauses,
+        ),
+        _figure(
+            "Action share",
+            f"{action * 100:.0f}%",
+            f"guidance {guide * 100:.0f}%",
+            abs(action - guide) <= options.star_tolerance,
+        ),
+        _figure("Result quantified", quantified, "; ".join(q.flags)[:80], q.result_quantified),
+    ]
+    return '<div class="figures">' + "".join(cells) + "</div>"
+
+
+def _verdict(analysis: Analysis) -> str:
+    tips = "".join(
+        f"<li><b>{esc(t.title)}</b> ({esc(t.figure)}). {esc(t.detail)}</li>"
+        for t in analysis.verdict.tips
+    )
+    heading = "Three things to fix next" if len(analysis.verdict.tips) == 3 else "To fix next"
+    body = f"<p>{heading}:</p><ol>{tips}</ol>" if tips else ""
+    return (
+        f'<section class="card verdict"><h2>Verdict</h2>'
+        f'<p class="headline">{esc(analysis.verdict.headline)}</p>{body}</section>'
+    )
+
+
+def _star_table(analysis: Analysis) -> str:
+    s = analysis.star
+    rows = []
+    for label, colour in LABEL_COLORS.items():
+        group = GUIDANCE_OF[label]
+        rows.append(
+            f'<tr><td><span class="chip" style="background:{colour}">{label.title()}</span></td>'
+            f"<td>{s.seconds.get(label, 0.0):.1f} s</td>"
+            f"<td>{s.shares.get(label, 0.0) * 100:.0f}%</td>"
+            f"<td>{group} {s.guidance.get(group, 0.0) * 100:.0f}%</td></tr>"
+        )
+    missing = ", ".join(m.title() for m in s.missing) or "none"
+    return (
+        "<table><tr><th>Section</th><th>Time</th><th>Share</th><th>Guidance</th></tr>"
+        + "".join(rows)
+        + f'</table><p class="meta">Missing: {esc(missing)}.</p>'
+    )
+
+
+def render_html(
+    meta: SessionMeta,
+    transcript: Transcript,
+    analysis: Analysis,
+    audio_src: str | None = None,
+) -> str:
+    """The whole report as one HTML document. ``audio_src``: from ``audio_source``."""
+    title = meta.prompt_id or "free answer"
+    question = f'<p class="question">{esc(meta.prompt_text)}</p>' if meta.prompt_text else ""
+    if audio_src:
+        mime = "audio/mpeg" if audio_src.startswith("data:audio/mpeg") else "audio/wav"
+        player = (
+            f'<audio id="player" controls preload="metadata">'
+            f'<source src="{esc(audio_src)}" type="{mime}"></audio>'
+            '<p class="meta">Click any word in the transcript to hear it.</p>'
+        )
+    else:
+        player = '<p class="meta">The recording is not available.</p>'
+    csp = (
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+        "img-src data:; media-src data: file: 'self'"
+    )
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f'<meta http-equiv="Content-Security-Policy" content="{csp}">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>voiceloop report: {esc(title)}</title>",
+        f"<style>{_CSS}</style></head><body><main>",
+        f"<h1>voiceloop report: {esc(title)}</h1>",
+        question,
+        f'<p class="meta">Session {esc(meta.id)} &middot; {esc(meta.created_at)} &middot; '
+        f"source: {esc(meta.source)}</p>",
+        _verdict(analysis),
+        _figures(analysis),
+        f'<section class="card"><h2>Recording</h2>{player}</section>',
+        f'<section class="card"><h2>Pace over time</h2>{_pace_chart(analysis)}'
+        f'<p class="meta">{esc(analysis.pacing.definition)}</p></section>',
+        f'<section class="card"><h2>STAR time split</h2>{_star_chart(analysis)}'
+        f"{_star_table(analysis)}</section>",
+        '<section class="card"><h2>Fillers on the timeline</h2>'
+        f"{_filler_timeline(transcript, analysis)}"
+        '<p class="meta">Red ticks: fillers. Coloured band: STAR sections. '
+        "Grey: pauses over 2 s.</p></section>",
+        '<section class="card"><h2>Transcript</h2>'
+        '<p class="meta">Fillers are marked in red; each STAR section starts with its label.</p>'
+        f"{_transcript_html(transcript, analysis)}</section>",
+        f'<p class="meta">Transcribed on this computer by {esc(transcript.model)} '
+        f"({esc(transcript.decoding)}); analysis version {esc(analysis.version)}. "
+        "Nothing left the machine.</p>",
+        f"</main><script>{_SCRIPT}</script></body></html>",
+    ]
+    return "\n".join(parts)
