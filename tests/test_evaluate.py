@@ -1,0 +1,314 @@
+"""The evaluation command: sidecar parsing, metric definitions and the CLI on eval_mini."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import transcript_of
+from voiceloop.analysis.combined import analyze
+from voiceloop.errors import VoiceloopError
+from voiceloop.evaluate import (
+    ClipResult,
+    EvalOptions,
+    FillerCounts,
+    TruthFiller,
+    WordErrors,
+    compatible,
+    load_dataset,
+    match_fillers,
+    normalize_words,
+    parse_sidecar,
+    score_clip,
+    star_word_accuracy,
+    summarize,
+    word_errors,
+)
+from voiceloop.models import FillerEvent, StarSection, Word
+
+EVAL_MINI = Path(__file__).parent / "data" / "eval_mini"
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "voiceloop", *args],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        timeout=600,
+    )
+
+
+# --- WER normalization -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("4%", "four percent"),
+        ("$200,000", "two hundred thousand dollars"),
+        ("$3.2M", "3.2 million dollars"),
+        ("120k users", "one hundred and twenty thousand users"),
+        ("+9.8%", "plus nine point eight percent"),
+        ("in 2023", "in twenty twenty three"),
+        ("0.05", "zero point zero five"),
+        ("the 1st and 21st", "the first and twenty first"),
+        ("A/B test", "a b test"),
+        ("add-to-cart", "add to cart"),
+        ("Mr. Dashwood, OK?", "mister dashwood okay"),
+        ("I hardly know 'er.", "i hardly know her"),
+    ],
+)
+def test_numbers_and_spellings_compare_equal(written: str, spoken: str) -> None:
+    assert normalize_words(written) == normalize_words(spoken)
+
+
+def test_eight_of_spades_stays_separate_numbers() -> None:
+    assert normalize_words("eight of spades four of clubs") == "8 of spades 4 of clubs".split()
+
+
+def test_hesitations_dropped_unless_verbatim() -> None:
+    assert normalize_words("Um, so, uh, we shipped it.") == ["so", "we", "shipped", "it"]
+    assert normalize_words("Umm, so, uh", keep_hesitations=True) == ["um", "so", "uh"]
+
+
+def test_cutoff_and_garbled_tokens_are_wildcards() -> None:
+    assert normalize_words("<cutoff-montreal> [adif] aligner") == ["*", "*", "aligner"]
+
+
+def test_word_errors_counts_edits() -> None:
+    errors = word_errors("a b c d".split(), "a x c d e".split())
+    assert (errors.n, errors.substitutions, errors.deletions, errors.insertions) == (4, 1, 0, 1)
+    assert errors.rate == pytest.approx(0.5)
+    assert word_errors("a b".split(), []).deletions == 2
+
+
+def test_wildcards_cost_nothing_and_do_not_count() -> None:
+    ref = normalize_words("<cutoff-mon> montreal <cutoff-for> forced")
+    assert word_errors(ref, ["mon", "montreal", "forced"]) == WordErrors(n=2)
+    assert word_errors(ref, ["montreal", "x", "forced"]) == WordErrors(n=2)
+
+
+# --- filler matching ----------------------------------------------------------------------
+
+
+def event(kind: str, start: float, end: float) -> FillerEvent:
+    return FillerEvent(type=kind, start=start, end=end)
+
+
+def test_fillers_match_by_type_and_time() -> None:
+    truth = [TruthFiller(type="um", start=1.0, end=1.3), TruthFiller(type="uh", start=5.0, end=5.2)]
+    predicted = [event("um", 1.6, 1.7), event("um", 5.0, 5.2), event("like", 9.0, 9.2)]
+    counts = match_fillers(truth, predicted, tolerance_s=0.5)
+    assert counts == FillerCounts(tp=1, fp=2, fn=1)  # 5.0 has the wrong type
+    assert match_fillers(truth, predicted, tolerance_s=0.2) == FillerCounts(tp=0, fp=3, fn=2)
+    untyped = match_fillers(truth, predicted, tolerance_s=0.5, typed=False)
+    assert untyped == FillerCounts(tp=2, fp=1, fn=0)
+
+
+def test_each_filler_matches_once() -> None:
+    truth = [TruthFiller(type="uh", start=2.0, end=2.2)]
+    counts = match_fillers(truth, [event("uh", 2.0, 2.1), event("uh", 2.1, 2.2)])
+    assert counts == FillerCounts(tp=1, fp=1, fn=0)
+    assert counts.precision == pytest.approx(0.5)
+    assert counts.recall == pytest.approx(1.0)
+    assert counts.f1 == pytest.approx(2 / 3)
+
+
+def test_untimed_reference_fillers_match_by_type() -> None:
+    truth = [TruthFiller(type="uh"), TruthFiller(type="hmm")]
+    assert match_fillers(truth, [event("uh", 7.0, 7.2)]) == FillerCounts(tp=1, fp=0, fn=1)
+
+
+def test_uncounted_discourse_markers_are_neither_hit_nor_false_alarm() -> None:
+    ignore = [TruthFiller(type="you know", start=3.0, end=3.4)]
+    counts = match_fillers([], [event("you know", 3.1, 3.5)], ignore=ignore)
+    assert counts == FillerCounts()
+
+
+@pytest.mark.parametrize(
+    ("ref", "pred", "ok"),
+    [("uh", "er", True), ("um", "erm", True), ("hmm", "mm", True), ("um", "uh", False),
+     ("uh", "uh/um", True), ("like", "uh/um", False), ("you know", "you know", True)],
+)  # fmt: skip
+def test_type_families(ref: str, pred: str, ok: bool) -> None:
+    assert compatible(ref, pred) is ok
+
+
+# --- sidecars and datasets ------------------------------------------------------------------
+
+
+def test_both_sidecar_formats_load() -> None:
+    clips = {c.name: c for c in load_dataset(EVAL_MINI)}
+    assert set(clips) == {"speech_um", "star_short"}
+    speech = clips["speech_um"].truth
+    assert speech.kind == "speech" and speech.wpm and speech.words
+    assert [f.type for f in speech.fillers or []] == ["um"]
+    star = clips["star_short"].truth
+    assert star.kind == "star" and star.has_quantified and star.quantified_result is True
+    assert star.missing == ["reflection"]
+    assert star.shares is not None and sum(star.shares.values()) == pytest.approx(1.0, abs=0.01)
+    assert {w.label for w in star.words or []} == {"situation", "task", "action", "result"}
+    assert star.fillers == []
+
+
+def copy_mini(tmp_path: Path) -> Path:
+    folder = tmp_path / "ds"
+    shutil.copytree(EVAL_MINI, folder, ignore=shutil.ignore_patterns("*.py"))
+    return folder
+
+
+def test_malformed_sidecar_names_file_and_field(tmp_path: Path) -> None:
+    folder = copy_mini(tmp_path)
+    sidecar = folder / "star_short.json"
+    data = json.loads(sidecar.read_text())
+    del data["sentences"][0]["words"][1]["start_s"]
+    sidecar.write_text(json.dumps(data))
+    with pytest.raises(VoiceloopError) as err:
+        load_dataset(folder)
+    message = str(err.value)
+    assert "star_short.json" in message and "sentences.0.words.1.start_s" in message
+    assert "\n" not in message
+
+
+def test_bad_json_and_unknown_format(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(VoiceloopError, match=r"bad.json is not valid JSON \(line 1"):
+        parse_sidecar(bad)
+    bad.write_text('{"duration_s": 3}')
+    with pytest.raises(VoiceloopError, match="unknown format"):
+        parse_sidecar(bad)
+
+
+def test_json_without_audio_is_not_a_clip(tmp_path: Path) -> None:
+    folder = copy_mini(tmp_path)
+    (folder / "manifest.json").write_text("[1, 2, 3]")
+    assert len(load_dataset(folder)) == 2
+
+
+def test_folder_without_clips_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(VoiceloopError, match="no clips"):
+        load_dataset(tmp_path)
+    with pytest.raises(VoiceloopError, match="no such folder"):
+        load_dataset(tmp_path / "missing")
+
+
+# --- scoring ------------------------------------------------------------------------------------
+
+
+def perfect_transcript(name: str):  # type: ignore[no-untyped-def]
+    clip = next(c for c in load_dataset(EVAL_MINI) if c.name == name)
+    words = [Word(text=w.text, start=w.start, end=w.end) for w in clip.truth.words or []]
+    return clip, transcript_of(words)
+
+
+def test_a_perfect_transcript_scores_perfectly_where_it_can() -> None:
+    clip, transcript = perfect_transcript("star_short")
+    result = score_clip(clip, transcript, analyze(transcript), EvalOptions())
+    assert result.wer == 0.0 and result.wer_verbatim == 0.0
+    assert result.wpm_error_pct == pytest.approx(0.0, abs=1.5)
+    assert result.pause_count_ref == 3 and result.pause_count == 3
+    assert result.star_words == len(clip.truth.words or [])
+    assert result.star_accuracy is not None and 0.0 <= result.star_accuracy <= 1.0
+    assert result.share_error_mean_pp is not None and result.missing_ok is not None
+    assert result.filler_counts == FillerCounts()
+
+
+def test_speech_clip_filler_and_rate_figures() -> None:
+    clip, transcript = perfect_transcript("speech_um")
+    result = score_clip(clip, transcript, analyze(transcript), EvalOptions())
+    assert result.filler_counts == FillerCounts(tp=1, fp=0, fn=0)
+    assert result.filler_rate_error_per_min == pytest.approx(0.0)
+    assert result.star_accuracy is None and result.quantified_ok is None
+
+
+def test_word_labels_come_from_the_section_over_their_midpoint() -> None:
+    clip, transcript = perfect_transcript("star_short")
+    analysis = analyze(transcript)
+    words = clip.truth.words or []
+    split = next(w for w in words if w.label == "action").start
+    sections = [
+        StarSection(label="situation", start=0.0, end=split - 0.01, first_word=0, last_word=0,
+                    reason="test"),
+        StarSection(label="action", start=split, end=99.0, first_word=1, last_word=1,
+                    reason="test"),
+    ]  # fmt: skip
+    analysis.star.sections = sections
+    correct, total = star_word_accuracy(words, analysis)
+    expected = sum(1 for w in words if w.label in ("situation", "action"))
+    assert (correct, total) == (expected, len(words))
+
+
+def test_summary_pools_counts() -> None:
+    a = ClipResult(
+        name="a", kind="speech", duration_s=10, word_errors=WordErrors(n=10, substitutions=1),
+        filler_counts=FillerCounts(tp=2, fp=1, fn=0), wpm_error_pct=-2.0, transcribe_s=1.0,
+        quantified_ref=False, quantified=False, quantified_ok=True,
+    )  # fmt: skip
+    b = ClipResult(
+        name="b", kind="speech", duration_s=30, word_errors=WordErrors(n=30, deletions=3),
+        filler_counts=FillerCounts(tp=1, fp=0, fn=2), wpm_error_pct=4.0, transcribe_s=1.0,
+    )  # fmt: skip
+    failed = ClipResult(name="c", kind="speech", duration_s=0, error="broken")
+    overall = summarize([a, b, failed])
+    assert overall.failed == 1 and overall.clips == 3
+    assert overall.wer == pytest.approx(4 / 40)
+    assert overall.filler_counts == FillerCounts(tp=3, fp=1, fn=2)
+    assert overall.filler_f1 == pytest.approx(2 * 0.75 * 0.6 / 1.35)
+    assert overall.wpm_abs_error_pct_mean == pytest.approx(3.0)
+    assert overall.wpm_within_3pct == "1/2"
+    assert overall.unquantified_detection == "1/1"
+    assert overall.rtf == pytest.approx(2.0 / 40)
+
+
+# --- the command ------------------------------------------------------------------------------
+
+
+def test_eval_of_a_missing_folder_is_one_line() -> None:
+    result = run_cli("eval", "no/such/folder")
+    assert result.returncode != 0
+    assert result.stderr.strip() == "voiceloop: error: no such folder: no/such/folder"
+
+
+def test_eval_names_the_bad_sidecar_field(tmp_path: Path) -> None:
+    folder = copy_mini(tmp_path)
+    data = json.loads((folder / "speech_um.json").read_text())
+    data["words"][0]["start"] = "soon"
+    (folder / "speech_um.json").write_text(json.dumps(data))
+    result = run_cli("eval", str(folder))
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "speech_um.json" in lines[0] and "words.0.start" in lines[0]
+
+
+@pytest.mark.slow
+def test_eval_runs_the_pipeline_on_eval_mini(tmp_path: Path) -> None:
+    out = tmp_path / "eval.json"
+    result = run_cli("eval", str(EVAL_MINI), "--json", str(out), "--filler-tolerance", "0.6")
+    assert result.returncode == 0, result.stderr
+    assert "speech_um" in result.stdout and "star_short" in result.stdout
+    assert "WER" in result.stdout and "STAR: word label accuracy" in result.stdout
+    report = json.loads(out.read_text())
+    assert report["filler_tolerance_s"] == 0.6
+    assert [c["error"] for c in report["clips"]] == [None, None]
+    overall = report["overall"]
+    assert overall["wer"] < 0.3
+    assert overall["wpm_abs_error_pct_mean"] < 25
+    assert overall["rtf"] > 0 and overall["peak_rss_mb"] > 50
+    star = next(c for c in report["clips"] if c["name"] == "star_short")
+    assert star["star_words"] > 0 and star["shares"] is not None
+
+
+@pytest.mark.slow
+def test_eval_json_to_stdout_with_a_limit() -> None:
+    result = run_cli("eval", str(EVAL_MINI), "--json", "-", "--limit", "1")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [c["name"] for c in report["clips"]] == ["speech_um"]
