@@ -52,3 +52,14 @@ def test_folder_without_model_bin_is_refused(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     with pytest.raises(VoiceloopError, match=r"no model\.bin"):
         resolve_model("empty", tmp_path)
+
+
+def test_uncovered_speech_finds_regions_without_words() -> None:
+    from voiceloop.models import Word
+    from voiceloop.transcribe import uncovered_speech
+
+    words = [Word(text="hello", start=0.5, end=1.0), Word(text="again", start=9.0, end=9.5)]
+    regions = [(0.4, 1.1), (2.0, 4.0), (4.5, 6.0), (7.0, 7.3), (8.8, 9.6)]
+    # 2-4 and 4.5-6 have no words and are joined (0.5 s apart); 7.0-7.3 is too short
+    assert uncovered_speech(regions, words) == [(2.0, 6.0)]
+    assert uncovered_speech(regions[:1], words) == []

@@ -58,6 +58,9 @@ class TranscribeOptions(BaseModel):
     initial_prompt: str | None = FILLER_PROMPT
     vad_filter: bool = True
     language: str = "en"
+    # The filler prompt sometimes makes Whisper skip whole sentences; re-transcribe speech
+    # that voice-activity detection found but that got no words, without the prompt.
+    fill_gaps: bool = True
 
     def describe(self) -> str:
         prompt = "filler prompt" if self.initial_prompt else "no prompt"
@@ -196,6 +199,59 @@ def merge_pieces(pieces: Iterable[tuple[str, float, float, float]]) -> list[Word
 
 ProgressFn = Callable[[float, float], None]  # (seconds done, seconds total)
 
+GAP_MIN_S = 0.8  # speech shorter than this with no words is left alone (a breath, a click)
+GAP_JOIN_S = 1.0  # uncovered stretches closer than this are re-transcribed together
+GAP_PAD_S = 0.2
+
+
+def uncovered_speech(
+    regions: list[tuple[float, float]], words: list[Word], min_s: float = GAP_MIN_S
+) -> list[tuple[float, float]]:
+    """Speech regions (seconds) in which no word's midpoint falls, joined when close."""
+    mids = sorted((w.start + w.end) / 2 for w in words)
+    missed: list[tuple[float, float]] = []
+    for start, end in regions:
+        if end - start < min_s:
+            continue
+        if any(start - GAP_PAD_S <= m <= end + GAP_PAD_S for m in mids):
+            continue
+        if missed and start - missed[-1][1] < GAP_JOIN_S:
+            missed[-1] = (missed[-1][0], end)
+        else:
+            missed.append((start, end))
+    return missed
+
+
+def _fill_dropped_speech(
+    model: WhisperModel, samples: np.ndarray, words: list[Word], options: TranscribeOptions
+) -> list[Word]:
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))
+    regions = [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in found]
+    extra: list[Word] = []
+    for start, end in uncovered_speech(regions, words):
+        lo = max(0, int((start - GAP_PAD_S) * SAMPLE_RATE))
+        hi = min(len(samples), int((end + GAP_PAD_S) * SAMPLE_RATE))
+        offset = lo / SAMPLE_RATE
+        segments, _ = model.transcribe(
+            samples[lo:hi],
+            language=options.language,
+            beam_size=options.beam_size,
+            word_timestamps=True,
+            vad_filter=False,
+            condition_on_previous_text=False,
+        )
+        pieces = [
+            (w.word, float(w.start) + offset, float(w.end) + offset, float(w.probability))
+            for segment in segments
+            for w in segment.words or []
+        ]
+        extra += merge_pieces(pieces)
+    if not extra:
+        return words
+    return sorted([*words, *extra], key=lambda w: w.start)
+
 
 def transcribe(
     samples: np.ndarray,
@@ -220,8 +276,11 @@ def transcribe(
             pieces.append((w.word, float(w.start), float(w.end), float(w.probability)))
         if progress is not None:
             progress(min(float(segment.end), duration), duration)
+    words = merge_pieces(pieces)
+    if options.initial_prompt and options.fill_gaps:
+        words = _fill_dropped_speech(model, samples, words, options)
     return Transcript(
-        words=merge_pieces(pieces),
+        words=words,
         duration=duration,
         language=options.language,
         model=resolved.label,
