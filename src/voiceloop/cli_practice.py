@@ -1,5 +1,526 @@
-"""`voiceloop practice` and the microphone commands (devices, doctor, recover)."""
+"""`voiceloop practice` and the microphone commands: prompts, devices, doctor, recover.
+
+Heavy modules (recorder, numpy, sounddevice, faster-whisper) are imported inside the
+commands so that ``voiceloop --help`` stays instant.
+"""
 
 from __future__ import annotations
 
-from voiceloop.cli_app import app  # noqa: F401  (commands register on it)
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Optional
+
+import typer
+
+from voiceloop.cli_app import (
+    SAMPLE_ANSWER,
+    SAMPLE_PROMPT_ID,
+    BeamOpt,
+    DeviceOpt,
+    ModelOpt,
+    RecordingsOpt,
+    app,
+    find_prompt,
+    progress_printer,
+    transcribe_options,
+)
+from voiceloop.errors import VoiceloopError
+
+if TYPE_CHECKING:
+    from voiceloop.models import Prompt
+    from voiceloop.recorder import Recording
+    from voiceloop.speak import Speaker
+    from voiceloop.takes import Outcome
+    from voiceloop.transcribe import TranscribeOptions
+
+FOLLOW_UP_TARGET_S = (30.0, 90.0)
+
+LpOpt = Annotated[
+    Optional[str],  # noqa: UP045 - typer needs Optional on Python 3.10
+    typer.Option("--lp", help="Leadership principle, or part of its name (e.g. 'dive deep')."),
+]
+KindOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--kind", help="Question kind: intro, star, project or deep_dive."),
+]
+
+
+def echo(text: str = "") -> None:
+    typer.echo(text)
+
+
+def note(text: str) -> None:
+    """Status lines go to stderr so stdout carries only questions, verdicts and data."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def clock(seconds: float) -> str:
+    seconds = max(0, round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+# --- choosing the question -----------------------------------------------------------------
+
+
+def practice_counts(recordings_dir: Path) -> dict[str, int]:
+    """How many sessions answered each prompt (from the session index)."""
+    from voiceloop.index import practice_counts as indexed_counts
+
+    return indexed_counts(recordings_dir)
+
+
+def pick_prompt(
+    prompt_id: str | None, lp: str | None, kind: str | None, recordings_dir: Path
+) -> Prompt:
+    from voiceloop.prompts import choose_prompt, get_prompt, load_bank
+
+    bank = load_bank()
+    if prompt_id is not None:
+        if lp or kind:
+            raise VoiceloopError("give either a PROMPT_ID or --lp/--kind, not both")
+        return get_prompt(bank, prompt_id)
+    return choose_prompt(bank, practice_counts(recordings_dir), principle=lp, kind=kind)
+
+
+def follow_up_prompt(parent: Prompt, index: int) -> Prompt:
+    """A bank question's follow-up, as a short prompt of its own."""
+    from voiceloop.models import Prompt
+
+    return Prompt(
+        id=f"{parent.id}-followup-{index + 1}",
+        text=parent.follow_ups[index],
+        kind=parent.kind if parent.kind != "intro" else "star",
+        principles=parent.principles,
+        target_seconds=FOLLOW_UP_TARGET_S,
+        source=parent.source,
+    )
+
+
+def show_question(prompt: Prompt, to_stderr: bool = False) -> None:
+    """The question and its target; on stderr when stdout carries JSON."""
+    out = note if to_stderr else echo
+    low, high = prompt.target_seconds
+    tags = [prompt.id, prompt.kind]
+    if prompt.principles:
+        tags.append(", ".join(prompt.principles))
+    tags.append(f"aim for {clock(low)}-{clock(high)}")
+    out("")
+    out(f"Question ({'; '.join(tags)}):")
+    out(f"  {prompt.text}")
+    out("")
+
+
+# --- the parts of one answer ---------------------------------------------------------------
+
+
+def countdown(seconds: int, speaker: Speaker) -> None:
+    if seconds > 0:
+        for left in range(seconds, 0, -1):
+            sys.stderr.write(f"\rStarting in {left}... ")
+            sys.stderr.flush()
+            time.sleep(1)
+        sys.stderr.write("\r" + " " * 20 + "\r")
+    speaker.beep()
+
+
+def preload_model(options: TranscribeOptions) -> threading.Thread:
+    """Load the model (and the analysis code) while the user speaks, not after."""
+
+    def work() -> None:
+        try:
+            from faster_whisper.vad import get_vad_model
+
+            import voiceloop.pipeline  # noqa: F401
+            from voiceloop.transcribe import load_model
+
+            load_model(options)
+            if options.vad_filter:
+                get_vad_model()  # cached by faster-whisper: onnxruntime and the VAD weights
+        except Exception:  # reported properly when the analysis itself loads it
+            pass
+
+    thread = threading.Thread(target=work, name="model-preload", daemon=True)
+    thread.start()
+    return thread
+
+
+def report_recording(rec: Recording) -> None:
+    from voiceloop.recorder import WARNING_TEXT
+
+    note(f"Recorded {rec.seconds:.1f} s from {rec.device.name}: {rec.reason_text}.")
+    for kind in rec.warnings:
+        note(f"warning: {WARNING_TEXT.get(kind, kind)}")
+    if rec.overflows:
+        note(f"warning: the input overflowed {rec.overflows} times; a few frames may be missing")
+
+
+def settle(
+    recordings_dir: Path, rec: Recording, options: TranscribeOptions, preload: threading.Thread
+) -> Outcome:
+    """Analyze the take; a second Ctrl-C saves it unanalyzed and ends the command.
+
+    Libraries can turn a KeyboardInterrupt into an error of their own (an interrupted
+    import becomes a RuntimeError), so the press itself is noted by a signal handler.
+    """
+    from voiceloop.recorder import sigint_deferred
+    from voiceloop.takes import read_take, settle_take, write_unanalyzed
+
+    pressed = [rec.second_interrupt]
+
+    def on_sigint(_signum: int, _frame: object) -> None:
+        pressed[0] = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        report_recording(rec)
+        if pressed[0]:
+            raise KeyboardInterrupt
+        note("Transcribing and analyzing...")
+        preload.join()
+        return settle_take(recordings_dir, rec.take, options)
+    except BaseException:
+        if not pressed[0]:
+            raise
+        if not rec.take.wav.exists():  # analyzed just before the press: nothing to save
+            raise typer.Exit(130) from None
+        with sigint_deferred():
+            folder = write_unanalyzed(recordings_dir, rec.take, read_take(rec.take))
+        note(f"Saved without analysis: {folder}")
+        note("`voiceloop recover --unanalyzed` analyzes it later.")
+        raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def ask_next(prompt: Prompt, follow_ups_done: int) -> str:
+    """'f' (follow-up), 'n' (next question) or 'q'; only asked on a terminal."""
+    if not sys.stdin.isatty():
+        return "q"
+    from voiceloop.recorder import EnterKey
+
+    EnterKey().discard_typeahead()  # an Enter pressed as the take stopped is no answer
+    choices = []
+    if follow_ups_done < len(prompt.follow_ups):
+        echo(f'Follow-up: "{prompt.follow_ups[follow_ups_done]}"')
+        choices.append("[f] answer the follow-up")
+    choices += ["[n] another question", "[q] quit"]
+    while True:
+        try:
+            answer = input("  ".join(choices) + ": ").strip().lower()[:1]
+        except EOFError:
+            return "q"
+        if answer in ("n", "q") or (answer == "f" and "[f]" in choices[0]):
+            return answer  # anything else (a stray Enter included) asks again
+
+
+def sample_fallback(
+    reason: str, recordings_dir: Path, options: TranscribeOptions, json_out: bool
+) -> None:
+    """No microphone: analyze the bundled sample answer so the command still shows its work."""
+    from voiceloop.pipeline import analyze_file
+    from voiceloop.report import render_json, render_terminal
+    from voiceloop.store import REPORT_NAME
+
+    note(f"Cannot record: {reason}. Analyzing the bundled sample answer instead.")
+    prompt = find_prompt(SAMPLE_PROMPT_ID)
+    if prompt is not None:
+        show_question(prompt, to_stderr=json_out)
+    result = analyze_file(
+        SAMPLE_ANSWER,
+        prompt=prompt,
+        recordings_dir=recordings_dir,
+        transcribe_options=options,
+        progress=progress_printer("transcribing"),
+    )
+    if json_out:
+        echo(render_json(result.meta, result.transcript, result.analysis))
+    else:
+        echo(render_terminal(result.meta, result.analysis, str(result.folder / REPORT_NAME)))
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+@app.command()
+def practice(
+    prompt_id: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(
+            help="Id of the question (see `voiceloop prompts`); default: one you "
+            "have practised least."
+        ),
+    ] = None,
+    lp: LpOpt = None,
+    kind: KindOpt = None,
+    no_speak: Annotated[
+        bool, typer.Option("--no-speak", help="Show the question without reading it aloud.")
+    ] = False,
+    max_seconds: Annotated[
+        Optional[float],  # noqa: UP045
+        typer.Option(
+            "--max-seconds",
+            min=1.0,
+            help="Stop recording after this long [default: twice the question's target].",
+            show_default=False,
+        ),
+    ] = None,
+    silence_stop: Annotated[
+        float,
+        typer.Option(
+            "--silence-stop",
+            min=0.0,
+            help="Stop after this many seconds of silence once you have started (0: never).",
+        ),
+    ] = 8.0,
+    input_device: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option(
+            "--input-device",
+            "--mic",
+            help="Microphone: number or part of the name (see `voiceloop devices`).",
+        ),
+    ] = None,
+    output_device: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--output-device", help="Where the question is played."),
+    ] = None,
+    countdown_s: Annotated[
+        int,
+        typer.Option("--countdown", min=0, max=30, help="Seconds of countdown before recording."),
+    ] = 3,
+    json_out: Annotated[
+        bool, typer.Option("--json", help="Print each session as JSON instead of the verdict.")
+    ] = False,
+    model: ModelOpt = "embedded",
+    device: DeviceOpt = "cpu",
+    beam_size: BeamOpt = 1,
+    recordings: RecordingsOpt = None,
+) -> None:
+    """Answer an interview question out loud and get a verdict.
+
+    Picks a question (by id, --lp, --kind, or the one you have practised least), reads it
+    aloud, counts down, then records from the microphone with a live level meter. Press
+    Enter to stop (or stay silent for --silence-stop seconds, or reach --max-seconds).
+    Ctrl-C also stops and keeps the answer; a second Ctrl-C saves it without analysis.
+    The answer is written to disk as it is recorded, so a crash loses at most about a
+    second: `voiceloop recover` (or the next practice) turns it into a session.
+
+    With no microphone at all, analyzes the bundled sample answer instead.
+    """
+    from voiceloop.devices import NoInputDevice, NoPortAudio, pick_input
+    from voiceloop.recorder import EnterKey, LiveDisplay, RecordOptions, record
+    from voiceloop.report import render_json, render_terminal
+    from voiceloop.speak import Speaker
+    from voiceloop.store import REPORT_NAME, default_recordings_dir, ensure_writable
+    from voiceloop.takes import leftover_takes, recover_takes
+
+    recordings_dir = recordings or default_recordings_dir()
+    ensure_writable(recordings_dir)
+    options = transcribe_options(model, device, beam_size)
+
+    if leftover_takes(recordings_dir):
+        note("Recovering answers left by an earlier run that did not finish:")
+        recover_takes(recordings_dir, options, note)
+
+    try:
+        mic = pick_input(input_device)
+    except (NoPortAudio, NoInputDevice) as err:
+        if input_device is not None and not isinstance(err, NoPortAudio):
+            raise
+        sample_fallback(str(err), recordings_dir, options, json_out)
+        return
+
+    prompt = pick_prompt(prompt_id, lp, kind, recordings_dir)
+    preload = preload_model(options)
+    speaker = Speaker(not no_speak, output_device, note)
+    enter = EnterKey()
+    parent, follow_ups_done = prompt, 0
+    while True:
+        show_question(prompt, to_stderr=json_out)
+        speaker.say(prompt.text)
+        countdown(countdown_s, speaker)
+        limit = max_seconds or max(2 * prompt.target_seconds[1], 120.0)
+        note(
+            f"Recording from {mic.name}: press Enter to stop"
+            + (f" (or stay silent {silence_stop:.0f} s)" if silence_stop else "")
+            + f"; limit {clock(limit)}."
+        )
+        rec = record(
+            recordings_dir,
+            RecordOptions(
+                device=str(mic.index),
+                max_seconds=limit,
+                silence_stop_s=silence_stop or None,
+                target_seconds=prompt.target_seconds,
+            ),
+            prompt=prompt,
+            display=LiveDisplay(),
+            enter=enter,
+        )
+        outcome = settle(recordings_dir, rec, options, preload)
+        if outcome.result is not None:
+            result = outcome.result
+            if json_out:
+                echo(render_json(result.meta, result.transcript, result.analysis))
+            else:
+                echo()
+                echo(
+                    render_terminal(result.meta, result.analysis, str(result.folder / REPORT_NAME))
+                )
+        else:
+            note(f"Not analyzed: {outcome.message}")
+            if outcome.kind == "kept":
+                raise typer.Exit(1)
+        if rec.reason in ("interrupt", "device", "disk"):
+            from voiceloop.recorder import HUNG_STREAMS
+
+            if HUNG_STREAMS:  # PortAudio would wait for the hung device at exit: do not
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(0)
+            return
+        choice = ask_next(parent, follow_ups_done)
+        if choice == "f":
+            prompt = follow_up_prompt(parent, follow_ups_done)
+            follow_ups_done += 1
+        elif choice == "n":
+            prompt = pick_prompt(None, lp, kind, recordings_dir)
+            parent, follow_ups_done = prompt, 0
+        else:
+            return
+
+
+@app.command("prompts")
+def prompts_command(
+    lp: LpOpt = None,
+    kind: KindOpt = None,
+    search: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Option("--search", "-s", help="Words that must appear in the question."),
+    ] = None,
+    ids: Annotated[bool, typer.Option("--ids", help="Print only the ids.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the prompts as JSON.")] = False,
+    recordings: RecordingsOpt = None,
+) -> None:
+    """List the interview questions, optionally filtered by principle, kind or words.
+
+    Add your own questions in a folder of .toml files named by $VOICELOOP_PROMPTS_DIR
+    (format: prompts/README.md).
+    """
+    from voiceloop.prompts import filter_prompts, load_bank, match_principles
+    from voiceloop.store import default_recordings_dir
+
+    found = filter_prompts(load_bank(), principle=lp, kind=kind, text=search)
+    if json_out:
+        echo(json.dumps([p.model_dump(mode="json") for p in found], indent=2))
+        return
+    if not found:
+        hint = ""
+        if lp and not match_principles(lp):
+            hint = f" ('{lp}' is not part of any leadership principle name)"
+        raise VoiceloopError(f"no prompt matches{hint}")
+    if ids:
+        for p in found:
+            echo(p.id)
+        return
+    counts = practice_counts(recordings or default_recordings_dir())
+    for p in found:
+        low, high = p.target_seconds
+        done = counts.get(p.id, 0)
+        echo(
+            f"{p.id}  [{p.kind}, {clock(low)}-{clock(high)}"
+            + (f", practised {done}x" if done else "")
+            + "]"
+        )
+        echo(f"    {p.text}")
+        if p.principles:
+            echo(f"    principles: {', '.join(p.principles)}")
+    echo(f"{len(found)} prompt{'s' if len(found) != 1 else ''}")
+
+
+@app.command()
+def devices() -> None:
+    """List the audio devices (microphones and outputs) PortAudio can see."""
+    from voiceloop.devices import format_devices, list_devices
+
+    echo(format_devices(list_devices()))
+
+
+@app.command()
+def doctor(
+    model: ModelOpt = "embedded",
+    recordings: RecordingsOpt = None,
+) -> None:
+    """Check what practice needs (PortAudio, microphone, speaker, TTS, model, folder)."""
+    from voiceloop.doctor_checks import run_checks
+
+    results = run_checks(model, recordings)
+    for check in results:
+        echo(check.line())
+    failed = [c for c in results if c.status == "FAIL"]
+    if failed:
+        echo(f"{len(failed)} problem{'s' if len(failed) != 1 else ''} found; the fixes are above.")
+        raise typer.Exit(1)
+    echo("All checks passed.")
+
+
+@app.command()
+def recover(
+    unanalyzed: Annotated[
+        bool,
+        typer.Option("--unanalyzed", help="Also analyze sessions saved without analysis."),
+    ] = False,
+    model: ModelOpt = "embedded",
+    device: DeviceOpt = "cpu",
+    beam_size: BeamOpt = 1,
+    recordings: RecordingsOpt = None,
+) -> None:
+    """Turn answers left behind by a crash, kill or power cut into sessions.
+
+    Each unfinished take in recordings/.takes/ is analyzed into a session (or, when it
+    holds no usable speech, saved unanalyzed). Takes still being recorded are left alone.
+    """
+    from voiceloop.cli_sessions import reanalyze_folder
+    from voiceloop.index import record_quietly
+    from voiceloop.store import default_recordings_dir
+    from voiceloop.takes import recover_takes, unanalyzed_sessions
+
+    recordings_dir = recordings or default_recordings_dir()
+    options = transcribe_options(model, device, beam_size)
+    outcomes = recover_takes(recordings_dir, options, echo)
+    pending = list(unanalyzed_sessions(recordings_dir))
+    done = 0
+    if unanalyzed:
+        for folder, _meta in pending:
+            try:
+                reanalyze_folder(folder, retranscribe=options)
+            except VoiceloopError as err:
+                echo(f"  {folder.name}: {err}; left unanalyzed")
+                continue
+            record_quietly(folder)
+            echo(f"  {folder.name}: analyzed")
+            done += 1
+    recovered = sum(1 for o in outcomes if o.kind in ("analyzed", "unanalyzed"))
+    kept = sum(1 for o in outcomes if o.kind == "kept")
+    if not outcomes and not done:
+        echo("Nothing to recover.")
+    else:
+        echo(
+            f"Recovered {recovered} take{'s' if recovered != 1 else ''}"
+            + (f", analyzed {done} saved session{'s' if done != 1 else ''}" if done else "")
+            + "."
+        )
+    if pending and not unanalyzed:
+        echo(
+            f"{len(pending)} session{'s' if len(pending) != 1 else ''} saved without analysis: "
+            "`voiceloop recover --unanalyzed` analyzes them."
+        )
+    if kept:  # a take that could not be turned into a session waits for the next try
+        raise typer.Exit(1)

