@@ -160,3 +160,27 @@ def test_named_model_offline_fails_with_the_alternatives(tmp_path: Path) -> None
     assert "could not download model 'small.en'" in result.stderr
     assert "embedded" in result.stderr and "models/" in result.stderr
     assert not (tmp_path / "rec").exists() or not any((tmp_path / "rec").iterdir())
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A 1 MB tmpfs: too small for a session's audio. Needs permission to mount."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+                          capture_output=True)  # fmt: skip
+    if made.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (not root, or no mount permission)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_full_disk_leaves_no_half_written_session(tiny_disk: Path) -> None:
+    result = run_cli("analyze", "--sample", recordings=tiny_disk)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("voiceloop: error: disk full")
+    leftovers = [p.name for p in tiny_disk.iterdir() if p.name != "index.sqlite"]
+    assert leftovers == [], leftovers

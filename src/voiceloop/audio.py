@@ -7,7 +7,9 @@ WebM, ...) goes through PyAV, the decoder faster-whisper itself ships with.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -160,7 +162,13 @@ def write_wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        sf.write(tmp, np.clip(samples, -1.0, 1.0), rate, subtype="PCM_16", format="WAV")
+        try:
+            sf.write(tmp, np.clip(samples, -1.0, 1.0), rate, subtype="PCM_16", format="WAV")
+        except sf.LibsndfileError as err:  # libsndfile reports a full disk as "System error"
+            needed = 44 + 2 * len(samples)
+            full = shutil.disk_usage(path.parent).free < needed
+            code = errno.ENOSPC if full else errno.EIO
+            raise OSError(code, os.strerror(code), str(path)) from err
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
