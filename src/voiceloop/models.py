@@ -189,6 +189,89 @@ class LanguageResult(BaseModel):
     hedges: list[PhraseHit]
 
 
+# --- answer shape by prompt kind ---------------------------------------------------------
+
+IntroLabel = Literal["arc", "highlight", "why_role", "other"]
+INTRO_LABELS: tuple[IntroLabel, ...] = ("arc", "highlight", "why_role", "other")
+ProjectStage = Literal["problem", "role", "data", "approach", "experiments", "results", "learnings"]
+PROJECT_STAGES: tuple[ProjectStage, ...] = (
+    "problem",
+    "role",
+    "data",
+    "approach",
+    "experiments",
+    "results",
+    "learnings",
+)
+
+
+class ShapeLabel(BaseModel):
+    """One sentence's part of the answer's shape (an intro label or a walkthrough stage)."""
+
+    sentence: int  # index into StarResult.sentences (the analyses share one sentence split)
+    label: str  # an IntroLabel or a ProjectStage
+    reason: str
+
+
+class ShapePart(BaseModel):
+    """One part the shape expects: how long it ran and what was heard in it."""
+
+    name: str  # "arc", "highlight", "why_role" or a ProjectStage
+    title: str  # as shown to the user
+    short: str = ""  # as a list in a tip names it ("data risks")
+    seconds: float
+    share: float  # of the labelled time (0..1)
+    sentences: int
+    present: bool
+    detail: str = ""
+
+
+class ShapeCheck(BaseModel):
+    """One check of the answer against its kind's shape, with the evidence behind it."""
+
+    name: str  # e.g. "why_role", "highlights_quantified", "length", "principle_named"
+    title: str
+    ok: bool
+    detail: str  # what was measured, or what is missing and why it matters
+
+
+class Highlight(BaseModel):
+    """One achievement in a "tell me about yourself" answer."""
+
+    text: str
+    start: float
+    numbers: list[str]  # quantities heard in it; empty: an unquantified highlight
+
+
+class ShapeResult(BaseModel):
+    kind: PromptKind
+    guide: str  # the shape this kind is judged against, in one line
+    labels: list[ShapeLabel] = Field(default_factory=list)  # intro and project only
+    parts: list[ShapePart] = Field(default_factory=list)
+    highlights: list[Highlight] = Field(default_factory=list)  # intro only
+    checks: list[ShapeCheck] = Field(default_factory=list)
+    missing: list[str] = Field(default_factory=list)  # titles of expected parts not heard
+
+
+# --- must-include coverage -----------------------------------------------------------------
+
+
+class CoverageItem(BaseModel):
+    """One "a strong answer must contain" item of the prompt, checked against the answer."""
+
+    item: str  # as written in the question bank
+    heard: bool
+    rules: list[str]  # the matchers the item was read as ("dates", "numbers", ...) or "words"
+    unheard: list[str] = Field(default_factory=list)  # those of ``rules`` that found nothing
+    evidence: str  # what was heard (quoted, with time) or what was looked for and not found
+    start: float | None = None  # where the evidence begins, seconds
+
+
+class CoverageResult(BaseModel):
+    items: list[CoverageItem]
+    missing: list[str]  # items asked for and not heard, in the bank's order
+
+
 # --- verdict and the whole analysis ----------------------------------------------------
 
 
@@ -213,6 +296,8 @@ class Analysis(BaseModel):
     quantify: QuantifyResult
     language: LanguageResult
     verdict: Verdict
+    shape: ShapeResult | None = None  # None in analyses written before shape feedback
+    coverage: CoverageResult | None = None  # None when the prompt lists no must_include
 
 
 class SessionMeta(BaseModel):

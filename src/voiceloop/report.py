@@ -103,7 +103,10 @@ def _figures_md(analysis: Analysis) -> list[str]:
 def _star_md(analysis: Analysis) -> list[str]:
     s = analysis.star
     guide = s.guidance
-    out = ["## STAR breakdown", "", "| section | time | share | guidance |", "|---|---|---|---|"]
+    out = ["## STAR breakdown", ""]
+    if analysis.shape is not None and analysis.shape.labels:
+        out += ["For reference only: this question is judged by its shape above.", ""]
+    out += ["| section | time | share | guidance |", "|---|---|---|---|"]
     for label in ("situation", "task", "action", "result", "reflection"):
         group = GUIDANCE_OF[label]
         seconds, share = s.seconds.get(label, 0.0), s.shares.get(label, 0.0)
@@ -134,6 +137,109 @@ def _star_md(analysis: Analysis) -> list[str]:
     return [*out, ""]
 
 
+def _cell(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def shape_title(label: str) -> str:
+    """How a shape label or stage is named in the reports ("why_role" -> "Why this role")."""
+    titles = {
+        "arc": "Arc",
+        "highlight": "Highlight",
+        "why_role": "Why this role",
+        "other": "Other",
+        "problem": "Problem and goal",
+        "role": "Role and stakeholders",
+        "data": "Data and risks",
+        "approach": "Approach",
+        "experiments": "Experiments",
+        "results": "Results",
+        "learnings": "Rollout and learnings",
+    }
+    return titles.get(label, label.replace("_", " ").title())
+
+
+def transcript_sections(analysis: Analysis) -> list[tuple[int, str, float]]:
+    """(first word, label, start) of each run of sentences with one label.
+
+    Intro and walkthrough answers are tagged by their shape's labels, other answers by
+    their STAR sections.
+    """
+    shape = analysis.shape
+    if shape is None or not shape.labels:
+        return [(sec.first_word, sec.label, sec.start) for sec in analysis.star.sections]
+    out: list[tuple[int, str, float]] = []
+    for lab in shape.labels:
+        sent = analysis.star.sentences[lab.sentence]
+        if not out or out[-1][1] != lab.label:
+            out.append((sent.first_word, lab.label, sent.start))
+    return out
+
+
+def _shape_md(analysis: Analysis) -> list[str]:
+    shape = analysis.shape
+    if shape is None:
+        return []
+    out = ["## Answer shape", "", f"Judged as: {shape.guide}", ""]
+    out += ["| check | | what was heard |", "|---|---|---|"]
+    for check in shape.checks:
+        mark = "yes" if check.ok else "**no**"
+        out.append(f"| {check.title} | {mark} | {_cell(check.detail)} |")
+    out.append("")
+    if shape.parts:
+        heading = "Time per stage" if shape.kind == "project" else "Time per part"
+        out += [f"### {heading}", "", "| part | time | share | sentences | notes |"]
+        out.append("|---|---|---|---|---|")
+        for part in shape.parts:
+            if part.name == "other" and not part.present:
+                continue
+            out.append(
+                f"| {part.title} | {part.seconds:.1f} s | {_pct(part.share)} | "
+                f"{part.sentences} | {_cell(part.detail)} |"
+            )
+        out.append("")
+        if shape.missing:
+            out += ["Not heard: " + ", ".join(shape.missing) + ".", ""]
+    if shape.kind == "intro":
+        out += ["### Highlights", ""]
+        for h in shape.highlights:
+            figures = ", ".join(h.numbers) if h.numbers else "**no number**"
+            out.append(f'- {clock(h.start)} "{h.text}" ({figures})')
+        if not shape.highlights:
+            out.append("- none heard")
+        out.append("")
+    if shape.labels:
+        out += ["### Why each sentence got its part", ""]
+        for lab in shape.labels:
+            sent = analysis.star.sentences[lab.sentence]
+            out.append(f"- {clock(sent.start)} **{shape_title(lab.label)}**: {lab.reason}")
+        out.append("")
+    return out
+
+
+def _coverage_md(analysis: Analysis) -> list[str]:
+    cov = analysis.coverage
+    if cov is None:
+        return []
+    out = ["## What the question asks for", ""]
+    if cov.missing:
+        out.append("Asked for and not heard: " + "; ".join(f"**{m}**" for m in cov.missing) + ".")
+    else:
+        out.append("Everything the question asks for was heard.")
+    out += ["", "| item | heard | evidence |", "|---|---|---|"]
+    for item in cov.items:
+        mark = "yes" if item.heard else "**no**"
+        out.append(f"| {_cell(item.item)} | {mark} | {_cell(item.evidence)} |")
+    out += [
+        "",
+        "Each item is read by rules named after what it asks for (dates, numbers, a "
+        "trade-off ...); an item no rule understands is matched by its own words, and says so.",
+        "",
+    ]
+    return out
+
+
 def _transcript_md(transcript: Transcript, analysis: Analysis) -> list[str]:
     filler_at: dict[int, int] = {}
     for event in analysis.fillers.events:
@@ -141,7 +247,7 @@ def _transcript_md(transcript: Transcript, analysis: Analysis) -> list[str]:
             n = len(event.type.split())
             for k in range(n):
                 filler_at[event.word_index + k] = event.word_index
-    section_at = {sec.first_word: sec for sec in analysis.star.sections}
+    section_at = {first: (label, start) for first, label, start in transcript_sections(analysis)}
     out = [
         "## Transcript",
         "",
@@ -154,8 +260,8 @@ def _transcript_md(transcript: Transcript, analysis: Analysis) -> list[str]:
             if line:
                 out += [" ".join(line), ""]
                 line = []
-            sec = section_at[i]
-            line.append(f"**{sec.label.upper()}** `{clock(sec.start)}`")
+            label, start = section_at[i]
+            line.append(f"**{shape_title(label).upper()}** `{clock(start)}`")
         line.append(f"**[{word.text}]**" if i in filler_at else word.text)
     if line:
         out.append(" ".join(line))
@@ -178,6 +284,8 @@ def render_markdown(meta: SessionMeta, transcript: Transcript, analysis: Analysi
     out += [f"Session `{meta.id}`, {meta.created_at}, source: {meta.source}.", ""]
     out += _verdict_md(analysis)
     out += _figures_md(analysis)
+    out += _shape_md(analysis)
+    out += _coverage_md(analysis)
     out += _star_md(analysis)
     out += _transcript_md(transcript, analysis)
     out += [
@@ -190,6 +298,9 @@ def render_markdown(meta: SessionMeta, transcript: Transcript, analysis: Analysi
         '"so that" are not fillers). Whisper drops some "um"/"uh", so the count is a floor.',
         "- STAR sections come from cue phrases, position and order, smoothed over the sentences; "
         "each sentence's reason is listed above.",
+        "- The answer shape (3-3-1 for an intro, seven stages for a walkthrough, STAR plus "
+        "principle, dates and reflection for a story) uses the same method; "
+        "must-include items are checked by named rules with the evidence shown.",
         f"- Analysis version {analysis.version}.",
         "",
     ]

@@ -19,6 +19,7 @@ from pathlib import Path
 from voiceloop.analysis.verdict import clock
 from voiceloop.models import Analysis, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
+from voiceloop.report import shape_title, transcript_sections
 
 LABEL_COLORS = {
     "situation": "#4e79a7",
@@ -34,6 +35,20 @@ GUIDANCE_OF = {
     "action": "action",
     "result": "outcome",
     "reflection": "outcome",
+}
+# Intro parts and walkthrough stages (shape labels), in the order they are expected.
+SHAPE_COLORS = {
+    "arc": "#4e79a7",
+    "highlight": "#f28e2b",
+    "why_role": "#59a14f",
+    "other": "#bab0ac",
+    "problem": "#4e79a7",
+    "role": "#76b7b2",
+    "data": "#edc948",
+    "approach": "#f28e2b",
+    "experiments": "#e15759",
+    "results": "#59a14f",
+    "learnings": "#b07aa1",
 }
 FILLER_COLOR = "#e15759"
 MAX_EMBED_BYTES = 12_000_000  # past this (a very long take) the audio is linked instead
@@ -308,7 +323,7 @@ def _transcript_html(transcript: Transcript, analysis: Analysis) -> str:
         if event.word_index is not None:
             for k in range(len(event.type.split())):
                 filler_type[event.word_index + k] = event.type
-    starts = {sec.first_word: sec for sec in analysis.star.sections}
+    starts = {first: (label, start) for first, label, start in transcript_sections(analysis)}
     pause_after: dict[int, float] = {}
     for pause in analysis.pacing.long_pauses:
         nearest = min(
@@ -321,13 +336,13 @@ def _transcript_html(transcript: Transcript, analysis: Analysis) -> str:
     blocks: list[list[str]] = [['<div class="sec">']]  # words before any section come first
     for i, word in enumerate(transcript.words):
         if i in starts:
-            sec = starts[i]
-            colour = LABEL_COLORS[sec.label]
+            label, start = starts[i]
+            colour = LABEL_COLORS.get(label) or SHAPE_COLORS.get(label, "#999")
             blocks.append(
                 [
                     f'<div class="sec" style="border-color:{colour}">'
                     f'<span class="chip" style="background:{colour}">'
-                    f"{esc(sec.label.title())} {clock(sec.start)}</span> "
+                    f"{esc(shape_title(label))} {clock(start)}</span> "
                 ]
             )
         text = esc(word.text)
@@ -413,6 +428,8 @@ mark.filler{background:#f8c9c9;color:#9c1c1c;border-radius:3px;padding:0 2px;fon
 .pause{color:#777;font-size:12px;border:1px dashed #aaa;border-radius:3px;padding:0 4px}
 .w{cursor:pointer}.w:hover{background:#e8f0fb}
 .note{color:#666;font-size:13px}
+td.ok{color:#3b7a34;font-weight:600}td.bad,b.bad{color:#c0392b;font-weight:600}
+h3{font-size:15px;margin:16px 0 6px}
 svg{max-width:100%;height:auto;display:block}
 """
 
@@ -430,6 +447,31 @@ def _figure(key: str, value: str, note: str, good: bool | None) -> str:
     return (
         f'<div class="fig {cls}"><div class="k">{esc(key)}</div><div class="v">{esc(value)}</div>'
         f'<div class="meta">{esc(note)}</div></div>'
+    )
+
+
+def _shape_figure(analysis: Analysis) -> str:
+    """For an intro or a walkthrough, its shape's headline figure (else empty)."""
+    shape = analysis.shape
+    if shape is None or not shape.labels:
+        return ""
+    if shape.kind == "intro":
+        n = len(shape.highlights)
+        q = sum(bool(h.numbers) for h in shape.highlights)
+        return _figure(
+            "Highlights with numbers",
+            f"{q} of {n}",
+            "the 3-3-1 shape asks for 3",
+            q >= 3 and q == n,
+        )
+    heard = sum(p.present for p in shape.parts)
+    return _figure(
+        "Stages heard",
+        f"{heard} of {len(shape.parts)}",
+        "skipped: " + ", ".join(p.short for p in shape.parts if not p.present)
+        if heard < len(shape.parts)
+        else "every outline stage",
+        heard == len(shape.parts),
     )
 
 
@@ -460,7 +502,8 @@ def _figures(analysis: Analysis) -> str:
             f"{p.pause_count} pauses, longest {p.longest_pause_s:.1f} s",
             not p.long_pauses,
         ),
-        _figure(
+        _shape_figure(analysis)
+        or _figure(
             "Action share",
             f"{action * 100:.0f}%",
             f"guidance {guide * 100:.0f}%",
@@ -503,6 +546,102 @@ def _star_table(analysis: Analysis) -> str:
     )
 
 
+def _shape_chart(analysis: Analysis) -> str:
+    shape = analysis.shape
+    if shape is None or not shape.parts:
+        return ""
+    width, left, bar_w = 860, 130, 720
+    parts = [
+        (shape_title(p.name), p.share, SHAPE_COLORS.get(p.name, "#999"))
+        for p in shape.parts
+        if p.present
+    ]
+    out = [
+        f'<svg viewBox="0 0 {width} 40" width="{width}" height="40" role="img" '
+        'aria-label="Time per part of the answer" font-family="sans-serif">',
+        "<title>Time per part of the answer</title>",
+        f'<rect x="0" y="0" width="{width}" height="40" fill="#ffffff"/>',
+    ]
+    out += _bar(4, "Your answer", parts, bar_w, left)
+    out.append("</svg>")
+    return "".join(out)
+
+
+def _shape_section(analysis: Analysis) -> str:
+    shape = analysis.shape
+    if shape is None:
+        return ""
+    rows = "".join(
+        f'<tr><td>{esc(c.title)}</td><td class="{"ok" if c.ok else "bad"}">'
+        f"{'yes' if c.ok else 'no'}</td><td>{esc(c.detail)}</td></tr>"
+        for c in shape.checks
+    )
+    body = [
+        f'<p class="meta">Judged as: {esc(shape.guide)}</p>',
+        f"<table><tr><th>Check</th><th></th><th>What was heard</th></tr>{rows}</table>",
+    ]
+    if shape.parts:
+        part_rows = "".join(
+            f'<tr><td><span class="chip" style="background:{SHAPE_COLORS.get(p.name, "#999")}">'
+            f"{esc(p.title)}</span></td><td>{p.seconds:.1f} s</td><td>{p.share * 100:.0f}%</td>"
+            f"<td>{p.sentences}</td><td>{esc(p.detail)}</td></tr>"
+            for p in shape.parts
+            if p.present or p.name != "other"
+        )
+        heading = "Time per stage" if shape.kind == "project" else "Time per part"
+        body += [
+            f"<h3>{heading}</h3>",
+            _shape_chart(analysis),
+            "<table><tr><th>Part</th><th>Time</th><th>Share</th><th>Sentences</th>"
+            f"<th>Notes</th></tr>{part_rows}</table>",
+        ]
+        if shape.missing:
+            body.append(f'<p class="meta">Not heard: {esc(", ".join(shape.missing))}.</p>')
+    if shape.kind == "intro":
+        items = "".join(
+            f"<li>{clock(h.start)} &ldquo;{esc(h.text)}&rdquo; "
+            + (f"({esc(', '.join(h.numbers))})" if h.numbers else '<b class="bad">no number</b>')
+            + "</li>"
+            for h in shape.highlights
+        )
+        body.append(f"<h3>Highlights</h3><ul>{items or '<li>none heard</li>'}</ul>")
+    if shape.labels:
+        reasons = "".join(
+            f"<li>{clock(analysis.star.sentences[lab.sentence].start)} "
+            f"<b>{esc(shape_title(lab.label))}</b>: {esc(lab.reason)}</li>"
+            for lab in shape.labels
+        )
+        body.append(
+            f"<details><summary>Why each sentence got its part</summary><ul>{reasons}</ul>"
+            "</details>"
+        )
+    return f'<section class="card"><h2>Answer shape</h2>{"".join(body)}</section>'
+
+
+def _coverage_section(analysis: Analysis) -> str:
+    cov = analysis.coverage
+    if cov is None:
+        return ""
+    if cov.missing:
+        lead = "Asked for and not heard: " + "; ".join(f"<b>{esc(m)}</b>" for m in cov.missing)
+    else:
+        lead = "Everything the question asks for was heard."
+    rows = "".join(
+        f'<tr><td>{esc(it.item)}</td><td class="{"ok" if it.heard else "bad"}">'
+        f"{'yes' if it.heard else 'no'}</td><td>{esc(it.evidence)}</td></tr>"
+        for it in cov.items
+    )
+    return (
+        f'<section class="card"><h2>What the question asks for</h2><p>{lead}.</p>'.replace(
+            "..</p>", ".</p>"
+        )
+        + f"<table><tr><th>Item</th><th>Heard</th><th>Evidence</th></tr>{rows}</table>"
+        '<p class="meta">Each item is read by rules named after what it asks for (dates, '
+        "numbers, a trade-off ...); an item no rule understands is matched by its own words, "
+        "and says so.</p></section>"
+    )
+
+
 def render_html(
     meta: SessionMeta,
     transcript: Transcript,
@@ -538,6 +677,8 @@ def render_html(
         f"source: {esc(meta.source)}</p>",
         _verdict(analysis),
         _figures(analysis),
+        _shape_section(analysis),
+        _coverage_section(analysis),
         f'<section class="card"><h2>Recording</h2>{player}</section>',
         f'<section class="card"><h2>Pace over time</h2>{_pace_chart(analysis)}'
         f'<p class="meta">{esc(analysis.pacing.definition)}</p></section>',
@@ -548,7 +689,7 @@ def render_html(
         '<p class="meta">Red ticks: fillers. Coloured band: STAR sections. '
         "Grey: pauses over 2 s.</p></section>",
         '<section class="card"><h2>Transcript</h2>'
-        '<p class="meta">Fillers are marked in red; each STAR section starts with its label.</p>'
+        '<p class="meta">Fillers are marked in red; each section starts with its label.</p>'
         f"{_transcript_html(transcript, analysis)}</section>",
         f'<p class="meta">Transcribed on this computer by {esc(transcript.model)} '
         f"({esc(transcript.decoding)}); analysis version {esc(analysis.version)}. "

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from voiceloop import __version__
 from voiceloop.analysis.acoustic_fillers import merge_acoustic
+from voiceloop.analysis.coverage import check_coverage
 from voiceloop.analysis.fillers import detect_fillers
 from voiceloop.analysis.language import analyze_language
 from voiceloop.analysis.pacing import analyze_pacing
 from voiceloop.analysis.quantify import quantify_results
+from voiceloop.analysis.shape import analyze_shape
 from voiceloop.analysis.star import segment_star
 from voiceloop.analysis.verdict import make_verdict
 from voiceloop.models import Analysis, FillerEvent, Prompt, Transcript
@@ -26,6 +28,8 @@ def analyze(
 
     ``acoustic_fillers`` are filled pauses heard in the audio (see
     ``voiceloop.analysis.acoustic_fillers``); the caller finds them, so analysis stays pure.
+    The answer is also judged by its prompt kind's shape (``shape``) and, when the prompt
+    lists what a strong answer must contain, item by item (``coverage``).
     """
     options = options or AnalysisOptions()
     kind = prompt.kind if prompt else "star"
@@ -39,7 +43,15 @@ def analyze(
     actions = [s for s in star.sections if s.label == "action"]
     span = (actions[0].start, actions[-1].end) if actions else None
     language = analyze_language(transcript, span, options)
-    verdict = make_verdict(pacing, fillers, star, quantify, language, kind, options)
+    shape = analyze_shape(transcript, prompt, star, language, pacing, options)
+    coverage = (
+        check_coverage(transcript, prompt, star, shape, options)
+        if prompt is not None and prompt.must_include
+        else None
+    )
+    verdict = make_verdict(
+        pacing, fillers, star, quantify, language, kind, options, shape=shape, coverage=coverage
+    )
     return Analysis(
         version=ANALYSIS_VERSION,
         prompt_id=prompt.id if prompt else None,
@@ -50,4 +62,6 @@ def analyze(
         quantify=quantify,
         language=language,
         verdict=verdict,
+        shape=shape,
+        coverage=coverage,
     )

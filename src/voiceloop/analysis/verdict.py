@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from voiceloop.models import (
+    CoverageResult,
     FillerResult,
     LanguageResult,
     PacingResult,
     PromptKind,
     QuantifyResult,
+    ShapeCheck,
+    ShapeResult,
     StarResult,
     Tip,
     Verdict,
@@ -37,7 +40,18 @@ def _pct(x: float) -> str:
     return f"{x * 100:.0f}%"
 
 
-def _pacing_tips(p: PacingResult, options: AnalysisOptions) -> list[_Candidate]:
+_LONG_ADVICE: dict[str, str] = {
+    "intro": "keep to 3-3-1: about three arc sentences, three highlights, one line on why "
+    "this role.",
+    "project": "give each stage a minute at most and keep the setup short.",
+}
+_SHORT_ADVICE: dict[str, str] = {
+    "intro": "give three highlights with their numbers and close on why this role.",
+    "project": "cover every stage, with the data risks, the experiment and the numbers.",
+}
+
+
+def _pacing_tips(p: PacingResult, options: AnalysisOptions, kind: PromptKind) -> list[_Candidate]:
     out: list[_Candidate] = []
     low, high = options.pace_range_wpm
     if p.pace_verdict == "fast":
@@ -64,7 +78,8 @@ def _pacing_tips(p: PacingResult, options: AnalysisOptions) -> list[_Candidate]:
             _tip(
                 p.duration_s / hi,
                 title="Tighten the answer",
-                detail=f"Target is {clock(lo)}-{clock(hi)}; cut context and keep the Actions.",
+                detail=f"Target is {clock(lo)}-{clock(hi)}; "
+                + _LONG_ADVICE.get(kind, "cut context and keep the Actions."),
                 figure=f"{clock(p.duration_s)} spoken",
             )
         )
@@ -73,7 +88,8 @@ def _pacing_tips(p: PacingResult, options: AnalysisOptions) -> list[_Candidate]:
             _tip(
                 0.8 * lo / max(p.duration_s, 1.0),
                 title="Say more",
-                detail=f"Target is {clock(lo)}-{clock(hi)}; add Actions and the measured Result.",
+                detail=f"Target is {clock(lo)}-{clock(hi)}; "
+                + _SHORT_ADVICE.get(kind, "add Actions and the measured Result."),
                 figure=f"{clock(p.duration_s)} spoken",
             )
         )
@@ -186,7 +202,9 @@ def _quantify_tips(q: QuantifyResult) -> list[_Candidate]:
     return []
 
 
-def _language_tips(lang: LanguageResult, kind: PromptKind) -> list[_Candidate]:
+def _language_tips(
+    lang: LanguageResult, kind: PromptKind, shape: ShapeResult | None
+) -> list[_Candidate]:
     out: list[_Candidate] = []
     if lang.i_share is not None and lang.i_share < 0.5 and lang.we_count >= 3:
         out.append(
@@ -206,7 +224,8 @@ def _language_tips(lang: LanguageResult, kind: PromptKind) -> list[_Candidate]:
                 figure=f"{len(lang.hedges)} hedging phrases",
             )
         )
-    if kind in ("star", "deep_dive") and not lang.principles_named:
+    targeted = shape is not None and _check(shape, "principle_named") is not None
+    if kind in ("star", "deep_dive") and not lang.principles_named and not targeted:
         out.append(
             _tip(
                 0.4,
@@ -218,6 +237,206 @@ def _language_tips(lang: LanguageResult, kind: PromptKind) -> list[_Candidate]:
     return out
 
 
+def _check(shape: ShapeResult, name: str) -> ShapeCheck | None:
+    return next((c for c in shape.checks if c.name == name), None)
+
+
+def _failed(shape: ShapeResult, name: str) -> ShapeCheck | None:
+    check = _check(shape, name)
+    return check if check is not None and not check.ok else None
+
+
+def _intro_tips(shape: ShapeResult) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    why = _failed(shape, "why_role")
+    if why is not None:
+        heard = any(lab.label == "why_role" for lab in shape.labels)
+        out.append(
+            _tip(
+                1.0 if heard else 1.7,
+                title="End on why this role" if heard else "Close with why this role",
+                detail="Finish with one line on why this role and team draw you: the problem, "
+                "the customers or the scale.",
+                figure=why.detail,
+            )
+        )
+    bare = [h for h in shape.highlights if not h.numbers]
+    if _failed(shape, "highlights_quantified") is not None and bare:
+        first = " ".join(bare[0].text.split()[:8])
+        out.append(
+            _tip(
+                1.2 + 0.2 * len(bare),
+                title="Put a number in every highlight",
+                detail=f'Say what each one moved and by how much; "{first} ..." has no figure.',
+                figure=f"{len(bare)} of {len(shape.highlights)} highlights without a number",
+            )
+        )
+    count = _failed(shape, "highlights_count")
+    if count is not None:
+        n = len(shape.highlights)
+        out.append(
+            _tip(
+                1.3 if n < 3 else 0.8,
+                title="Give three highlights" if n < 3 else "Pick your best three highlights",
+                detail="Three achievements, each with its number, between the arc and the close.",
+                figure=f"{n} highlight(s) heard",
+            )
+        )
+    arc = _failed(shape, "arc")
+    if arc is not None:
+        missing = not any(lab.label == "arc" for lab in shape.labels)
+        out.append(
+            _tip(
+                1.1 if missing else 0.9,
+                title="Open with who you are" if missing else "Keep the arc to three sentences",
+                detail="Who you are, what you focus on and in which domains, then the highlights.",
+                figure=arc.detail,
+            )
+        )
+    return out
+
+
+def _project_tips(shape: ShapeResult) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    skipped = [p for p in shape.parts if not p.present]
+    if skipped:
+        names = ", ".join(p.short or p.name for p in skipped)
+        out.append(
+            _tip(
+                min(1.0 + 0.3 * len(skipped), 2.5),
+                title="Walk through every stage",
+                detail="Give each stage a sentence or two, in order: problem and goal, role, "
+                "data risks, approach, experiments, results, learnings.",
+                figure=f"{len(skipped)} of {len(shape.parts)} walkthrough stages skipped: {names}",
+            )
+        )
+    results = next((p for p in shape.parts if p.name == "results"), None)
+    if results is not None and results.present and _failed(shape, "results_quantified"):
+        out.append(
+            _tip(
+                1.7,
+                title="Give the results in numbers",
+                detail="Say the metric before and after, the lift against control, and what "
+                "it was worth.",
+                figure="no number in the results stage",
+            )
+        )
+    setup = _failed(shape, "setup")
+    if setup is not None:
+        share = sum(p.share for p in shape.parts if p.name in ("problem", "role"))
+        out.append(
+            _tip(
+                1.0 + (share - 0.3) * 3,
+                title="Get to the work sooner",
+                detail="Keep the problem and your role to about a fifth of the walkthrough.",
+                figure=f"problem and role {_pct(share)} of the walkthrough",
+            )
+        )
+    return out
+
+
+def _behavioral_tips(shape: ShapeResult) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    principle = _failed(shape, "principle_named")
+    if principle is not None:
+        out.append(
+            _tip(
+                0.8 if "targets" in principle.detail else 0.4,
+                title="Name the principle",
+                detail="Say which leadership principle the story shows, once, where your "
+                "actions show it.",
+                figure=principle.detail,
+            )
+        )
+    dates = _failed(shape, "dates")
+    if dates is not None:
+        out.append(
+            _tip(
+                1.5,
+                title="Say when it happened",
+                detail="The question asks for dates: give the month or quarter, and how many "
+                "weeks each step took.",
+                figure="no dates heard",
+            )
+        )
+    return out
+
+
+def _shape_tips(shape: ShapeResult | None) -> list[_Candidate]:
+    if shape is None:
+        return []
+    if shape.kind == "intro":
+        return _intro_tips(shape)
+    if shape.kind == "project":
+        return _project_tips(shape)
+    return _behavioral_tips(shape)
+
+
+# Coverage rules whose absence a shape check already reports: (check name, or the
+# walkthrough stage that would have held it).
+_EXPLAINED_BY: dict[str, tuple[str, ...]] = {
+    "why this role": ("why_role",),
+    "highlights": ("highlights_quantified", "highlights_count"),
+    "who you are": ("arc",),
+    "reflection": ("reflection", "learnings"),
+    "principle": ("principle_named",),
+    "dates": ("dates",),
+    "problem or goal": ("problem",),
+    "role": ("role",),
+    "stakeholders": ("role",),
+    "data risks": ("data",),
+    "evaluation": ("experiments",),
+    "guardrails": ("experiments",),
+    "result": ("results",),
+    "numbers": ("results_quantified", "highlights_quantified"),
+}
+
+
+def _explained(rules: list[str], shape: ShapeResult | None) -> bool:
+    """True when every rule that found nothing for an item is already reported by a shape
+    check (a skipped stage, a missing why-this-role close ...), so the tip need not repeat it."""
+    if shape is None:
+        return False
+    failed = {c.name for c in shape.checks if not c.ok}
+    failed |= {p.name for p in shape.parts if not p.present}
+    return all(any(n in failed for n in _EXPLAINED_BY.get(r, ())) for r in rules)
+
+
+def _coverage_tips(coverage: CoverageResult | None, shape: ShapeResult | None) -> list[_Candidate]:
+    if coverage is None or not coverage.missing:
+        return []
+    items = [it for it in coverage.items if not it.heard]
+    fresh = [it for it in items if not _explained(it.unheard or it.rules, shape)]
+    if not fresh:
+        return []
+    names = "; ".join(it.item for it in fresh)
+    return [
+        _tip(
+            min(1.0 + 0.25 * len(fresh), 2.0),
+            title="Cover what the question asks for",
+            detail=f"Not heard: {names}.",
+            figure=f"{len(items)} of {len(coverage.items)} asked-for items not heard",
+        )
+    ]
+
+
+def _shape_headline(shape: ShapeResult | None, coverage: CoverageResult | None) -> str:
+    out = ""
+    if shape is not None and shape.kind == "intro":
+        n = len(shape.highlights)
+        q = sum(bool(h.numbers) for h in shape.highlights)
+        why = _check(shape, "why_role")
+        close = "closes on why this role" if why and why.ok else "no why-this-role close"
+        out += f"; 3-3-1: {n} highlight(s), {q} with numbers, {close}"
+    elif shape is not None and shape.kind == "project":
+        heard = sum(p.present for p in shape.parts)
+        out += f"; walkthrough: {heard} of {len(shape.parts)} stages heard"
+    if coverage is not None and coverage.items:
+        heard_items = len(coverage.items) - len(coverage.missing)
+        out += f"; {heard_items} of {len(coverage.items)} asked-for items heard"
+    return out
+
+
 def make_verdict(
     pacing: PacingResult,
     fillers: FillerResult,
@@ -226,13 +445,25 @@ def make_verdict(
     language: LanguageResult,
     kind: PromptKind,
     options: AnalysisOptions,
+    *,
+    shape: ShapeResult | None = None,
+    coverage: CoverageResult | None = None,
 ) -> Verdict:
+    """Pick the three tips worth most, each resting on a measured figure.
+
+    With ``shape``, intro and walkthrough answers are judged by their own shape (their
+    numbers are checked there, not in a STAR Result), and behavioral answers by the
+    principle the question targets; ``coverage`` adds the asked-for items not heard.
+    """
+    shaped = shape is not None and kind in ("intro", "project")
     candidates = (
-        _pacing_tips(pacing, options)
+        _pacing_tips(pacing, options, kind)
         + _filler_tips(fillers, options)
         + _star_tips(star, kind, options)
-        + _quantify_tips(quantify)
-        + _language_tips(language, kind)
+        + ([] if shaped else _quantify_tips(quantify))
+        + _language_tips(language, kind, shape)
+        + _shape_tips(shape)
+        + _coverage_tips(coverage, shape)
     )
     candidates.sort(key=lambda c: -c.severity)
     headline = (
@@ -246,6 +477,7 @@ def make_verdict(
             if lab not in star.missing
         ]
         headline += f"; STAR: {'/'.join(p[0].upper() for p in present) or 'none'} heard"
+    headline += _shape_headline(shape, coverage)
     if not candidates:
         headline += ". Nothing stands out to fix: keep practising this shape."
     return Verdict(headline=headline, tips=[c.tip for c in candidates[:3]])
