@@ -231,3 +231,12 @@ def test_empty_transcript() -> None:
     assert result.missing == ["situation", "task", "action", "result", "reflection"]
     assert all(v == 0.0 for v in result.shares.values())
     assert label_sentences([]) == []
+
+
+def test_risk_avoided_is_a_result_and_a_lesson_is_a_reflection() -> None:
+    from voiceloop.analysis.star import sentence_evidence
+
+    risk = sentence_evidence("That would have cost us 400,000 dollars a quarter.")
+    assert max(risk.score, key=lambda k: risk.score[k]) == "result"
+    lesson = sentence_evidence("Looking back, I would have involved legal earlier.")
+    assert max(lesson.score, key=lambda k: lesson.score[k]) == "reflection"

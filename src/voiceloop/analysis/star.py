@@ -206,6 +206,8 @@ CUES: list[Cue] = [
         r"(?:up|down) (?:by )?" + _NUM,
         r"(?:\+|-|\u2212|plus |minus )\d[\d,.]*",
         r"percentage points?|pp",
+        # risk avoided is an outcome: "that would have cost us $400,000"
+        r"(?:would|could|might) have (?:cost|lost|caused|hurt|broken|failed|been)",
     ),
     *_cues(
         "result",
@@ -234,7 +236,9 @@ CUES: list[Cue] = [
         r"i (?:learned|learnt|realized|realised)|(?:taught|showed|reminded) me|"
         r"(?:the|my|a|one|biggest|key) (?:lesson|lessons|learning|learnings|takeaway)",
         r"in (?:hindsight|retrospect)|looking back|next time|if i (?:did|were|had) (?:it|to)|"
-        r"do (?:it |things )?differently|would (?:have|do|start|push|involve|ask)|"
+        r"do (?:it |things )?differently|would (?:do|start|push|involve|ask)|"
+        # "would have" is a lesson unless a consequence follows ("would have cost ...")
+        r"would have(?! (?:cost|lost|caused|hurt|broken|failed|been))|"
         r"should have|i'd (?:do|have|start|push|involve|ask)|going forward|since then|"
         r"now i (?:always|make|try)|what i would change",
     ),
