@@ -471,12 +471,9 @@ def make_verdict(
         f"{fillers.per_minute:.1f} fillers/min"
     )
     if kind in ("star", "deep_dive"):
-        present = [
-            lab
-            for lab in ("situation", "task", "action", "result", "reflection")
-            if lab not in star.missing
-        ]
-        headline += f"; STAR: {'/'.join(p[0].upper() for p in present) or 'none'} heard"
+        short = {"situation": "S", "task": "T", "action": "A", "result": "R", "reflection": "Refl"}
+        present = [abbr for lab, abbr in short.items() if lab not in star.missing]
+        headline += f"; STAR: {'/'.join(present) or 'none'} heard"
     headline += _shape_headline(shape, coverage)
     if not candidates:
         headline += ". Nothing stands out to fix: keep practising this shape."
