@@ -76,3 +76,22 @@ def test_empty_transcript_gives_zero_figures() -> None:
     assert result.word_count == 0
     assert result.wpm == 0.0
     assert result.windows == []
+
+
+@pytest.mark.parametrize(
+    ("token", "words"),
+    [("the", 1), ("9.8%", 4), ("+8.4%", 5), ("$200,000", 4), ("add-to-cart", 3),
+     ("1,250", 5), ("1998", 3), ("2023", 4), ("120k", 4), ("<cutoff-mont>", 1), ("6%.", 2)],
+)  # fmt: skip
+def test_spoken_length_counts_words_as_said(token: str, words: int) -> None:
+    from voiceloop.analysis.pacing import spoken_length
+
+    assert spoken_length(token) == words
+
+
+def test_numbers_count_as_spoken_in_the_pace() -> None:
+    # "grew 8.4%" is said as five words: grew eight point four percent
+    words = timeline("revenue grew 8.4% today", word_s=0.5)
+    result = analyze_pacing(transcript_of(words), (1.0, 100.0), OPTIONS)
+    assert result.word_count == 7
+    assert result.wpm == pytest.approx(7 / 2.0 * 60)

@@ -191,6 +191,24 @@ def filler_type(text: str) -> str:
     return hesitation_type(low) or low
 
 
+def spoken_wpm(
+    reference: str | None, start: float | None, end: float | None, fallback: float | None
+) -> float | None:
+    """Reference pace counted the way voiceloop counts it: words as said ("9.8%" is four).
+
+    The sidecars count written tokens, and an ASR transcript writes numbers differently from
+    a reference (digits versus words), so both sides are counted with the same rule,
+    ``pacing.spoken_length``, over the reference span. Without a reference text or span the
+    sidecar's own figure is used.
+    """
+    from voiceloop.analysis.pacing import spoken_length
+
+    if not reference or start is None or end is None or end <= start:
+        return fallback
+    tokens = [t for t in reference.split() if re.search(r"[^\W_]", t)]
+    return sum(spoken_length(t) for t in tokens) / (end - start) * 60.0
+
+
 def _speech_truth(sc: SpeechSidecar) -> Truth:
     words = (
         [TruthWord(text=w.w, start=w.start, end=w.end) for w in sc.words]
@@ -224,7 +242,7 @@ def _speech_truth(sc: SpeechSidecar) -> Truth:
         pause_min_s=sc.pause_min_s or 0.0,
         speech_start=sc.speech_start_s,
         speech_end=sc.speech_end_s,
-        wpm=sc.wpm_reference,
+        wpm=spoken_wpm(sc.reference, sc.speech_start_s, sc.speech_end_s, sc.wpm_reference),
     )
 
 
@@ -283,7 +301,7 @@ def _star_truth(sc: StarSidecar) -> Truth:
         pauses=pauses if sc.pauses is not None else None,
         speech_start=start,
         speech_end=end,
-        wpm=sc.wpm_answer,
+        wpm=spoken_wpm(reference, start, end, sc.wpm_answer),
         shares=shares,
         missing=sc.missing_sections,
         quantified_result=sc.quantified_result,

@@ -71,7 +71,7 @@ def _figures_md(analysis: Analysis) -> list[str]:
         ),
         ("Pace", f"{p.wpm:.0f} words per minute ({p.pace_verdict})"),
         ("Articulation rate", f"{p.articulation_wpm:.0f} words per minute, pauses left out"),
-        ("Words", str(p.word_count)),
+        ("Words (as spoken)", str(p.word_count)),
         ("Speaking / silent time", f"{p.speaking_time_s:.1f} s / {p.silent_time_s:.1f} s"),
         (
             "Pauses",
