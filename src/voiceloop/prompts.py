@@ -20,6 +20,7 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from voiceloop.analysis.language import LEADERSHIP_PRINCIPLES
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Prompt, PromptKind
 from voiceloop.options import KIND_TARGET_SECONDS
@@ -32,24 +33,7 @@ else:  # Python 3.10: the same parser, from PyPI
 ENV_VAR = "VOICELOOP_PROMPTS_DIR"
 KINDS: tuple[str, ...] = get_args(PromptKind)
 
-OFFICIAL_PRINCIPLES: tuple[str, ...] = (
-    "Customer Obsession",
-    "Ownership",
-    "Invent and Simplify",
-    "Are Right, A Lot",
-    "Learn and Be Curious",
-    "Hire and Develop the Best",
-    "Insist on the Highest Standards",
-    "Think Big",
-    "Bias for Action",
-    "Frugality",
-    "Earn Trust",
-    "Dive Deep",
-    "Have Backbone; Disagree and Commit",
-    "Deliver Results",
-    "Strive to be Earth's Best Employer",
-    "Success and Scale Bring Broad Responsibility",
-)
+OFFICIAL_PRINCIPLES: tuple[str, ...] = tuple(LEADERSHIP_PRINCIPLES)
 
 _ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from voiceloop.analysis.verdict import clock
 from voiceloop.models import Analysis, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
-from voiceloop.report import shape_title, transcript_sections
+from voiceloop.report import GUIDANCE_OF, shape_title, transcript_sections
 
 LABEL_COLORS = {
     "situation": "#4e79a7",
@@ -29,13 +29,6 @@ LABEL_COLORS = {
     "reflection": "#b07aa1",
 }
 GUIDANCE_COLORS = {"setup": "#6f9fc8", "action": "#f28e2b", "outcome": "#59a14f"}
-GUIDANCE_OF = {
-    "situation": "setup",
-    "task": "setup",
-    "action": "action",
-    "result": "outcome",
-    "reflection": "outcome",
-}
 # Intro parts and walkthrough stages (shape labels), in the order they are expected.
 SHAPE_COLORS = {
     "arc": "#4e79a7",
