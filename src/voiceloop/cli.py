@@ -82,7 +82,7 @@ def analyze(
 
 
 # Importing these modules registers their commands on ``app``.
-from voiceloop import cli_eval, cli_practice, cli_sessions  # noqa: E402, F401
+from voiceloop import cli_eval, cli_practice, cli_round, cli_sessions  # noqa: E402, F401
 
 
 def main() -> None:
