@@ -74,14 +74,16 @@ def synthesize(seconds: float, folder: Path) -> np.ndarray:
     return np.concatenate(parts)[: int(seconds * 16_000)]
 
 
-def run_once(pcm: bytes, folder: Path, model: str) -> tuple[float, float, str]:
+def run_once(
+    pcm: bytes, folder: Path, model: str, extra: list[str] | None = None
+) -> tuple[float, float, str]:
     """(answer seconds, Enter -> verdict seconds, verdict headline)."""
     recordings = folder / "rec"
     mic = FifoMic(folder / "mic.fifo", pcm).start()
     env = {**os.environ, **alsa_env(folder / "alsa", mic.path)}
     cmd = [sys.executable, "-m", "voiceloop", "practice", PROMPT, "--no-speak"]
     cmd += ["--countdown", "0", "--silence-stop", "0", "--model", model]
-    cmd += ["--recordings", str(recordings)]
+    cmd += ["--recordings", str(recordings), *(extra or [])]
     proc = subprocess.Popen(
         cmd,
         env=env,

@@ -32,7 +32,8 @@ from voiceloop.cli_app import (
 from voiceloop.errors import VoiceloopError
 
 if TYPE_CHECKING:
-    from voiceloop.models import Prompt
+    from voiceloop.incremental import IncrementalTranscriber
+    from voiceloop.models import Prompt, Transcript
     from voiceloop.recorder import Recording
     from voiceloop.speak import Speaker
     from voiceloop.takes import Outcome
@@ -160,10 +161,27 @@ def report_recording(rec: Recording) -> None:
         note(f"warning: the input overflowed {rec.overflows} times; a few frames may be missing")
 
 
+def finish_incremental(worker: IncrementalTranscriber | None, rec: Recording) -> Transcript | None:
+    """The transcript made while recording, or None (then the whole take is transcribed)."""
+    if worker is None:
+        return None
+    transcript = worker.finish(duration=rec.seconds)
+    if transcript is None:
+        note(f"Background transcription failed ({worker.error}); transcribing the whole answer.")
+    return transcript
+
+
 def settle(
-    recordings_dir: Path, rec: Recording, options: TranscribeOptions, preload: threading.Thread
+    recordings_dir: Path,
+    rec: Recording,
+    options: TranscribeOptions,
+    preload: threading.Thread,
+    worker: IncrementalTranscriber | None = None,
 ) -> Outcome:
     """Analyze the take; a second Ctrl-C saves it unanalyzed and ends the command.
+
+    With ``worker`` (transcription during recording) only the tail since its last cut is
+    transcribed now; if it failed, the whole take is transcribed as without it.
 
     Libraries can turn a KeyboardInterrupt into an error of their own (an interrupted
     import becomes a RuntimeError), so the press itself is noted by a signal handler.
@@ -184,8 +202,11 @@ def settle(
             raise KeyboardInterrupt
         note("Transcribing and analyzing...")
         preload.join()
-        return settle_take(recordings_dir, rec.take, options)
+        transcript = finish_incremental(worker, rec)
+        return settle_take(recordings_dir, rec.take, options, transcript)
     except BaseException:
+        if worker is not None:
+            worker.abandon()
         if not pressed[0]:
             raise
         if not rec.take.wav.exists():  # analyzed just before the press: nothing to save
@@ -194,6 +215,12 @@ def settle(
             folder = write_unanalyzed(recordings_dir, rec.take, read_take(rec.take))
         note(f"Saved without analysis: {folder}")
         note("`voiceloop recover --unanalyzed` analyzes it later.")
+        if worker is not None:
+            # The interpreter's shutdown can crash (SIGSEGV in native code) after a decode on
+            # the background thread was interrupted this way; everything is saved: leave now.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         raise typer.Exit(130) from None
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -298,6 +325,13 @@ def practice(
     json_out: Annotated[
         bool, typer.Option("--json", help="Print each session as JSON instead of the verdict.")
     ] = False,
+    no_incremental: Annotated[
+        bool,
+        typer.Option(
+            "--no-incremental",
+            help="Transcribe only after you stop, in one pass, instead of while you speak.",
+        ),
+    ] = False,
     model: ModelOpt = "embedded",
     device: DeviceOpt = "cpu",
     beam_size: BeamOpt = 1,
@@ -312,9 +346,13 @@ def practice(
     The answer is written to disk as it is recorded, so a crash loses at most about a
     second: `voiceloop recover` (or the next practice) turns it into a session.
 
+    The answer is transcribed while you speak (so the verdict comes about two seconds
+    after you stop); --no-incremental transcribes it in one pass after you stop.
+
     With no microphone at all, analyzes the bundled sample answer instead.
     """
     from voiceloop.devices import NoInputDevice, NoPortAudio, pick_input
+    from voiceloop.incremental import IncrementalTranscriber
     from voiceloop.recorder import EnterKey, LiveDisplay, RecordOptions, record
     from voiceloop.report import render_json, render_terminal
     from voiceloop.speak import Speaker
@@ -352,6 +390,7 @@ def practice(
             + (f" (or stay silent {silence_stop:.0f} s)" if silence_stop else "")
             + f"; limit {clock(limit)}."
         )
+        worker = None if no_incremental else IncrementalTranscriber(options, ready=preload)
         rec = record(
             recordings_dir,
             RecordOptions(
@@ -363,8 +402,9 @@ def practice(
             prompt=prompt,
             display=LiveDisplay(),
             enter=enter,
+            on_block=worker.feed if worker is not None else None,
         )
-        outcome = settle(recordings_dir, rec, options, preload)
+        outcome = settle(recordings_dir, rec, options, preload, worker)
         if outcome.result is not None:
             result = outcome.result
             if json_out:

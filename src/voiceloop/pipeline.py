@@ -50,14 +50,17 @@ def analyze_samples(
     analysis_options: AnalysisOptions | None = None,
     progress: ProgressFn | None = None,
     created_at: datetime | None = None,
+    transcript: Transcript | None = None,
 ) -> SessionResult:
     """Transcribe and analyze 16 kHz mono samples, then write the session folder.
 
     ``created_at`` is when the answer was recorded (default: now); a recovered take keeps
-    the time it was spoken.
+    the time it was spoken. ``transcript``, when given, is the samples' transcript made
+    already (during recording: ``voiceloop.incremental``); they are not transcribed again.
     """
     ensure_writable(recordings_dir)
-    transcript = transcribe(samples, transcribe_options, progress)
+    if transcript is None:
+        transcript = transcribe(samples, transcribe_options, progress)
     require_speech(transcript, source)
     analysis = analyze(transcript, prompt, analysis_options)
     now = (created_at or datetime.now()).astimezone()

@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -442,8 +442,14 @@ def record(
     prompt: Prompt | None = None,
     display: LiveDisplay | None = None,
     enter: EnterKey | None = None,
+    on_block: Callable[[np.ndarray, int], None] | None = None,
 ) -> Recording:
-    """Record one answer into ``recordings/.takes/`` and return the finished take."""
+    """Record one answer into ``recordings/.takes/`` and return the finished take.
+
+    ``on_block(samples, rate)`` sees each block (int16 mono) after it is on disk, on the
+    thread that writes the take; it must return at once (e.g. put the block on a queue).
+    If it raises, it is not called again and the recording goes on.
+    """
     sd = load_sounddevice()
     device = pick_input(options.device)
     rate, channels = choose_format(sd, device, options.capture_rate)
@@ -479,6 +485,7 @@ def record(
     reason: StopReason | None = None
     error = ""
     keep_queued = True  # after Enter, Ctrl-C or a device error, keep what was already captured
+    consumers = [on_block] if on_block is not None else []
 
     def consume(block: bytes) -> StopReason | None:
         samples = np.frombuffer(block, dtype="<i2")
@@ -486,6 +493,11 @@ def record(
             samples = samples.reshape(-1, channels).mean(axis=1).astype("<i2")
             block = samples.tobytes()
         writer.write(block)
+        if consumers:
+            try:
+                consumers[0](samples, rate)
+            except Exception:  # a broken consumer must not cost the take
+                consumers.clear()
         return monitor.feed(samples)
 
     if enter is not None:

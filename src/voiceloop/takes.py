@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 
 from voiceloop.errors import VoiceloopError
 from voiceloop.fsutil import FILE_MODE, atomic_write_text, describe_os_error
-from voiceloop.models import Prompt, SessionMeta
+from voiceloop.models import Prompt, SessionMeta, Transcript
 
 if TYPE_CHECKING:
     import numpy as np
@@ -289,8 +289,12 @@ def analyze_take(
     take: Take,
     samples: np.ndarray,
     transcribe_options: TranscribeOptions,
+    transcript: Transcript | None = None,
 ) -> SessionResult:
-    """Transcribe and analyze a finished take into a session; the take files go afterwards."""
+    """Transcribe and analyze a finished take into a session; the take files go afterwards.
+
+    ``transcript``: the take's transcript made while it was recorded (not made again).
+    """
     from voiceloop.pipeline import analyze_samples
 
     result = analyze_samples(
@@ -300,6 +304,7 @@ def analyze_take(
         recordings_dir=recordings_dir,
         transcribe_options=transcribe_options,
         created_at=_started(take.info),
+        transcript=transcript,
     )
     take.discard()
     return result
@@ -318,8 +323,15 @@ class Outcome:
     folder: Path | None = None
 
 
-def settle_take(recordings_dir: Path, take: Take, transcribe_options: TranscribeOptions) -> Outcome:
+def settle_take(
+    recordings_dir: Path,
+    take: Take,
+    transcribe_options: TranscribeOptions,
+    transcript: Transcript | None = None,
+) -> Outcome:
     """Turn a finished take into a session: analyzed when it holds an answer, else unanalyzed.
+
+    ``transcript``: the take's transcript when it was made during recording.
 
     An empty take is removed. A take whose analysis fails for another reason (the model
     cannot load, the disk is full) is kept where it is for `voiceloop recover`.
@@ -335,7 +347,7 @@ def settle_take(recordings_dir: Path, take: Take, transcribe_options: Transcribe
         return Outcome("removed", "no audio was recorded")
     try:
         check_usable(Audio(samples, take.info.capture_rate, 1), "the recording")
-        result = analyze_take(recordings_dir, take, samples, transcribe_options)
+        result = analyze_take(recordings_dir, take, samples, transcribe_options, transcript)
     except VoiceloopError as err:
         if not _no_answer(err):
             return Outcome("kept", f"{err}; the take stays in {take.wav} for `voiceloop recover`")

@@ -253,13 +253,21 @@ def _fill_dropped_speech(
     return sorted([*words, *extra], key=lambda w: w.start)
 
 
-def transcribe(
+def decode_words(
+    model: WhisperModel,
     samples: np.ndarray,
     options: TranscribeOptions,
+    offset: float = 0.0,
     progress: ProgressFn | None = None,
-) -> Transcript:
-    """Transcribe 16 kHz mono samples with word timestamps."""
-    model, resolved = load_model(options)
+    prompt: bool = True,
+) -> list[Word]:
+    """Words of 16 kHz mono ``samples``, their times shifted by ``offset`` seconds.
+
+    The one decoding recipe (filler prompt, VAD, word timestamps, the gap-fill pass) for a
+    whole answer and for a chunk of one (see ``voiceloop.incremental``). ``prompt=False``
+    decodes without the initial prompt, as faster-whisper decodes every 30 s window after
+    the first when it does not condition on the text before.
+    """
     duration = len(samples) / SAMPLE_RATE
     segments, _info = model.transcribe(
         samples,
@@ -267,7 +275,7 @@ def transcribe(
         beam_size=options.beam_size,
         word_timestamps=True,
         vad_filter=options.vad_filter,
-        initial_prompt=options.initial_prompt,
+        initial_prompt=options.initial_prompt if prompt else None,
         condition_on_previous_text=False,
     )
     pieces: list[tuple[str, float, float, float]] = []
@@ -279,9 +287,30 @@ def transcribe(
     words = merge_pieces(pieces)
     if options.initial_prompt and options.fill_gaps:
         words = _fill_dropped_speech(model, samples, words, options)
+    if offset:
+        words = [
+            w.model_copy(update={"start": w.start + offset, "end": w.end + offset}) for w in words
+        ]
+    return words
+
+
+def transcribe_chunk(samples: np.ndarray, options: TranscribeOptions, offset: float) -> list[Word]:
+    """Transcribe a piece of a longer recording that starts ``offset`` seconds into it."""
+    model, _resolved = load_model(options)
+    return decode_words(model, samples, options, offset)
+
+
+def transcribe(
+    samples: np.ndarray,
+    options: TranscribeOptions,
+    progress: ProgressFn | None = None,
+) -> Transcript:
+    """Transcribe 16 kHz mono samples with word timestamps."""
+    model, resolved = load_model(options)
+    words = decode_words(model, samples, options, progress=progress)
     return Transcript(
         words=words,
-        duration=duration,
+        duration=len(samples) / SAMPLE_RATE,
         language=options.language,
         model=resolved.label,
         decoding=options.describe(),
