@@ -83,3 +83,42 @@ def progress_printer(label: str) -> ProgressFn | None:
         sys.stderr.flush()
 
     return show
+
+
+# Options shared by the commands that record (practice, round).
+NoSpeakOpt = Annotated[
+    bool, typer.Option("--no-speak", help="Show the question without reading it aloud.")
+]
+MaxSecondsOpt = Annotated[
+    Optional[float],  # noqa: UP045
+    typer.Option(
+        "--max-seconds",
+        min=1.0,
+        help="Stop an answer after this long [default: twice the question's target].",
+        show_default=False,
+    ),
+]
+SilenceStopOpt = Annotated[
+    float,
+    typer.Option(
+        "--silence-stop",
+        min=0.0,
+        help="Stop an answer after this many seconds of silence once it has started (0: never).",
+    ),
+]
+InputDeviceOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option(
+        "--input-device",
+        "--mic",
+        help="Microphone: number or part of the name (see `voiceloop devices`).",
+    ),
+]
+OutputDeviceOpt = Annotated[
+    Optional[str],  # noqa: UP045
+    typer.Option("--output-device", help="Where the question is played."),
+]
+CountdownOpt = Annotated[
+    int,
+    typer.Option("--countdown", min=0, max=30, help="Seconds of countdown before recording."),
+]

@@ -21,9 +21,15 @@ from voiceloop.cli_app import (
     SAMPLE_ANSWER,
     SAMPLE_PROMPT_ID,
     BeamOpt,
+    CountdownOpt,
     DeviceOpt,
+    InputDeviceOpt,
+    MaxSecondsOpt,
     ModelOpt,
+    NoSpeakOpt,
+    OutputDeviceOpt,
     RecordingsOpt,
+    SilenceStopOpt,
     app,
     find_prompt,
     progress_printer,
@@ -286,42 +292,12 @@ def practice(
     ] = None,
     lp: LpOpt = None,
     kind: KindOpt = None,
-    no_speak: Annotated[
-        bool, typer.Option("--no-speak", help="Show the question without reading it aloud.")
-    ] = False,
-    max_seconds: Annotated[
-        Optional[float],  # noqa: UP045
-        typer.Option(
-            "--max-seconds",
-            min=1.0,
-            help="Stop recording after this long [default: twice the question's target].",
-            show_default=False,
-        ),
-    ] = None,
-    silence_stop: Annotated[
-        float,
-        typer.Option(
-            "--silence-stop",
-            min=0.0,
-            help="Stop after this many seconds of silence once you have started (0: never).",
-        ),
-    ] = 8.0,
-    input_device: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--input-device",
-            "--mic",
-            help="Microphone: number or part of the name (see `voiceloop devices`).",
-        ),
-    ] = None,
-    output_device: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--output-device", help="Where the question is played."),
-    ] = None,
-    countdown_s: Annotated[
-        int,
-        typer.Option("--countdown", min=0, max=30, help="Seconds of countdown before recording."),
-    ] = 3,
+    no_speak: NoSpeakOpt = False,
+    max_seconds: MaxSecondsOpt = None,
+    silence_stop: SilenceStopOpt = 8.0,
+    input_device: InputDeviceOpt = None,
+    output_device: OutputDeviceOpt = None,
+    countdown_s: CountdownOpt = 3,
     json_out: Annotated[
         bool, typer.Option("--json", help="Print each session as JSON instead of the verdict.")
     ] = False,

@@ -15,7 +15,19 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from voiceloop.cli_app import BeamOpt, DeviceOpt, ModelOpt, RecordingsOpt, app
+from voiceloop.cli_app import (
+    BeamOpt,
+    CountdownOpt,
+    DeviceOpt,
+    InputDeviceOpt,
+    MaxSecondsOpt,
+    ModelOpt,
+    NoSpeakOpt,
+    OutputDeviceOpt,
+    RecordingsOpt,
+    SilenceStopOpt,
+    app,
+)
 from voiceloop.errors import VoiceloopError
 
 if TYPE_CHECKING:
@@ -79,42 +91,12 @@ def round_command(
             show_default=False,
         ),
     ] = None,
-    no_speak: Annotated[
-        bool, typer.Option("--no-speak", help="Show the questions without reading them aloud.")
-    ] = False,
-    max_seconds: Annotated[
-        Optional[float],  # noqa: UP045
-        typer.Option(
-            "--max-seconds",
-            min=1.0,
-            help="Stop each answer after this long [default: twice the question's target].",
-            show_default=False,
-        ),
-    ] = None,
-    silence_stop: Annotated[
-        float,
-        typer.Option(
-            "--silence-stop",
-            min=0.0,
-            help="Stop an answer after this many seconds of silence (0: never).",
-        ),
-    ] = 8.0,
-    input_device: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option(
-            "--input-device",
-            "--mic",
-            help="Microphone: number or part of the name (see `voiceloop devices`).",
-        ),
-    ] = None,
-    output_device: Annotated[
-        Optional[str],  # noqa: UP045
-        typer.Option("--output-device", help="Where the questions are played."),
-    ] = None,
-    countdown_s: Annotated[
-        int,
-        typer.Option("--countdown", min=0, max=30, help="Seconds of countdown before each answer."),
-    ] = 3,
+    no_speak: NoSpeakOpt = False,
+    max_seconds: MaxSecondsOpt = None,
+    silence_stop: SilenceStopOpt = 8.0,
+    input_device: InputDeviceOpt = None,
+    output_device: OutputDeviceOpt = None,
+    countdown_s: CountdownOpt = 3,
     model: ModelOpt = "embedded",
     device: DeviceOpt = "cpu",
     beam_size: BeamOpt = 1,
