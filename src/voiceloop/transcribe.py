@@ -294,12 +294,6 @@ def decode_words(
     return words
 
 
-def transcribe_chunk(samples: np.ndarray, options: TranscribeOptions, offset: float) -> list[Word]:
-    """Transcribe a piece of a longer recording that starts ``offset`` seconds into it."""
-    model, _resolved = load_model(options)
-    return decode_words(model, samples, options, offset)
-
-
 def transcribe(
     samples: np.ndarray,
     options: TranscribeOptions,
