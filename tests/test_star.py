@@ -240,3 +240,27 @@ def test_risk_avoided_is_a_result_and_a_lesson_is_a_reflection() -> None:
     assert max(risk.score, key=lambda k: risk.score[k]) == "result"
     lesson = sentence_evidence("Looking back, I would have involved legal earlier.")
     assert max(lesson.score, key=lambda k: lesson.score[k]) == "reflection"
+
+
+def test_a_disruption_to_the_team_sets_the_scene() -> None:
+    ev = sentence_evidence(
+        "Two weeks before the release, our only designer left the company and the build "
+        "server stopped working."
+    )
+    assert ev.score["situation"] > ev.score["task"]
+    assert ev.score["situation"] > ev.score["action"]
+
+
+def test_a_change_that_lasted_is_a_result() -> None:
+    ev = sentence_evidence("The review step I introduced still runs on every release.")
+    assert ev.cues["result"]
+    assert ev.score["result"] > ev.score["reflection"]
+    plural = sentence_evidence("We kept the same retention gains across all regions.")
+    assert "gains" in plural.cues["result"]
+
+
+def test_a_verb_whose_past_is_its_base_is_past_only_after_a_subject() -> None:
+    goal = sentence_evidence("Improve accuracy and cut cycle time.")
+    assert "no past-tense verb (a goal or a lesson)" in goal.cues["task"]
+    done = sentence_evidence("Then we cut cycle time.")
+    assert "no past-tense verb (a goal or a lesson)" not in done.cues["task"]

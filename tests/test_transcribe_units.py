@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from voiceloop.errors import VoiceloopError
+from voiceloop.models import Word
 from voiceloop.transcribe import merge_pieces, resolve_model
 
 
@@ -63,3 +64,30 @@ def test_uncovered_speech_finds_regions_without_words() -> None:
     # 2-4 and 4.5-6 have no words and are joined (0.5 s apart); 7.0-7.3 is too short
     assert uncovered_speech(regions, words) == [(2.0, 6.0)]
     assert uncovered_speech(regions[:1], words) == []
+
+
+def _seg(text: str, start: float) -> list[Word]:
+    return [
+        Word(text=t, start=start + 0.3 * k, end=start + 0.3 * k + 0.25)
+        for k, t in enumerate(text.split())
+    ]
+
+
+def test_a_segment_repeating_an_earlier_one_is_dropped() -> None:
+    from voiceloop.transcribe import drop_repeated_segments
+
+    first = _seg("We were asked to build a churn model.", 0.0)
+    loop = _seg("Asked to build a churn model.", 20.0)  # near-verbatim, one word changed
+    fresh = _seg("Churn fell by two points.", 10.0)
+    again = _seg("Yes.", 25.0)  # too short to judge
+    assert drop_repeated_segments([first, fresh, loop, again]) == [first, fresh, again]
+
+
+def test_a_segment_repeating_what_the_plain_pass_heard_is_dropped() -> None:
+    from voiceloop.transcribe import drop_repeated_segments
+
+    heard = _seg("asked to deliver a propensity model to prioritize sales leads", 0.0)
+    looped = _seg("Ask to deliver a propensity model to prioritize sales leads.", 22.0)
+    own = _seg("Conversion rose 14 percent in the pilot.", 18.0)
+    assert drop_repeated_segments([own, looped], heard=heard) == [own]
+    assert drop_repeated_segments([own, looped]) == [own, looped]

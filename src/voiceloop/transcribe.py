@@ -222,13 +222,55 @@ def uncovered_speech(
     return missed
 
 
-def _fill_dropped_speech(
-    model: WhisperModel, samples: np.ndarray, words: list[Word], options: TranscribeOptions
-) -> list[Word]:
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
+# A segment of 4 words or more whose word triples were mostly heard already is suspect.
+REPEAT_MIN_WORDS = 4
+REPEAT_SHARE = 0.6
 
-    found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))
-    regions = [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in found]
+
+def _words_key(words: list[Word]) -> tuple[str, ...]:
+    from voiceloop.analysis.timeline import norm
+
+    return tuple(t for t in (norm(w.text) for w in words) if t)
+
+
+def _trigrams(key: tuple[str, ...]) -> set[tuple[str, ...]]:
+    return {key[i : i + 3] for i in range(len(key) - 2)}
+
+
+def drop_repeated_segments(
+    segments: list[list[Word]], heard: list[Word] | None = None
+) -> list[list[Word]]:
+    """Leave out segments that mostly repeat an earlier segment or ``heard``.
+
+    With the filler prompt, tiny.en sometimes loops: it "hears" the answer's opening
+    sentence again over speech it could not read, or returns only that sentence for a
+    whole window. A dropped stretch then has speech and no words, so the gap-fill pass
+    re-transcribes it without the prompt; a sentence the speaker really said twice comes
+    back from that pass.
+    """
+    kept: list[list[Word]] = []
+    earlier = _trigrams(_words_key(heard or []))
+    for words in segments:
+        own = _trigrams(_words_key(words))
+        if len(words) >= REPEAT_MIN_WORDS and len(own & earlier) >= REPEAT_SHARE * len(own):
+            continue
+        earlier |= own
+        kept.append(words)
+    return kept
+
+
+def _flat(segments: list[list[Word]]) -> list[Word]:
+    return [w for seg in segments for w in seg]
+
+
+def _decode_uncovered(
+    model: WhisperModel,
+    samples: np.ndarray,
+    regions: list[tuple[float, float]],
+    words: list[Word],
+    options: TranscribeOptions,
+) -> list[Word]:
+    """Transcribe, without the prompt, the speech regions in which ``words`` has no word."""
     extra: list[Word] = []
     for start, end in uncovered_speech(regions, words):
         lo = max(0, int((start - GAP_PAD_S) * SAMPLE_RATE))
@@ -242,15 +284,34 @@ def _fill_dropped_speech(
             vad_filter=False,
             condition_on_previous_text=False,
         )
-        pieces = [
+        extra += merge_pieces(
             (w.word, float(w.start) + offset, float(w.end) + offset, float(w.probability))
             for segment in segments
             for w in segment.words or []
-        ]
-        extra += merge_pieces(pieces)
-    if not extra:
-        return words
-    return sorted([*words, *extra], key=lambda w: w.start)
+        )
+    return extra
+
+
+def _fill_dropped_speech(
+    model: WhisperModel,
+    samples: np.ndarray,
+    segments: list[list[Word]],
+    options: TranscribeOptions,
+) -> list[Word]:
+    """The prompted pass's words, with looped segments removed and the speech it skipped
+    re-transcribed without the prompt."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))
+    regions = [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in found]
+    kept = drop_repeated_segments(segments)
+    extra = _decode_uncovered(model, samples, regions, _flat(kept), options)
+    if extra:  # a prompted segment repeating what the plain pass heard elsewhere is a loop
+        unlooped = drop_repeated_segments(kept, heard=extra)
+        if len(unlooped) < len(kept):
+            kept = unlooped
+            extra += _decode_uncovered(model, samples, regions, _flat(kept) + extra, options)
+    return sorted(_flat(kept) + extra, key=lambda w: w.start)
 
 
 def decode_words(
@@ -278,15 +339,20 @@ def decode_words(
         initial_prompt=options.initial_prompt if prompt else None,
         condition_on_previous_text=False,
     )
-    pieces: list[tuple[str, float, float, float]] = []
+    decoded: list[list[Word]] = []
     for segment in segments:  # the work happens while iterating
-        for w in segment.words or []:
-            pieces.append((w.word, float(w.start), float(w.end), float(w.probability)))
+        decoded.append(
+            merge_pieces(
+                (w.word, float(w.start), float(w.end), float(w.probability))
+                for w in segment.words or []
+            )
+        )
         if progress is not None:
             progress(min(float(segment.end), duration), duration)
-    words = merge_pieces(pieces)
     if options.initial_prompt and options.fill_gaps:
-        words = _fill_dropped_speech(model, samples, words, options)
+        words = _fill_dropped_speech(model, samples, decoded, options)
+    else:
+        words = _flat(decoded)
     if offset:
         words = [
             w.model_copy(update={"start": w.start + offset, "end": w.end + offset}) for w in words

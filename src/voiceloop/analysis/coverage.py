@@ -236,6 +236,7 @@ def _principle(ctx: Context, item: str) -> Found:
 _REFLECTION_CUES = _phrases(
     "what you learned or would do differently",
     r"i (?:learned|learnt|realized|realised)|lessons?|learnings?|takeaway|in hindsight|"
+    r"what i (?:took|take) (?:away )?from|i took away|"
     r"looking back|next time|differently|i would (?:have|do|change|start)|"
     r"i'd (?:have|do|change|start)|should have|since then i|now i always",
 )
@@ -727,9 +728,11 @@ RULES: list[Rule] = [
         _trigger(r"scop\w*", r"re-scop\w*", r"prioriti[sz]\w*", r"core stayed"),
         "scoping",
         _phrases(
-            "scoping (scope, MVP, first version, phase, cut, deferred, prioritised ...)",
+            "scoping (scope, MVP, first version, phase, cut, deferred, prioritised, promised ...)",
             r"scop\w*|descop\w*|re-?scop\w*|mvp|first version|v1|phases?|phased|cut|dropped|"
-            r"deferred|smaller|narrow\w*|prioriti[sz]\w*|must-haves?|nice-to-haves?|core",
+            r"deferred|smaller|narrow\w*|prioriti[sz]\w*|must-haves?|nice-to-haves?|core|"
+            # the scope of a commitment is what was promised
+            r"promised|committed to|signed up (?:for|to)|agreed to deliver|deliverables?",
         ),
     ),
     Rule(

@@ -101,6 +101,19 @@ def _is_past(tok: str) -> bool:
     return len(tok) >= 4 and tok.endswith("ed") and tok.isalpha()
 
 
+# Verbs whose past tense is their base form: past only after a subject ("we cut costs"),
+# a goal or an order without one ("cut cycle time").
+_SAME_PAST_AND_BASE = frozenset("cut set put hit let shut split spread cost".split())
+_SUBJECTS = frozenset("i we they he she it you team".split())
+
+
+def _past_here(tokens: list[str], i: int) -> bool:
+    tok = tokens[i]
+    if tok in _SAME_PAST_AND_BASE:
+        return i > 0 and tokens[i - 1] in _SUBJECTS
+    return _is_past(tok)
+
+
 # --- cue phrases -------------------------------------------------------------------------
 
 
@@ -148,6 +161,10 @@ CUES: list[Cue] = [
         r"lacked|struggl\w+|suffer\w*|backlog|pain points?",
         r"began|had been|used to",
         r"baseline (?:was|of)",
+        # a disruption that happened to the team sets the scene ("our engineer left")
+        r"left the company|quit|resigned|(?:was|were|got) laid off|went on leave|outage|"
+        r"went down|broke down|stopped (?:working|updating|running|responding)",
+        r"(?:\w+ )?(?:days?|weeks?|months?) (?:before|ahead of) (?:the )?\w+",
     ),
     *_cues("situation", 0.4, r"was|were|had|wanted|believed|thought"),
     # Task: the goal, the ask, the responsibility.
@@ -171,7 +188,7 @@ CUES: list[Cue] = [
         r"needed to|had to|in order to|so that we could",
         r"deadline|target (?:was|of)",
         r"without (?:\w+ing)",
-        r"before (?:the )?(?:launch|deadline|release|demo|end)",
+        r"before (?:the )?(?:re-?launch|deadline|release|demo|end)",
     ),
     # Action: what I did.
     *_cues(
@@ -218,7 +235,10 @@ CUES: list[Cue] = [
         r"cut \w+ (?:by )?(?:\d|half|substantially|significantly|dramatically)|"
         r"on time|on budget|ahead of schedule",
         r"(?:" + "|".join(sorted(_CHANGE_PAST - {"went", "hit", "cut"})) + r")",
-        r"lift|uplift|gain|improvement|reduction|increase|decrease|impact",
+        r"lifts?|uplifts?|gains?|improvements?|reductions?|increases?|decreases?|impact",
+        # a change that lasted: "the check I added now runs on every experiment"
+        r"now (?:runs|used|in use|part of|standard|live)|still (?:runs|running|used|in use)|"
+        r"(?:has|have) (?:since )?been (?:used|running|adopted)",
         r"from " + _NUM + r" to " + _NUM,
         r"(?:above|below|over|versus|vs|compared to) (?:the )?(?:baseline|control|target|prior)",
     ),
@@ -234,6 +254,7 @@ CUES: list[Cue] = [
         "reflection",
         3.0,
         r"i (?:learned|learnt|realized|realised)|(?:taught|showed|reminded) me|"
+        r"what i (?:took|take) (?:away )?from|i took away|"
         r"(?:the|my|a|one|biggest|key) (?:lesson|lessons|learning|learnings|takeaway)",
         r"in (?:hindsight|retrospect)|looking back|next time|if i (?:did|were|had) (?:it|to)|"
         r"do (?:it |things )?differently|would (?:do|start|push|involve|ask)|"
@@ -317,7 +338,9 @@ def sentence_evidence(text: str) -> Evidence:
     n_past = sum(_is_past(t) and t not in _CHANGE_PAST for t in tokens)
     if n_past >= 3:
         ev.add("action", 0.3 * min(n_past, 6), f"{n_past} past-tense verbs")
-    if not any(_is_past(t) or t in _STATE_PAST for t in tokens) and len(tokens) >= 3:
+    if not any(_past_here(tokens, i) or t in _STATE_PAST for i, t in enumerate(tokens)) and (
+        len(tokens) >= 3
+    ):
         ev.add("task", 0.3, "no past-tense verb (a goal or a lesson)")
         ev.add("reflection", 0.3, "no past-tense verb (a goal or a lesson)")
     return ev
