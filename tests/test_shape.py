@@ -204,8 +204,8 @@ MISSED: Answer = [  # ownership-missed-commitment
     ("result", "When it shipped, the forecast error was 4 percent against 11 percent for the old"
                " spreadsheet."),
     ("reflection", "The lesson I learned was to agree on checkpoints with a go or no go call, "
-                   "and I now run a backtest review halfway through every forecast project; for me, "
-                   "ownership of a miss means fixing the process too."),
+                   "and I now run a backtest review halfway through every forecast project; "
+                   "for me, ownership of a miss means fixing the process too."),
 ]  # fmt: skip
 LIMITED: Answer = [  # bias-for-action-limited-data
     ("situation", "Last spring one of our payment providers started failing for about a tenth of"

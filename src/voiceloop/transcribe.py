@@ -222,7 +222,8 @@ def uncovered_speech(
     return missed
 
 
-# A segment of 4 words or more whose word triples were mostly heard already is suspect.
+# A prompted segment of 4 words or more whose word triples the plain pass mostly heard
+# elsewhere is a loop.
 REPEAT_MIN_WORDS = 4
 REPEAT_SHARE = 0.6
 
@@ -237,26 +238,22 @@ def _trigrams(key: tuple[str, ...]) -> set[tuple[str, ...]]:
     return {key[i : i + 3] for i in range(len(key) - 2)}
 
 
-def drop_repeated_segments(
-    segments: list[list[Word]], heard: list[Word] | None = None
-) -> list[list[Word]]:
-    """Leave out segments that mostly repeat an earlier segment or ``heard``.
+def drop_repeated_segments(segments: list[list[Word]], heard: list[Word]) -> list[list[Word]]:
+    """Leave out the segments whose words mostly repeat what ``heard`` already holds.
 
-    With the filler prompt, tiny.en sometimes loops: it "hears" the answer's opening
-    sentence again over speech it could not read, or returns only that sentence for a
-    whole window. A dropped stretch then has speech and no words, so the gap-fill pass
-    re-transcribes it without the prompt; a sentence the speaker really said twice comes
-    back from that pass.
+    With the filler prompt, tiny.en sometimes loops: it returns the answer's opening
+    sentence, re-timed over speech it could not read, and nothing else. The gap-fill pass
+    then hears that opening without the prompt; the prompted copy is the loop. Dropped
+    segments leave speech with no words, which the gap-fill pass transcribes again, so a
+    sentence the speaker really said twice comes back from that pass.
     """
-    kept: list[list[Word]] = []
-    earlier = _trigrams(_words_key(heard or []))
-    for words in segments:
-        own = _trigrams(_words_key(words))
-        if len(words) >= REPEAT_MIN_WORDS and len(own & earlier) >= REPEAT_SHARE * len(own):
-            continue
-        earlier |= own
-        kept.append(words)
-    return kept
+    earlier = _trigrams(_words_key(heard))
+    return [
+        words
+        for words in segments
+        if len(words) < REPEAT_MIN_WORDS
+        or len((own := _trigrams(_words_key(words))) & earlier) < REPEAT_SHARE * len(own)
+    ]
 
 
 def _flat(segments: list[list[Word]]) -> list[Word]:
@@ -304,7 +301,7 @@ def _fill_dropped_speech(
 
     found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))
     regions = [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in found]
-    kept = drop_repeated_segments(segments)
+    kept = segments
     extra = _decode_uncovered(model, samples, regions, _flat(kept), options)
     if extra:  # a prompted segment repeating what the plain pass heard elsewhere is a loop
         unlooped = drop_repeated_segments(kept, heard=extra)
