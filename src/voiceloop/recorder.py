@@ -509,9 +509,17 @@ def record(
         take.discard()
         close_stream(stream)
         raise describe_open_error(err, device) from err
+    # Ctrl-C during the take is noted by a handler and read by the loop, never raised as
+    # KeyboardInterrupt: raised inside a consumer (resampling for the incremental
+    # transcriber), a library could turn it into an error of its own and lose the press.
+    interrupted = contextlib.ExitStack()
+    ctrl_c = interrupted.enter_context(sigint_deferred())
     try:
         last_block_at = time.monotonic()
         while reason is None:
+            if ctrl_c[0]:
+                reason, keep_queued = "interrupt", True
+                break
             try:
                 block = capture.blocks.get(timeout=0.05)
             except queue.Empty:
@@ -537,9 +545,10 @@ def record(
                 reason = "enter"
             if display is not None:
                 display.update(live_line(monitor, options.target_seconds, options.silence_stop_s))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # only off the main thread, where no handler can be set
         reason, keep_queued = "interrupt", True
     finally:
+        interrupted.close()
         with sigint_deferred() as pressed:
             if not close_stream(stream):
                 error = (error + "; " if error else "") + "the device did not close"

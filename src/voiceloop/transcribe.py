@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel
 
+from voiceloop.analysis.timeline import norm
 from voiceloop.audio import SAMPLE_RATE
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Transcript, Word
@@ -229,8 +230,6 @@ REPEAT_SHARE = 0.6
 
 
 def _words_key(words: list[Word]) -> tuple[str, ...]:
-    from voiceloop.analysis.timeline import norm
-
     return tuple(t for t in (norm(w.text) for w in words) if t)
 
 
@@ -301,13 +300,10 @@ def _fill_dropped_speech(
 
     found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))
     regions = [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in found]
-    kept = segments
-    extra = _decode_uncovered(model, samples, regions, _flat(kept), options)
-    if extra:  # a prompted segment repeating what the plain pass heard elsewhere is a loop
-        unlooped = drop_repeated_segments(kept, heard=extra)
-        if len(unlooped) < len(kept):
-            kept = unlooped
-            extra += _decode_uncovered(model, samples, regions, _flat(kept) + extra, options)
+    extra = _decode_uncovered(model, samples, regions, _flat(segments), options)
+    kept = drop_repeated_segments(segments, heard=extra)
+    if len(kept) < len(segments):  # a loop: re-transcribe the speech it covered
+        extra += _decode_uncovered(model, samples, regions, _flat(kept) + extra, options)
     return sorted(_flat(kept) + extra, key=lambda w: w.start)
 
 

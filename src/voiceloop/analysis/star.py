@@ -341,9 +341,8 @@ def sentence_evidence(text: str) -> Evidence:
     n_past = sum(_is_past(t) and t not in _CHANGE_PAST for t in tokens)
     if n_past >= 3:
         ev.add("action", 0.3 * min(n_past, 6), f"{n_past} past-tense verbs")
-    if not any(_past_here(tokens, i) or t in _STATE_PAST for i, t in enumerate(tokens)) and (
-        len(tokens) >= 3
-    ):
+    has_past = any(_past_here(tokens, i) or t in _STATE_PAST for i, t in enumerate(tokens))
+    if not has_past and len(tokens) >= 3:
         ev.add("task", 0.3, "no past-tense verb (a goal or a lesson)")
         ev.add("reflection", 0.3, "no past-tense verb (a goal or a lesson)")
     return ev
