@@ -17,17 +17,22 @@ from voiceloop.errors import VoiceloopError
 from voiceloop.evaluate import (
     ClipResult,
     EvalOptions,
+    EvalReport,
     FillerCounts,
     TruthFiller,
     WordErrors,
     compatible,
+    evaluate_clips,
     load_dataset,
     match_fillers,
     normalize_words,
     parse_sidecar,
+    render_table,
     score_clip,
     star_word_accuracy,
+    style_category,
     summarize,
+    summarize_groups,
     word_errors,
 )
 from voiceloop.models import FillerEvent, StarSection, Word
@@ -193,6 +198,55 @@ def test_json_without_audio_is_not_a_clip(tmp_path: Path) -> None:
     assert len(load_dataset(folder)) == 2
 
 
+@pytest.mark.parametrize(
+    ("style", "category"),
+    [
+        ("read", "read"),
+        ("read audiobook (LibriVox, Sense and Sensibility ch. 1)", "read"),
+        ("prepared public speech (read), single speaker, some reverberation", "read"),
+        ("read poetry (Shakespeare Sonnet 1, LibriVox), title number read first", "read"),
+        ("elicited disfluency (performed), single speaker, studio-quiet", "performed disfluency"),
+        ("semi-spontaneous monologue, speaker has a cold; fillers", "semi-spontaneous monologue"),
+        ("spontaneous two-party telephone-style conversation (2 speakers)", "conversation"),
+        ("synthetic (espeak-ng en-us, 175 wpm), project's own text", "synthetic"),
+        ("Already spread thin", "Already spread thin"),
+    ],
+)
+def test_speech_styles_fall_into_the_documented_categories(style: str, category: str) -> None:
+    assert style_category(style) == category
+
+
+def edit_sidecar(path: Path, **fields: object) -> None:
+    """Set (or, with None, remove) top-level fields of a sidecar."""
+    data = json.loads(path.read_text())
+    for key, value in fields.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path.write_text(json.dumps(data))
+
+
+def groups_of(folder: Path) -> dict[str, str | None]:
+    return {c.name: c.truth.group for c in load_dataset(folder)}
+
+
+def test_clips_are_grouped_by_speech_style_else_variant(tmp_path: Path) -> None:
+    folder = copy_mini(tmp_path)
+    assert groups_of(folder) == {"speech_um": "synthetic", "star_short": "original"}
+    edit_sidecar(folder / "speech_um.json", speech_style="read audiobook (LibriVox)")
+    edit_sidecar(folder / "star_short.json", variant="fast")
+    assert groups_of(folder) == {"speech_um": "read", "star_short": "fast"}
+    # speech_style wins over variant, whatever the sidecar format
+    edit_sidecar(folder / "star_short.json", speech_style="elicited disfluency (performed)")
+    edit_sidecar(folder / "speech_um.json", variant="slow")
+    assert groups_of(folder) == {"speech_um": "read", "star_short": "performed disfluency"}
+    # neither field (or only blank ones): no group
+    edit_sidecar(folder / "star_short.json", speech_style=None, variant=None)
+    edit_sidecar(folder / "speech_um.json", speech_style=" ", variant=None)
+    assert groups_of(folder) == {"speech_um": None, "star_short": None}
+
+
 def test_folder_without_clips_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(VoiceloopError, match="no clips"):
         load_dataset(tmp_path)
@@ -227,6 +281,20 @@ def test_speech_clip_filler_and_rate_figures() -> None:
     assert result.filler_counts == FillerCounts(tp=1, fp=0, fn=0)
     assert result.filler_rate_error_per_min == pytest.approx(0.0)
     assert result.star_accuracy is None and result.quantified_ok is None
+
+
+def test_scores_and_failures_keep_the_clip_group(tmp_path: Path) -> None:
+    clip, transcript = perfect_transcript("star_short")
+    assert score_clip(clip, transcript, analyze(transcript), EvalOptions()).group == "original"
+
+    def broken(samples):  # type: ignore[no-untyped-def]
+        raise VoiceloopError("model broke")
+
+    results = evaluate_clips(load_dataset(EVAL_MINI), broken, EvalOptions())
+    assert [(r.name, r.group, r.error) for r in results] == [
+        ("speech_um", "synthetic", "model broke"),
+        ("star_short", "original", "model broke"),
+    ]
 
 
 def test_word_labels_come_from_the_section_over_their_midpoint() -> None:
@@ -268,6 +336,73 @@ def test_summary_pools_counts() -> None:
     assert overall.rtf == pytest.approx(2.0 / 40)
 
 
+def grouped_results() -> list[ClipResult]:
+    read_a = ClipResult(
+        name="a", kind="speech", duration_s=10, group="read",
+        word_errors=WordErrors(n=10, substitutions=1), filler_counts=FillerCounts(tp=2, fp=1),
+        wpm_error_pct=-2.0,
+    )  # fmt: skip
+    read_b = ClipResult(
+        name="b", kind="speech", duration_s=30, group="read",
+        word_errors=WordErrors(n=30, deletions=3), filler_counts=FillerCounts(tp=1, fn=2),
+        wpm_error_pct=4.0,
+    )  # fmt: skip
+    talk = ClipResult(
+        name="c", kind="star", duration_s=20, group="conversation",
+        word_errors=WordErrors(n=20, substitutions=10), result_missing_ok=False,
+        quantified_ref=True, quantified=True, quantified_ok=True,
+    )  # fmt: skip
+    talk_failed = ClipResult(name="d", kind="star", duration_s=0, group="conversation", error="x")
+    ungrouped = ClipResult(
+        name="e", kind="speech", duration_s=5, word_errors=WordErrors(n=10, insertions=10),
+        filler_counts=FillerCounts(fp=5), wpm_error_pct=50.0,
+    )  # fmt: skip
+    return [read_a, read_b, talk, talk_failed, ungrouped]
+
+
+def test_group_summaries_are_summaries_of_each_groups_clips() -> None:
+    results = grouped_results()
+    groups = summarize_groups(results)
+    assert list(groups) == ["conversation", "read"]  # the ungrouped clip is in neither
+    assert groups["read"] == summarize(results[:2])
+    assert groups["conversation"] == summarize(results[2:4])
+    read, talk = groups["read"], groups["conversation"]
+    assert (read.clips, read.failed, talk.clips, talk.failed) == (2, 0, 2, 1)
+    assert read.wer == pytest.approx(4 / 40) and talk.wer == pytest.approx(10 / 20)
+    assert read.filler_counts == FillerCounts(tp=3, fp=1, fn=2) and talk.filler_counts is None
+    assert read.wpm_within_3pct == "1/2" and talk.wpm_within_3pct is None
+    assert talk.result_missing_detection == "0/1" and talk.quantified_detection == "1/1"
+    assert summarize_groups(results[4:]) == {}
+
+
+def report_of(results: list[ClipResult]) -> EvalReport:
+    return EvalReport(
+        dataset="ds", model="m", decoding="d", filler_tolerance_s=0.5, acoustic_fillers=False,
+        memory_method="mm", clips=results, overall=summarize(results),
+        groups=summarize_groups(results),
+    )  # fmt: skip
+
+
+def test_table_ends_with_one_line_per_group() -> None:
+    text = render_table(report_of(grouped_results()))
+    block = text.split("\n\nby group ", 1)[1].splitlines()
+    assert block[1].split()[:3] == ["group", "clips", "WER"]
+    rows = {line.split()[0]: line.split()[1:] for line in block[2:]}
+    assert rows == {
+        "conversation": ["2", "50.0%", "-", "-", "-", "-", "-", "-", "0/1", "1/1"],
+        "read": ["2", "10.0%", "3.0", "1/2", "0.75/0.60/0.67", "3/1/2", "-", "-", "-", "-"],
+    }
+
+
+def test_no_group_block_with_fewer_than_two_groups() -> None:
+    one_group = grouped_results()[:2] + grouped_results()[4:]
+    report = report_of(one_group)
+    assert list(report.groups) == ["read"]
+    text = render_table(report)
+    assert "by group" not in text
+    assert text == render_table(report.model_copy(update={"groups": {}}))
+
+
 # --- the command ------------------------------------------------------------------------------
 
 
@@ -304,6 +439,12 @@ def test_eval_runs_the_pipeline_on_eval_mini(tmp_path: Path) -> None:
     assert overall["rtf"] > 0 and overall["peak_rss_mb"] > 50
     star = next(c for c in report["clips"] if c["name"] == "star_short")
     assert star["star_words"] > 0 and star["shares"] is not None
+    assert {name: g["clips"] for name, g in report["groups"].items()} == {
+        "original": 1,
+        "synthetic": 1,
+    }
+    assert report["groups"]["original"]["star_accuracy"] == overall["star_accuracy"]
+    assert "by group (speech_style, else variant)" in result.stdout
 
 
 @pytest.mark.slow

@@ -58,7 +58,8 @@ def eval_dataset(
     """Run audio -> transcript -> analysis on every clip of a labelled folder and print how
     far each figure is from the truth: WER, words per minute, pauses, fillers
     (precision/recall/F1), STAR labels and shares, missing and quantified Result, speed and
-    memory. Figures a sidecar has no truth for are skipped (shown as '-').
+    memory. Figures a sidecar has no truth for are skipped (shown as '-'). With two or more
+    groups (the sidecars' speech_style, else variant) the figures are also given per group.
     """
     from voiceloop.evaluate import (
         EvalOptions,
@@ -68,6 +69,7 @@ def eval_dataset(
         memory_method,
         render_table,
         summarize,
+        summarize_groups,
     )
     from voiceloop.transcribe import load_model, transcribe
 
@@ -105,6 +107,7 @@ def eval_dataset(
         memory_method=memory_method(),
         clips=results,
         overall=summarize(results, model_load_s=load_s),
+        groups=summarize_groups(results),
     )
     text = report.model_dump_json(indent=2)
     if json_out == "-":

@@ -11,6 +11,8 @@ A dataset folder holds audio files, each with a JSON sidecar of ground truth bes
   ``fillers_inserted``, ``wpm_answer`` and ``pauses``.
 
 Every figure is computed where the sidecar holds its truth and skipped where it does not.
+Clips are also summarized per group (:func:`summarize_groups`): a speech clip's
+``speech_style`` category, else a STAR clip's ``variant`` (see :func:`sidecar_group`).
 How each figure is defined is documented at the function that computes it; the summary:
 
 - WER: word error rate after :func:`normalize_words` (case, punctuation, numbers written as
@@ -57,6 +59,13 @@ class _Loose(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
+class _Grouped(_Loose):
+    """The fields a clip is grouped by: ``speech_style`` (speech), ``variant`` (STAR)."""
+
+    speech_style: str | None = None
+    variant: str | None = None
+
+
 class SpeechWord(_Loose):
     w: str
     start: float
@@ -76,7 +85,7 @@ class SpeechPause(_Loose):
     duration: float | None = None
 
 
-class SpeechSidecar(_Loose):
+class SpeechSidecar(_Grouped):
     """A real-speech clip: verbatim reference, word times, fillers, pauses (speech/ README)."""
 
     reference: str
@@ -123,7 +132,7 @@ class InsertedFiller(_Loose):
     units: dict[str, int] = Field(default_factory=dict)
 
 
-class StarSidecar(_Loose):
+class StarSidecar(_Grouped):
     """A synthetic STAR answer: labelled, timed sentences and section truth (star/ README)."""
 
     sentences: list[StarSentence]
@@ -172,6 +181,7 @@ class Truth(BaseModel):
     missing: list[StarLabel] | None = None
     quantified_result: bool | None = None
     has_quantified: bool = False  # the sidecar states quantified_result (null included)
+    group: str | None = None  # see sidecar_group; None: the clip is in no group
 
 
 class Clip(BaseModel):
@@ -209,6 +219,37 @@ def spoken_wpm(
     return sum(spoken_length(t) for t in tokens) / (end - start) * 60.0
 
 
+# The speech_style categories the speech READMEs define; the sidecars write them as free text
+# ("read audiobook (LibriVox, ...)", "elicited disfluency (performed), single speaker"), so
+# the first category whose pattern the text matches names the group (checked in this order).
+_STYLE_CATEGORIES = (
+    ("conversation", re.compile(r"\bconversation", re.IGNORECASE)),
+    ("performed disfluency", re.compile(r"\bdisfluen", re.IGNORECASE)),
+    ("semi-spontaneous monologue", re.compile(r"\bmonologue|\bspontaneous", re.IGNORECASE)),
+    ("read", re.compile(r"\bread\b", re.IGNORECASE)),
+)
+
+
+def style_category(style: str) -> str:
+    """The category of a free-text ``speech_style``: read, semi-spontaneous monologue,
+    performed disfluency or conversation; other text is kept up to its first , ; : or (
+    ("synthetic (espeak-ng ...), ..." -> "synthetic").
+    """
+    for category, pattern in _STYLE_CATEGORIES:
+        if pattern.search(style):
+            return category
+    return re.split(r"[,;:(]", style, maxsplit=1)[0].strip() or style.strip()
+
+
+def sidecar_group(sc: _Grouped) -> str | None:
+    """The clip's group: its ``speech_style`` category, else its ``variant``, else none."""
+    if sc.speech_style and sc.speech_style.strip():
+        return style_category(sc.speech_style)
+    if sc.variant and sc.variant.strip():
+        return sc.variant.strip()
+    return None
+
+
 def _speech_truth(sc: SpeechSidecar) -> Truth:
     words = (
         [TruthWord(text=w.w, start=w.start, end=w.end) for w in sc.words]
@@ -243,6 +284,7 @@ def _speech_truth(sc: SpeechSidecar) -> Truth:
         speech_start=sc.speech_start_s,
         speech_end=sc.speech_end_s,
         wpm=spoken_wpm(sc.reference, sc.speech_start_s, sc.speech_end_s, sc.wpm_reference),
+        group=sidecar_group(sc),
     )
 
 
@@ -306,6 +348,7 @@ def _star_truth(sc: StarSidecar) -> Truth:
         missing=sc.missing_sections,
         quantified_result=sc.quantified_result,
         has_quantified="quantified_result" in sc.model_fields_set,
+        group=sidecar_group(sc),
     )
 
 
@@ -850,6 +893,7 @@ class ClipResult(BaseModel):
     name: str
     kind: Literal["speech", "star"]
     duration_s: float
+    group: str | None = None  # Truth.group
     error: str | None = None  # the pipeline failed on this clip
     hypothesis: str = ""
     wer: float | None = None
@@ -931,6 +975,7 @@ class EvalReport(BaseModel):
     memory_method: str
     clips: list[ClipResult]
     overall: Overall
+    groups: dict[str, Overall] = Field(default_factory=dict)  # by ClipResult.group
 
 
 # --- running ------------------------------------------------------------------------------------
@@ -958,7 +1003,11 @@ def score_clip(
     """Compare one clip's transcript and analysis with its truth (no timing figures)."""
     truth = clip.truth
     res = ClipResult(
-        name=clip.name, kind=truth.kind, duration_s=transcript.duration, hypothesis=transcript.text
+        name=clip.name,
+        kind=truth.kind,
+        duration_s=transcript.duration,
+        group=truth.group,
+        hypothesis=transcript.text,
     )
     if truth.reference is not None:
         we = word_errors(normalize_words(truth.reference), normalize_words(transcript.text))
@@ -1080,6 +1129,15 @@ def summarize(results: Sequence[ClipResult], model_load_s: float | None = None) 
     )
 
 
+def summarize_groups(results: Sequence[ClipResult]) -> dict[str, Overall]:
+    """:func:`summarize` over each group's clips, by group name; ungrouped clips are left out."""
+    by_group: dict[str, list[ClipResult]] = {}
+    for r in results:
+        if r.group is not None:
+            by_group.setdefault(r.group, []).append(r)
+    return {name: summarize(by_group[name]) for name in sorted(by_group)}
+
+
 def evaluate_clip(
     clip: Clip,
     transcriber: Transcriber,
@@ -1123,7 +1181,13 @@ def evaluate_clips(
             results.append(evaluate_clip(clip, transcriber, options, acoustic))
         except VoiceloopError as err:
             results.append(
-                ClipResult(name=clip.name, kind=clip.truth.kind, duration_s=0.0, error=str(err))
+                ClipResult(
+                    name=clip.name,
+                    kind=clip.truth.kind,
+                    duration_s=0.0,
+                    group=clip.truth.group,
+                    error=str(err),
+                )
             )
     return results
 
@@ -1143,8 +1207,37 @@ def _yn(flag: bool | None) -> str:
     return "-" if flag is None else ("ok" if flag else "WRONG")
 
 
+def _prf(o: Overall) -> str:
+    prf = (o.filler_precision, o.filler_recall, o.filler_f1)
+    return "-" if all(v is None for v in prf) else "/".join(_f(v, ".2f") for v in prf)
+
+
+def render_groups(groups: dict[str, Overall]) -> list[str]:
+    """One compact line per group: clips, WER, WPM, fillers, STAR, missing and quantified Result."""
+    head = (
+        f"  {'group':<28} {'clips':>5} {'WER':>6} {'WPM%':>5} {'<=3%':>5} "
+        f"{'fill P/R/F1':>14} {'tp/fp/fn':>9} {'STAR':>6} {'share':>5} {'noRes':>5} "
+        f"{'quant':>5}"
+    )
+    lines = [
+        "by group (speech_style, else variant): WPM% mean abs error, <=3% clips within 3%; "
+        "noRes/quant: missing/quantified Result right",
+        head,
+    ]
+    for name, o in groups.items():
+        lines.append(
+            f"  {name[:28]:<28} {o.clips:>5} {_f(o.wer, '.1%'):>6} "
+            f"{_f(o.wpm_abs_error_pct_mean, '.1f'):>5} {o.wpm_within_3pct or '-':>5} "
+            f"{_prf(o):>14} {_fc(o.filler_counts):>9} {_f(o.star_accuracy, '.1%'):>6} "
+            f"{_f(o.share_error_mean_pp, '.1f'):>5} {o.result_missing_detection or '-':>5} "
+            f"{o.quantified_detection or '-':>5}"
+        )
+    return lines
+
+
 def render_table(report: EvalReport) -> str:
-    """Per-clip rows, then the overall figures, as plain text."""
+    """Per-clip rows, then the overall figures, then per-group lines where there are two or
+    more groups, as plain text."""
     head = (
         f"{'clip':<28} {'dur':>6} {'WER':>6} {'WPM%':>6} {'pauses':>7} {'longest':>11} "
         f"{'fill tp/fp/fn':>13} {'STAR':>5} {'share':>6} {'miss':>5} {'quant':>5} "
@@ -1199,6 +1292,8 @@ def render_table(report: EvalReport) -> str:
         f"  speed: RTF {_f(o.rtf, '.3f')} (model load {_f(o.model_load_s, '.1f', ' s')} apart), "
         f"peak memory {_f(o.peak_rss_mb, '.0f', ' MB')} ({report.memory_method})",
     ]
+    if len(report.groups) >= 2:
+        lines += ["", *render_groups(report.groups)]
     return "\n".join(lines)
 
 
