@@ -88,3 +88,20 @@ def test_a_segment_repeating_what_the_plain_pass_heard_is_dropped() -> None:
     # a little overlap is not a loop, and a short segment is never judged
     short = _seg("prioritize sales leads", 30.0)
     assert drop_repeated_segments([looped, short], heard=looped[:3] + short) == [looped, short]
+
+
+def test_a_low_confidence_thank_you_after_the_answer_is_dropped() -> None:
+    from voiceloop.transcribe import drop_closing_hallucination
+
+    answer = [Word(text="discounts.", start=25.9, end=26.4, probability=0.99)]
+    ghost = [
+        Word(text="Thank", start=26.4, end=26.6, probability=0.02),
+        Word(text="you.", start=26.6, end=26.8, probability=0.01),
+    ]
+    assert drop_closing_hallucination(answer + ghost) == answer
+    said = [w.model_copy(update={"probability": 0.9}) for w in ghost]
+    assert drop_closing_hallucination(answer + said) == answer + said  # the speaker's thanks
+    unsure_word = [Word(text="savings.", start=26.4, end=26.8, probability=0.01)]
+    assert drop_closing_hallucination(answer + unsure_word) == answer + unsure_word
+    assert drop_closing_hallucination(ghost) == []
+    assert drop_closing_hallucination([]) == []

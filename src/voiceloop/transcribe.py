@@ -255,6 +255,33 @@ def drop_repeated_segments(segments: list[list[Word]], heard: list[Word]) -> lis
     ]
 
 
+# What Whisper says over the silence after speech when it has nothing to read ("Thank you.",
+# "Thanks for watching!", " you"), with almost no confidence. Said by the speaker, these
+# come with a normal probability and are kept.
+_CLOSING_HALLUCINATIONS = frozenset(
+    {"thank you", "thanks", "thank", "thanks for watching", "thank you for watching", "bye", "you"}
+)
+HALLUCINATION_MAX_PROBABILITY = 0.1
+
+
+def drop_closing_hallucination(words: list[Word]) -> list[Word]:
+    """Leave out a low-confidence "Thank you." (and the like) that ends the words.
+
+    Seen on a synthetic answer: a "Thanks." at probability 0.00 after the last sentence,
+    which the STAR labeller then called a Reflection and which stretched the pace span.
+    """
+    for n in (4, 3, 2, 1):
+        tail = words[-n:]
+        if len(tail) < n:
+            continue
+        said = " ".join(norm(w.text) for w in tail)
+        if said in _CLOSING_HALLUCINATIONS and all(
+            w.probability < HALLUCINATION_MAX_PROBABILITY for w in tail
+        ):
+            return words[:-n]
+    return words
+
+
 def _flat(segments: list[list[Word]]) -> list[Word]:
     return [w for seg in segments for w in seg]
 
@@ -346,6 +373,7 @@ def decode_words(
         words = _fill_dropped_speech(model, samples, decoded, options)
     else:
         words = _flat(decoded)
+    words = drop_closing_hallucination(words)
     if offset:
         words = [
             w.model_copy(update={"start": w.start + offset, "end": w.end + offset}) for w in words
