@@ -55,6 +55,7 @@ def test_finds_quantities_in_digits_and_words(text: str, expected: list[tuple[st
         "our p95 latency target",  # a metric name
         "a 90-day retention window",  # a modifier
         "one of the engineers and the one who asked",  # pronoun "one"
+        "that one back was the only one left",  # "that won back" misheard; pronoun "one"
         "it was the first release",  # an ordinal word
     ],
 )

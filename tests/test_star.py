@@ -66,6 +66,17 @@ RESUME: Answer = [  # terse resume-speak, no pronouns
     ("result", "Error rate down 4x; checkout conversion +2.1% versus the prior month."),
 ]
 
+# Outcomes said without the usual announcements, ending on a cue-less outcome sentence.
+PLAIN_OUTCOMES: Answer = [
+    ("situation", "Our nightly sales load kept failing and the finance team lost trust in it."),
+    ("task", "It was on me to get the numbers right again before quarter close."),
+    ("action", "I read through a month of job logs and found a timezone bug in the merge."),
+    ("action", "I fixed the merge and added a row count check that blocks a bad load."),
+    ("result", "Failed loads went from about six a month to none."),
+    ("result", "The check has flagged two bad files since then."),
+    ("result", "Two other teams started using the same check for their own loads."),
+]
+
 
 def build(answer: Answer, word_s: float = 0.3, gap_s: float = 0.4) -> Transcript:
     """Words at a steady pace with a pause after each sentence."""
@@ -80,7 +91,9 @@ def build(answer: Answer, word_s: float = 0.3, gap_s: float = 0.4) -> Transcript
 
 
 @pytest.mark.parametrize(
-    "answer", [SUPPORT, CRASH, DESIGN, MIGRATION, RESUME], ids=lambda a: a[0][1][:12]
+    "answer",
+    [SUPPORT, CRASH, DESIGN, MIGRATION, RESUME, PLAIN_OUTCOMES],
+    ids=lambda a: a[0][1][:12],
 )
 def test_labels_match_hand_labels(answer: Answer) -> None:
     result = segment_star(build(answer), AnalysisOptions())
@@ -264,3 +277,33 @@ def test_a_verb_whose_past_is_its_base_is_past_only_after_a_subject() -> None:
     assert "no past-tense verb (a goal or a lesson)" in goal.cues["task"]
     done = sentence_evidence("Then we cut cycle time.")
     assert "no past-tense verb (a goal or a lesson)" not in done.cues["task"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Handling time went from about nine minutes to roughly five.",
+        "We got two tickets a week, compared with ten a week before the change.",
+        "Within a quarter, three other teams started using the dashboard.",
+        "The alert has caught four broken loads since then.",
+        "The forecast tracked the spikes much better than the old model.",
+        "Our estimates shifted by 12% once the duplicates were gone.",
+    ],
+)
+def test_outcomes_without_announcements_are_result_evidence(sentence: str) -> None:
+    ev = sentence_evidence(sentence)
+    assert ev.cues["result"], sentence
+    assert ev.score["result"] > ev.score["reflection"]
+
+
+def test_since_then_is_a_lesson_only_when_it_opens_a_habit() -> None:
+    habit = sentence_evidence("Since then, I always check the raw events first.")
+    assert max(habit.score, key=lambda k: habit.score[k]) == "reflection"
+    lasting = sentence_evidence("The check has stopped three bad releases since then.")
+    assert "since then" not in lasting.cues["reflection"]
+
+
+def test_taking_the_problem_on_is_the_task() -> None:
+    ev = sentence_evidence("It was on me to decide whether the test could ship.")
+    assert ev.cues["task"]
+    assert ev.score["task"] > ev.score["action"]

@@ -64,6 +64,13 @@ _TIMEFRAME = re.compile(
 )
 
 
+# "one" after these is a pronoun ("that one", "the only one"); the recogniser also writes
+# "that won back" as "that one back"
+_BEFORE_PRONOUN_ONE = frozenset(
+    "the no every any some each this that which only same other right".split()
+)
+
+
 def _token_kind(tokens: list[str], i: int, closed: list[bool]) -> tuple[int, Kind] | None:
     """If a quantity starts at token ``i``, return (last token index, kind).
 
@@ -99,7 +106,7 @@ def _token_kind(tokens: list[str], i: int, closed: list[bool]) -> tuple[int, Kin
     elif tok in _UNITS or tok in {"half", "dozen", "hundred", "thousand", "million", "billion"}:
         if tok == "one" and (
             (i + 1 < len(tokens) and tokens[i + 1] in {"of", "that", "who", "thing", "another"})
-            or (i > 0 and tokens[i - 1] in {"the", "no", "every", "any", "some", "each", "this"})
+            or (i > 0 and tokens[i - 1] in _BEFORE_PRONOUN_ONE)
         ):
             return None  # a pronoun, not a count
         # join "two hundred and fifty thousand", "nine point eight"

@@ -180,6 +180,8 @@ CUES: list[Cue] = [
         1.8,
         r"(?:i|we) (?:needed|had|wanted) to",
         r"i owned|responsible for",
+        # taking the problem on: "it was on me to say", "so I took it on"
+        r"(?:was|fell) (?:on|to) me|(?:was|is) up to me|(?:take|took|taking) (?:it|this|that) on",
         r"(?:asked|tasked) (?:me )?(?:to|with)",
     ),
     *_cues(
@@ -222,6 +224,9 @@ CUES: list[Cue] = [
         r"recognized|extended|expanded)",
         r"(?:up|down) (?:by )?" + _NUM,
         r"(?:\+|-|\u2212|plus |minus )\d[\d,.]*",
+        # a metric that moved: "went from about six hours to roughly 40 minutes"
+        r"(?:went|dropped|fell|rose|grew|moved|climbed|shrank|jumped|improved|increased|"
+        r"decreased|declined|came down|went down|went up|changed|shifted) (?:from|by)",
         r"percentage points?|pp",
         # risk avoided is an outcome: "that would have cost us $400,000"
         r"(?:would|could|might) have (?:cost|lost|caused|hurt|broken|failed|been)",
@@ -238,9 +243,20 @@ CUES: list[Cue] = [
         r"lifts?|uplifts?|gains?|improvements?|reductions?|increases?|decreases?|impact",
         # a change that lasted: "the check I added now runs on every experiment"
         r"now (?:runs|used|in use|part of|standard|live)|still (?:runs|running|used|in use)|"
-        r"(?:has|have) (?:since )?been (?:used|running|adopted)",
+        r"(?:has|have) (?:since )?been (?:used|running|adopted)|"
+        r"(?:has|have) (?:since )?(?:caught|prevented|saved|flagged|stopped|avoided)",
         r"from " + _NUM + r" to " + _NUM,
         r"(?:above|below|over|versus|vs|compared to) (?:the )?(?:baseline|control|target|prior)",
+        # a before/after comparison: "compared with three or four a month before"
+        r"compared (?:with|to)|than (?:before|last (?:year|quarter|month))",
+        # time after the work: "over the next quarter", "within the year"
+        r"over the (?:next|following)|within (?:the|a) (?:week|month|quarter|year)",
+        # adoption by others: "teams started using it", "picked up the guide"
+        r"(?:started|began|kept) using|picked (?:it |them |this |that )?up|"
+        r"(?:is|are|was|were) still (?:using|used)|asking for",
+        # an outcome said without a number: "much better", "far fewer errors"
+        r"(?:much|far|significantly|noticeably|substantially|dramatically) "
+        r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller)",
     ),
     *_cues(
         "result",
@@ -260,7 +276,7 @@ CUES: list[Cue] = [
         r"do (?:it |things )?differently|would (?:do|start|push|involve|ask)|"
         # "would have" is a lesson unless a consequence follows ("would have cost ...")
         r"would have(?! (?:cost|lost|caused|hurt|broken|failed|been))|"
-        r"should have|i'd (?:do|have|start|push|involve|ask)|going forward|since then|"
+        r"should have|i'd (?:do|have|start|push|involve|ask)|going forward|since then,? i|"
         r"now i (?:always|make|try)|what i would change",
     ),
     *_cues("reflection", 0.8, r"i would|i'd|always|never again|important to|it's worth"),
@@ -282,7 +298,7 @@ POSITION_WEIGHT = 1.0
 _DESCRIPTIVE = ("opens ", "no past")
 # Sections that need their own evidence: a cue-less sentence late in an answer is more
 # likely Action continuing than an unannounced Result.
-_NO_EVIDENCE_COST: dict[str, float] = {"task": 0.5, "result": 1.5, "reflection": 1.0}
+_NO_EVIDENCE_COST: dict[str, float] = {"task": 0.5, "result": 1.5, "reflection": 2.0}
 BACK_PENALTY = 2.5  # cost of returning to an earlier label (S->T->A->R->Refl order)
 SKIP_COST = 0.1  # small cost per label skipped when moving forward
 
