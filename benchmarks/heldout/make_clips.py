@@ -30,6 +30,7 @@ How the truth is made (deterministic: Piper's noise scales are set to zero):
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import re
@@ -44,6 +45,7 @@ import soundfile as sf
 RATE = 16_000
 LEAD_S, TAIL_S = 0.5, 0.5
 SENTENCE_GAP_S, SECTION_GAP_S = 0.35, 0.8
+INTRA_PAUSE_MIN_S = 0.15  # pauses inside a sentence listed in the truth
 FLOOR = 64 / 32768  # -54 dBFS trim
 LABELS = ("situation", "task", "action", "result", "reflection")
 HERE = Path(__file__).parent
@@ -279,6 +281,18 @@ def build_clip(
             if spoken.interpolated:
                 for w in words:
                     w["start_interpolated"] = True
+            else:  # the voice's own pauses at commas, as star/ lists espeak's
+                for a, b in itertools.pairwise(words):
+                    if b["start_s"] - a["end_s"] >= INTRA_PAUSE_MIN_S:
+                        gap = round(b["start_s"] - a["end_s"], 3)
+                        pauses.append(
+                            {
+                                "start_s": a["end_s"],
+                                "end_s": b["start_s"],
+                                "duration_s": gap,
+                                "kind": "intra_sentence",
+                            }
+                        )
             if insert:
                 n = 2 if insert.token in ("you know", "so, um") else 1
                 at = (
@@ -352,6 +366,7 @@ def build_clip(
     for s in out_sections:
         if not order or order[-1] != s["label"]:
             order.append(s["label"])
+    pauses.sort(key=lambda p: p["start_s"])
     sidecar = {
         "clip_id": f"{answer['id']}{'' if variant == 'original' else '_' + variant}",
         "answer_id": answer["id"],
