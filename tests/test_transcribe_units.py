@@ -66,6 +66,41 @@ def test_uncovered_speech_finds_regions_without_words() -> None:
     assert uncovered_speech(regions[:1], words) == []
 
 
+def test_a_lone_hesitation_does_not_cover_a_stretch_of_speech() -> None:
+    from voiceloop.transcribe import uncovered_speech
+
+    # the prompted pass wrote one "Um," over 5.9 s of speech it skipped
+    words = [
+        Word(text="team.", start=4.5, end=5.0),
+        Word(text="Um,", start=9.5, end=10.1),
+        Word(text="So,", start=12.0, end=12.4),
+    ]
+    assert uncovered_speech([(5.3, 11.2)], words) == [(5.3, 11.2)]
+    with_a_word = [*words, Word(text="simple", start=7.0, end=7.4)]
+    assert uncovered_speech([(5.3, 11.2)], with_a_word) == []
+
+
+def test_words_heard_again_replace_the_hesitations_in_their_region() -> None:
+    from voiceloop.transcribe import replace_in_regions
+
+    prompted = [
+        Word(text="team.", start=4.5, end=5.0),
+        Word(text="Um,", start=6.0, end=6.3),  # between the plain pass's words: kept
+        Word(text="Um,", start=9.5, end=10.1),  # on a word of the skipped sentence
+        Word(text="Uh,", start=11.5, end=11.8),  # outside the redone region
+        Word(text="So,", start=12.0, end=12.4),
+    ]
+    plain = [
+        Word(text="Their", start=5.4, end=5.9),
+        Word(text="ask", start=6.4, end=6.9),
+        Word(text="was", start=7.0, end=8.0),
+        Word(text="simple.", start=9.0, end=11.1),
+    ]
+    out = replace_in_regions(prompted, plain, [(5.3, 11.2)])
+    assert [w.text for w in out] == ["team.", "Their", "Um,", "ask", "was", "simple.", "Uh,", "So,"]
+    assert replace_in_regions(prompted, [], []) == prompted
+
+
 def _seg(text: str, start: float) -> list[Word]:
     return [
         Word(text=t, start=start + 0.3 * k, end=start + 0.3 * k + 0.25)

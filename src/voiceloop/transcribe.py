@@ -125,12 +125,21 @@ def resolve_model(spec: str, models_dir: Path) -> ResolvedModel:
     )
 
 
+SAMPLING_SEED = 20_240_601
+
+
 @functools.lru_cache(maxsize=2)
 def _load(
     source: str, device: str, compute_type: str, cpu_threads: int, download: bool
 ) -> WhisperModel:
+    import ctranslate2
     from faster_whisper import WhisperModel
 
+    # When a window's text fails Whisper's checks (a loop, a garble), faster-whisper decodes
+    # it again by sampling at a higher temperature. CTranslate2's workers seed their random
+    # generators when the model loads: seeding first makes a run of voiceloop give the same
+    # words for the same audio (unseeded, 8 decodes of one clip gave 7 different endings).
+    ctranslate2.set_random_seed(SAMPLING_SEED)
     if download:
         try:  # a model fetched earlier is in the local cache: no network needed
             return WhisperModel(
@@ -205,11 +214,21 @@ GAP_JOIN_S = 1.0  # uncovered stretches closer than this are re-transcribed toge
 GAP_PAD_S = 0.2
 
 
+def _is_hesitation(word: Word) -> bool:
+    from voiceloop.analysis.fillers import hesitation_type
+
+    return hesitation_type(word.text) is not None
+
+
 def uncovered_speech(
     regions: list[tuple[float, float]], words: list[Word], min_s: float = GAP_MIN_S
 ) -> list[tuple[float, float]]:
-    """Speech regions (seconds) in which no word's midpoint falls, joined when close."""
-    mids = sorted((w.start + w.end) / 2 for w in words)
+    """Speech regions (seconds) in which no word's midpoint falls, joined when close.
+
+    Hesitations do not count: with the filler prompt, tiny.en sometimes writes a lone "Um,"
+    over a sentence it skipped (seen on a held-out dev answer: one "Um," for 5.9 s of speech).
+    """
+    mids = sorted((w.start + w.end) / 2 for w in words if not _is_hesitation(w))
     missed: list[tuple[float, float]] = []
     for start, end in regions:
         if end - start < min_s:
@@ -286,15 +305,22 @@ def _flat(segments: list[list[Word]]) -> list[Word]:
     return [w for seg in segments for w in seg]
 
 
+Region = tuple[float, float]  # seconds
+
+
 def _decode_uncovered(
     model: WhisperModel,
     samples: np.ndarray,
-    regions: list[tuple[float, float]],
+    regions: list[Region],
     words: list[Word],
     options: TranscribeOptions,
-) -> list[Word]:
-    """Transcribe, without the prompt, the speech regions in which ``words`` has no word."""
+) -> tuple[list[Word], list[Region]]:
+    """Transcribe, without the prompt, the speech regions in which ``words`` has no word
+    (hesitations aside). Returns the words heard and the regions they came from; a region
+    where that pass hears nothing but hesitations is left as it was.
+    """
     extra: list[Word] = []
+    redone: list[Region] = []
     for start, end in uncovered_speech(regions, words):
         lo = max(0, int((start - GAP_PAD_S) * SAMPLE_RATE))
         hi = min(len(samples), int((end + GAP_PAD_S) * SAMPLE_RATE))
@@ -307,12 +333,33 @@ def _decode_uncovered(
             vad_filter=False,
             condition_on_previous_text=False,
         )
-        extra += merge_pieces(
+        heard = merge_pieces(
             (w.word, float(w.start) + offset, float(w.end) + offset, float(w.probability))
             for segment in segments
             for w in segment.words or []
         )
-    return extra
+        if any(not _is_hesitation(w) for w in heard):
+            extra += heard
+            redone.append((start, end))
+    return extra, redone
+
+
+def replace_in_regions(words: list[Word], extra: list[Word], redone: list[Region]) -> list[Word]:
+    """``words`` and ``extra`` in time order, leaving out the hesitations of ``words`` that
+    sit on one of ``extra``'s words inside the ``redone`` regions: the plain pass heard a
+    word there, which the prompted pass had written as a lone "Um,". A hesitation between
+    the plain pass's words is kept (that pass leaves real ones out)."""
+    spans = [
+        (w.start, w.end)
+        for w in extra
+        if any(lo <= (w.start + w.end) / 2 <= hi for lo, hi in redone)
+    ]
+
+    def replaced(w: Word) -> bool:
+        mid = (w.start + w.end) / 2
+        return _is_hesitation(w) and any(lo <= mid <= hi for lo, hi in spans)
+
+    return sorted([w for w in words if not replaced(w)] + extra, key=lambda w: w.start)
 
 
 def _fill_dropped_speech(
@@ -327,11 +374,12 @@ def _fill_dropped_speech(
 
     found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))
     regions = [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in found]
-    extra = _decode_uncovered(model, samples, regions, _flat(segments), options)
+    extra, redone = _decode_uncovered(model, samples, regions, _flat(segments), options)
     kept = drop_repeated_segments(segments, heard=extra)
     if len(kept) < len(segments):  # a loop: re-transcribe the speech it covered
-        extra += _decode_uncovered(model, samples, regions, _flat(kept) + extra, options)
-    return sorted(_flat(kept) + extra, key=lambda w: w.start)
+        more, again = _decode_uncovered(model, samples, regions, _flat(kept) + extra, options)
+        extra, redone = extra + more, redone + again
+    return replace_in_regions(_flat(kept), extra, redone)
 
 
 def decode_words(
