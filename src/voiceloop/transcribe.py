@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from pydantic import BaseModel
 
+from voiceloop.analysis.fillers import hesitation_type
 from voiceloop.analysis.timeline import norm
 from voiceloop.audio import SAMPLE_RATE
 from voiceloop.errors import VoiceloopError
@@ -215,8 +216,6 @@ GAP_PAD_S = 0.2
 
 
 def _is_hesitation(word: Word) -> bool:
-    from voiceloop.analysis.fillers import hesitation_type
-
     return hesitation_type(word.text) is not None
 
 
