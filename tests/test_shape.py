@@ -529,6 +529,7 @@ def test_markdown_report_shows_shape_and_coverage(bank: list[Prompt]) -> None:
     assert "Asked for and not heard: **data quality risks**; **how it was evaluated**." in page
     assert "**PROBLEM AND GOAL** `0:00`" in page  # transcript tagged by stage
     assert "- 0:00 **Problem and goal**: cue" in page
+    assert "on recordings voiceloop was not tuned on" in page  # how far to trust the figures
 
 
 def test_html_report_shows_shape_and_coverage_escaped(bank: list[Prompt]) -> None:
@@ -543,6 +544,7 @@ def test_html_report_shows_shape_and_coverage_escaped(bank: list[Prompt]) -> Non
     assert "Asked for and not heard:" in page and "<b>why this role</b>" in page
     assert "<b>x</b>" not in page and "&lt;b&gt;x&lt;/b&gt;" in page
     assert "Highlights with numbers" in page
+    assert "on recordings voiceloop was not tuned on" in page
 
 
 # --- spoken answers through the real model ----------------------------------------------------

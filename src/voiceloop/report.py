@@ -16,6 +16,15 @@ GUIDANCE_OF = {
     "reflection": "outcome",
 }
 
+# How much the figures are worth, measured by `voiceloop eval` on recordings the analysis was
+# not tuned on (the README's accuracy table). Update with the table.
+MEASURED_ACCURACY = (
+    "How far to trust these figures: on recordings voiceloop was not tuned on, it found 12 of "
+    "14 fillers in unscripted real speech (2 false alarms), put 88% of words in the right STAR "
+    "section across 56 recordings of 12 answers, and measured their pace within 3% on 54 of "
+    "them (measured 2026-11-25; see the README)."
+)
+
 
 def _pct(x: float) -> str:
     return f"{x * 100:.0f}%"
@@ -298,6 +307,7 @@ def render_markdown(meta: SessionMeta, transcript: Transcript, analysis: Analysi
         '"so that" are not fillers). Whisper drops some "um"/"uh", so the count is a floor.',
         "- STAR sections come from cue phrases, position and order, smoothed over the sentences; "
         "each sentence's reason is listed above.",
+        f"- {MEASURED_ACCURACY}",
         "- The answer shape (3-3-1 for an intro, seven stages for a walkthrough, STAR plus "
         "principle, dates and reflection for a story) uses the same method; "
         "must-include items are checked by named rules with the evidence shown.",

@@ -19,7 +19,7 @@ from pathlib import Path
 from voiceloop.analysis.verdict import clock
 from voiceloop.models import Analysis, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
-from voiceloop.report import GUIDANCE_OF, shape_title, transcript_sections
+from voiceloop.report import GUIDANCE_OF, MEASURED_ACCURACY, shape_title, transcript_sections
 
 LABEL_COLORS = {
     "situation": "#4e79a7",
@@ -687,6 +687,7 @@ def render_html(
         f'<p class="meta">Transcribed on this computer by {esc(transcript.model)} '
         f"({esc(transcript.decoding)}); analysis version {esc(analysis.version)}. "
         "Nothing left the machine.</p>",
+        f'<p class="meta">{esc(MEASURED_ACCURACY)}</p>',
         f"</main><script>{_SCRIPT}</script></body></html>",
     ]
     return "\n".join(parts)
