@@ -307,3 +307,28 @@ def test_taking_the_problem_on_is_the_task() -> None:
     ev = sentence_evidence("It was on me to decide whether the test could ship.")
     assert ev.cues["task"]
     assert ev.score["task"] > ev.score["action"]
+
+
+def test_what_other_people_did_late_in_the_answer_is_its_outcome() -> None:
+    reaction = sentence_evidence("Not long after, the finance lead asked me to build their report.")
+    assert "someone else acted" in reaction.cues["result"]
+    adoption = sentence_evidence("Analysts began writing tests without being asked.")
+    assert "someone else acted" in adoption.cues["result"]
+    mine = sentence_evidence("The lead pushed back, so I rebuilt the join and reran the test.")
+    assert "someone else acted" not in mine.cues["result"]
+    # resume-speak has no subject to tell: its verbs stay the candidate's
+    terse = sentence_evidence("Centralized definitions in dbt added data tests, wrote a guide.")
+    assert "someone else acted" not in terse.cues["result"]
+    passive = sentence_evidence("The test had been sized for four weeks.")
+    assert "someone else acted" not in passive.cues["result"]
+
+    answer: Answer = [
+        ("situation", "Our monthly revenue report kept showing numbers nobody could explain."),
+        ("task", "My manager asked me to make the report trustworthy again."),
+        ("action", "I traced every figure back to the raw tables and found a double join."),
+        ("action", "I fixed the join and added tests that run before each refresh."),
+        ("result", "The controller started using the report again in her reviews."),
+        ("result", "Two other teams copied the tests for their own reports."),
+    ]
+    got = [lab.label for lab in segment_star(build(answer), AnalysisOptions()).labels]
+    assert got == [label for label, _ in answer]

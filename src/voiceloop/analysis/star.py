@@ -114,6 +114,58 @@ def _past_here(tokens: list[str], i: int) -> bool:
     return _is_past(tok)
 
 
+# Words that may stand between a subject and its verb ("I then built", "she later asked").
+_BETWEEN_SUBJECT_AND_VERB = frozenset(
+    """then also quickly personally first finally later just eventually immediately actually
+    even still never not soon again already really""".split()
+)
+# Words before a past tense that say nothing about who did it: a clause joined to the one
+# before ("and built"), an auxiliary ("had built", "was caught", "gets used"), an infinitive.
+_NO_SUBJECT_BEFORE = frozenset(
+    "and then so but or to had have has was were been be being is are get gets got".split()
+)
+_OTHER_PRONOUNS = frozenset("she he they it everyone everybody nobody someone people".split())
+_DETERMINERS = frozenset(
+    "the our their his her my your a an this that these those every each some most".split()
+)
+
+
+def _subject_is_other(tokens: list[str], k: int, start: int) -> bool:
+    """Whether the word at ``k``, just before a verb, ends a subject that is not the speaker:
+    a pronoun ("she asked"), the sentence's first word ("Analysts began"), or a noun phrase
+    opened by a determiner that is not the object of a verb before it ("the team decided",
+    "our head of analytics made"; not "reused the existing features, trained")."""
+    if tokens[k] in _OTHER_PRONOUNS or k == start:
+        return True
+    for j in range(k, max(start, k - 3) - 1, -1):
+        if tokens[j] in _DETERMINERS:
+            return j == start or not _is_past(tokens[j - 1])
+    return False
+
+
+def _doers(tokens: list[str], start: int) -> tuple[int, int]:
+    """(own, others): past-tense doing verbs whose subject is "I"/"we", and those whose
+    subject is someone or something else ("the team decided", "she asked").
+
+    Verbs whose subject cannot be told (resume-speak "Built a dashboard, added tests"; "had
+    been sized"; "and shipped") count as neither; so do states ("was", "had").
+    """
+    own = others = 0
+    for i, tok in enumerate(tokens):
+        if i <= start or tok in _STATE_PAST or not _past_here(tokens, i):
+            continue
+        k = i - 1
+        while k > start and tokens[k] in _BETWEEN_SUBJECT_AND_VERB:
+            k -= 1
+        if tokens[k] in _NO_SUBJECT_BEFORE:
+            continue
+        if tokens[k] in ("i", "we"):
+            own += 1
+        elif _subject_is_other(tokens, k, start):
+            others += 1
+    return own, others
+
+
 # --- cue phrases -------------------------------------------------------------------------
 
 
@@ -355,7 +407,12 @@ def sentence_evidence(text: str) -> Evidence:
         elif _is_past(first):
             ev.add("action", 1.5, f"opens with past-tense verb '{first}'")
     n_past = sum(_is_past(t) and t not in _CHANGE_PAST for t in tokens)
-    if n_past >= 3:
+    own, others = _doers(tokens, len(tokens) - len(content))
+    if others and not own:
+        # "The controller started using the dashboard", "analysts began writing tests": late
+        # in an answer, what other people did because of the work is its outcome
+        ev.add("result", 0.5, "someone else acted")
+    elif n_past >= 3:
         ev.add("action", 0.3 * min(n_past, 6), f"{n_past} past-tense verbs")
     has_past = any(_past_here(tokens, i) or t in _STATE_PAST for i, t in enumerate(tokens))
     if not has_past and len(tokens) >= 3:
