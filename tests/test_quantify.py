@@ -56,6 +56,7 @@ def test_finds_quantities_in_digits_and_words(text: str, expected: list[tuple[st
         "a 90-day retention window",  # a modifier
         "one of the engineers and the one who asked",  # pronoun "one"
         "that one back was the only one left",  # "that won back" misheard; pronoun "one"
+        "we had not built the next phase on a false one.",  # "a false one": a pronoun
         "it was the first release",  # an ordinal word
     ],
 )

@@ -321,6 +321,10 @@ def test_what_other_people_did_late_in_the_answer_is_its_outcome() -> None:
     assert "someone else acted" not in terse.cues["result"]
     passive = sentence_evidence("The test had been sized for four weeks.")
     assert "someone else acted" not in passive.cues["result"]
+    also_mine = sentence_evidence("That slowed the release, and I had to defend the delay.")
+    assert "someone else acted" not in also_mine.cues["result"]
+    finding = sentence_evidence("In every case the old manual version turned out to be wrong.")
+    assert "someone else acted" not in finding.cues["result"]
 
     answer: Answer = [
         ("situation", "Our monthly revenue report kept showing numbers nobody could explain."),
@@ -332,3 +336,15 @@ def test_what_other_people_did_late_in_the_answer_is_its_outcome() -> None:
     ]
     got = [lab.label for lab in segment_star(build(answer), AnalysisOptions()).labels]
     assert got == [label for label, _ in answer]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The bigger lesson for me was that accuracy is not the same as usefulness.",
+        "I also learned to ask the domain expert first.",
+    ],
+)
+def test_lessons_said_in_other_words_are_reflection(sentence: str) -> None:
+    ev = sentence_evidence(sentence)
+    assert max(ev.score, key=lambda k: ev.score[k]) == "reflection"

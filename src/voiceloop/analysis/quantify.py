@@ -104,9 +104,17 @@ def _token_kind(tokens: list[str], i: int, closed: list[bool]) -> tuple[int, Kin
         if suffix.startswith("-"):
             return None  # "90-day revenue", "30-minute review": a modifier, not a figure
     elif tok in _UNITS or tok in {"half", "dozen", "hundred", "thousand", "million", "billion"}:
-        if tok == "one" and (
-            (i + 1 < len(tokens) and tokens[i + 1] in {"of", "that", "who", "thing", "another"})
-            or (i > 0 and tokens[i - 1] in _BEFORE_PRONOUN_ONE)
+        if (
+            tok == "one"
+            and (
+                (i + 1 < len(tokens) and tokens[i + 1] in {"of", "that", "who", "thing", "another"})
+                or (i > 0 and tokens[i - 1] in _BEFORE_PRONOUN_ONE)
+                # "a false one.", "the wrong one,": an article before it and nothing after
+                or (
+                    (closed[i] or i + 1 == len(tokens))
+                    and {"a", "an", "the"} & set(tokens[i - 2 : i])
+                )
+            )
         ):
             return None  # a pronoun, not a count
         # join "two hundred and fifty thousand", "nine point eight"

@@ -152,8 +152,14 @@ def _doers(tokens: list[str], start: int) -> tuple[int, int]:
     """
     own = others = 0
     for i, tok in enumerate(tokens):
+        if tok in _STATE_PAST and i > 0 and tokens[i - 1] in ("i", "we"):
+            if i + 1 < len(tokens) and tokens[i + 1] == "to":
+                own += 1  # "I had to defend the delay", "we needed to"
+            continue
         if i <= start or tok in _STATE_PAST or not _past_here(tokens, i):
             continue
+        if tok == "turned" and i + 1 < len(tokens) and tokens[i + 1] == "out":
+            continue  # "it turned out": a finding, not a deed
         k = i - 1
         while k > start and tokens[k] in _BETWEEN_SUBJECT_AND_VERB:
             k -= 1
@@ -321,9 +327,10 @@ CUES: list[Cue] = [
     *_cues(
         "reflection",
         3.0,
-        r"i (?:learned|learnt|realized|realised)|(?:taught|showed|reminded) me|"
-        r"what i (?:took|take) (?:away )?from|i took away|"
-        r"(?:the|my|a|one|biggest|key) (?:lesson|lessons|learning|learnings|takeaway)",
+        r"i (?:also |really |quickly )?(?:learned|learnt|realized|realised)|"
+        r"(?:taught|showed|reminded) me|what i (?:took|take) (?:away )?from|i took away|"
+        r"(?:the|my|a|one|biggest|bigger|key|main|real) (?:\w+ )?"
+        r"(?:lesson|lessons|learning|learnings|takeaway)",
         r"in (?:hindsight|retrospect)|looking back|next time|if i (?:did|were|had) (?:it|to)|"
         r"do (?:it |things )?differently|would (?:do|start|push|involve|ask)|"
         # "would have" is a lesson unless a consequence follows ("would have cost ...")
