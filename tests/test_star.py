@@ -319,6 +319,12 @@ def test_what_other_people_did_late_in_the_answer_is_its_outcome() -> None:
     # resume-speak has no subject to tell: its verbs stay the candidate's
     terse = sentence_evidence("Centralized definitions in dbt added data tests, wrote a guide.")
     assert "someone else acted" not in terse.cues["result"]
+    # a garbled run-on where one verb of three seems to have a subject stays the candidate's
+    run_on = sentence_evidence(
+        "asked to deliver a lead model deliver the model shipped to the model plus a dashboard "
+        "and an outreach playbook added explainability"
+    )
+    assert "someone else acted" not in run_on.cues["result"]
     passive = sentence_evidence("The test had been sized for four weeks.")
     assert "someone else acted" not in passive.cues["result"]
     also_mine = sentence_evidence("That slowed the release, and I had to defend the delay.")

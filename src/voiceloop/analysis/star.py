@@ -143,23 +143,26 @@ def _subject_is_other(tokens: list[str], k: int, start: int) -> bool:
     return False
 
 
-def _doers(tokens: list[str], start: int) -> tuple[int, int]:
-    """(own, others): past-tense doing verbs whose subject is "I"/"we", and those whose
-    subject is someone or something else ("the team decided", "she asked").
+def _doers(tokens: list[str], start: int) -> tuple[int, int, int]:
+    """(own, others, all): past-tense doing verbs whose subject is "I"/"we", those whose
+    subject is someone or something else ("the team decided", "she asked"), and all of them.
 
     Verbs whose subject cannot be told (resume-speak "Built a dashboard, added tests"; "had
-    been sized"; "and shipped") count as neither; so do states ("was", "had").
+    been sized"; "and shipped") count only in the last; states ("was", "had") in none.
     """
-    own = others = 0
+    own = others = total = 0
     for i, tok in enumerate(tokens):
         if tok in _STATE_PAST and i > 0 and tokens[i - 1] in ("i", "we"):
             if i + 1 < len(tokens) and tokens[i + 1] == "to":
                 own += 1  # "I had to defend the delay", "we needed to"
             continue
-        if i <= start or tok in _STATE_PAST or not _past_here(tokens, i):
+        if i < start or tok in _STATE_PAST or not _past_here(tokens, i):
             continue
         if tok == "turned" and i + 1 < len(tokens) and tokens[i + 1] == "out":
             continue  # "it turned out": a finding, not a deed
+        total += 1
+        if i == start:  # opens the sentence: resume-speak "Shipped the model"
+            continue
         k = i - 1
         while k > start and tokens[k] in _BETWEEN_SUBJECT_AND_VERB:
             k -= 1
@@ -169,7 +172,7 @@ def _doers(tokens: list[str], start: int) -> tuple[int, int]:
             own += 1
         elif _subject_is_other(tokens, k, start):
             others += 1
-    return own, others
+    return own, others, total
 
 
 # --- cue phrases -------------------------------------------------------------------------
@@ -414,8 +417,8 @@ def sentence_evidence(text: str) -> Evidence:
         elif _is_past(first):
             ev.add("action", 1.5, f"opens with past-tense verb '{first}'")
     n_past = sum(_is_past(t) and t not in _CHANGE_PAST for t in tokens)
-    own, others = _doers(tokens, len(tokens) - len(content))
-    if others and not own:
+    own, others, doings = _doers(tokens, len(tokens) - len(content))
+    if others and not own and 2 * others >= doings:
         # "The controller started using the dashboard", "analysts began writing tests": late
         # in an answer, what other people did because of the work is its outcome
         ev.add("result", 0.5, "someone else acted")
