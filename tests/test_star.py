@@ -321,8 +321,9 @@ def test_what_other_people_did_late_in_the_answer_is_its_outcome() -> None:
     assert "someone else acted" not in terse.cues["result"]
     # a garbled run-on where one verb of three seems to have a subject stays the candidate's
     run_on = sentence_evidence(
-        "asked to deliver a lead model deliver the model shipped to the model plus a dashboard "
-        "and an outreach playbook added explainability"
+        "asked to deliver a propensity model deliver the model shipped to the model plus a "
+        "dashboard with cohort drill downs and see an SDR outreach cadence playbook added "
+        "explainability"
     )
     assert "someone else acted" not in run_on.cues["result"]
     passive = sentence_evidence("The test had been sized for four weeks.")
