@@ -133,6 +133,24 @@ SAMPLING_SEED = 20_240_601
 def _load(
     source: str, device: str, compute_type: str, cpu_threads: int, download: bool
 ) -> WhisperModel:
+    from voiceloop.lowmem import BlockFeatureExtractor, batch_vad
+
+    model = _open(source, device, compute_type, cpu_threads, download)
+    batch_vad()
+    old = model.feature_extractor  # same settings, a fraction of the memory
+    model.feature_extractor = BlockFeatureExtractor(
+        feature_size=old.mel_filters.shape[0],
+        sampling_rate=old.sampling_rate,
+        hop_length=old.hop_length,
+        chunk_length=old.chunk_length,
+        n_fft=old.n_fft,
+    )
+    return model
+
+
+def _open(
+    source: str, device: str, compute_type: str, cpu_threads: int, download: bool
+) -> WhisperModel:
     import ctranslate2
     from faster_whisper import WhisperModel
 
