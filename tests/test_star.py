@@ -355,3 +355,46 @@ def test_what_other_people_did_late_in_the_answer_is_its_outcome() -> None:
 def test_lessons_said_in_other_words_are_reflection(sentence: str) -> None:
     ev = sentence_evidence(sentence)
     assert max(ev.score, key=lambda k: ev.score[k]) == "reflection"
+
+
+def test_a_headline_result_can_open_the_answer() -> None:
+    answer: Answer = [
+        ("result", "The short version is that we cut refund fraud by 40% in two weeks."),
+        (
+            "situation",
+            "Right before the holidays, a fraud ring started using stolen cards on our site.",
+        ),
+        ("task", "I had to stop it before the peak without blocking good customers."),
+        ("action", "I pulled three weeks of confirmed fraud cases and found strong signals."),
+        ("action", "I turned them into simple rules and tested them on past orders."),
+        ("result", "The review team cleared held orders within their normal service level."),
+    ]
+    result = segment_star(build(answer), AnalysisOptions())
+    assert [lab.label for lab in result.labels] == [label for label, _ in answer]
+    assert "the short version" in result.labels[0].reason
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("Once the backfill ran, the conversion gap disappeared.", "result"),
+        ("What stuck with me is that reading about a method is not enough.", "reflection"),
+        ("Other analysts started asking me for help with similar questions.", "result"),
+    ],
+)
+def test_more_ways_to_say_an_outcome_or_a_lesson(sentence: str, label: str) -> None:
+    assert sentence_evidence(sentence).cues[label]
+
+
+def test_next_as_an_adjective_is_not_a_step() -> None:
+    assert (
+        "next" not in sentence_evidence("Marketing used it for the next campaign.").cues["action"]
+    )
+    assert "next" in sentence_evidence("Next, I rebuilt the join.").cues["action"]
+
+
+def test_a_passive_drop_is_not_a_metric_moving() -> None:
+    passive = sentence_evidence("Those purchases were silently dropped from the metric.")
+    assert not any(c.startswith("dropped from") for c in passive.cues["result"])
+    moved = sentence_evidence("Churn dropped from about nine percent to six.")
+    assert any(c.startswith("dropped from") for c in moved.cues["result"])

@@ -197,6 +197,14 @@ _NOT_DOING = (
 )
 _NUM = r"(?:[+\-\u2212]?\$?\d[\d,.]*%?|plus \S+|minus \S+)"
 _PAST_RE = r"\w+ed|" + "|".join(sorted(_IRREGULAR_PAST | _CHANGE_PAST))
+_MOVED = (
+    r"(?:went|dropped|fell|rose|grew|moved|climbed|shrank|jumped|improved|increased|"
+    r"decreased|declined|came down|went down|went up|changed|shifted)"
+)
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|fifty|sixty|seventy|eighty|ninety|hundred"
+)
 
 CUES: list[Cue] = [
     # Situation: context, the state of things, the problem.
@@ -265,7 +273,7 @@ CUES: list[Cue] = [
     *_cues(
         "action",
         0.8,
-        r"first(?:ly)?|then|next|after that|afterwards|secondly|finally i",
+        r"first(?:ly)?|then|(?<!the )next|after that|afterwards|secondly|finally i",
         r"we (?:" + _PAST_RE + r")",
         r"my approach|step (?:one|two|three|\d)",
     ),
@@ -285,9 +293,11 @@ CUES: list[Cue] = [
         r"recognized|extended|expanded)",
         r"(?:up|down) (?:by )?" + _NUM,
         r"(?:\+|-|\u2212|plus |minus )\d[\d,.]*",
-        # a metric that moved: "went from about six hours to roughly 40 minutes"
-        r"(?:went|dropped|fell|rose|grew|moved|climbed|shrank|jumped|improved|increased|"
-        r"decreased|declined|came down|went down|went up|changed|shifted) (?:from|by)",
+        # a metric that moved: "went from about six hours to roughly 40 minutes", "shifted by
+        # 12%" (not "purchases were dropped from the metric")
+        _MOVED + r" from (?:\S+ ){1,6}?to",
+        _MOVED + r" by (?:about |roughly |around |nearly |almost |over |more than )?"
+        r"(?:\$?\d[\d,.]*%?|a (?:third|quarter|half|fifth|tenth)|half|" + _NUMBER_WORDS + r")",
         r"percentage points?|pp",
         # risk avoided is an outcome: "that would have cost us $400,000"
         r"(?:would|could|might) have (?:cost|lost|caused|hurt|broken|failed|been)",
@@ -302,6 +312,7 @@ CUES: list[Cue] = [
         r"on time|on budget|ahead of schedule",
         r"(?:" + "|".join(sorted(_CHANGE_PAST - {"went", "hit", "cut"})) + r")",
         r"lifts?|uplifts?|gains?|improvements?|reductions?|increases?|decreases?|impact",
+        r"disappeared|vanished|went away|(?:was|were) gone",
         # a change that lasted: "the check I added now runs on every experiment"
         r"now (?:runs|used|in use|part of|standard|live)|still (?:runs|running|used|in use)|"
         r"(?:has|have) (?:since )?been (?:used|running|adopted)|"
@@ -314,7 +325,7 @@ CUES: list[Cue] = [
         r"over the (?:next|following)|within (?:the|a) (?:week|month|quarter|year)",
         # adoption by others: "teams started using it", "picked up the guide"
         r"(?:started|began|kept) using|picked (?:it |them |this |that )?up|"
-        r"(?:is|are|was|were) still (?:using|used)|asking for",
+        r"(?:is|are|was|were) still (?:using|used)|asking (?:me |us |her |him )?for",
         # an outcome said without a number: "much better", "far fewer errors"
         r"(?:much|far|significantly|noticeably|substantially|dramatically) "
         r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller)",
@@ -339,11 +350,16 @@ CUES: list[Cue] = [
         # "would have" is a lesson unless a consequence follows ("would have cost ...")
         r"would have(?! (?:cost|lost|caused|hurt|broken|failed|been))|"
         r"should have|i'd (?:do|have|start|push|involve|ask)|going forward|since then,? i|"
-        r"now i (?:always|make|try)|what i would change",
+        r"now i (?:always|make|try)|what i would change|stuck with me|stayed with me",
     ),
     *_cues("reflection", 0.8, r"i would|i'd|always|never again|important to|it's worth"),
 ]
 
+
+# A headline before the story: "the short version is that we shipped in nine days".
+_HEADLINE = re.compile(
+    r"(?<![\w'-])(?:the short version|long story short|the bottom line|in a nutshell)(?![\w'])"
+)
 
 # --- position prior -----------------------------------------------------------------------
 
@@ -369,6 +385,7 @@ SKIP_COST = 0.1  # small cost per label skipped when moving forward
 class Evidence:
     score: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAR_LABELS, 0.0))
     cues: dict[str, list[str]] = field(default_factory=lambda: {lab: [] for lab in STAR_LABELS})
+    headline: bool = False  # announces the outcome before the story: position says nothing
 
     def add(self, label: str, weight: float, name: str) -> None:
         if name in self.cues[label]:
@@ -396,6 +413,10 @@ def sentence_evidence(text: str) -> Evidence:
     tokens = [t for t in (norm(w) for w in text.split()) if t]
     joined = " ".join(tokens)
     ev = Evidence()
+    headline = _HEADLINE.search(joined)
+    if headline:  # first, so that the report names it
+        ev.add("result", 3.0, headline.group(0))
+        ev.headline = True
     for cue in CUES:
         m = cue.pattern.search(joined)
         if m:
@@ -451,7 +472,9 @@ def _emissions(sentences: list[Sentence], evidence: list[Evidence]) -> list[list
             # The Situation opens an answer: judge it by where the sentence starts, so a
             # long first sentence is not pushed towards Task.
             pos = begin if lab == "situation" else mid
-            score = ev.score[lab] + position_prior(lab, pos)
+            score = ev.score[lab]
+            if not (lab == "result" and ev.headline):
+                score += position_prior(lab, pos)
             if not ev.cues[lab]:
                 score -= _NO_EVIDENCE_COST.get(lab, 0.0)
             row.append(score)
