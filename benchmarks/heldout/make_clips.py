@@ -253,23 +253,20 @@ def build_clip(
     by_sentence = {f.sentence: f for f in fillers or []}
     interpolated = 0
     flat = 0
+
+    def silence(gap: float, kind: str) -> None:
+        nonlocal t
+        chunks.append(np.zeros(int(gap * RATE), dtype=np.float32))
+        pauses.append({"start_s": t, "end_s": t + gap, "duration_s": gap, "kind": kind})
+        t += gap
+
     for si, (label, sentences) in enumerate(sections):
         if si:
-            gap = SECTION_GAP_S
-            chunks.append(np.zeros(int(gap * RATE), dtype=np.float32))
-            pauses.append(
-                {"start_s": t, "end_s": t + gap, "duration_s": gap, "kind": "section_gap"}
-            )
-            t += gap
+            silence(SECTION_GAP_S, "section_gap")
         first_sentence = len(out_sentences)
         for k, sentence in enumerate(sentences):
             if k:
-                gap = SENTENCE_GAP_S
-                chunks.append(np.zeros(int(gap * RATE), dtype=np.float32))
-                pauses.append(
-                    {"start_s": t, "end_s": t + gap, "duration_s": gap, "kind": "sentence_gap"}
-                )
-                t += gap
+                silence(SENTENCE_GAP_S, "sentence_gap")
             insert = by_sentence.get(flat)
             text = _with_filler(sentence, insert) if insert else sentence
             spoken = synth.say(text)
