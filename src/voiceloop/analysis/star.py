@@ -117,7 +117,8 @@ def _past_here(tokens: list[str], i: int) -> bool:
 # Words that may stand between a subject and its verb ("I then built", "she later asked").
 _BETWEEN_SUBJECT_AND_VERB = frozenset(
     """then also quickly personally first finally later just eventually immediately actually
-    even still never not soon again already really""".split()
+    even still never not soon again already really basically literally ultimately simply
+    carefully""".split()
 )
 # Words before a past tense that say nothing about who did it: a clause joined to the one
 # before ("and built"), an auxiliary ("had built", "was caught", "gets used"), an infinitive.
@@ -160,6 +161,10 @@ def _doers(tokens: list[str], start: int) -> tuple[int, int, int]:
             continue
         if tok == "turned" and i + 1 < len(tokens) and tokens[i + 1] == "out":
             continue  # "it turned out": a finding, not a deed
+        if tok == "took" and "as" in tokens[i + 1 : i + 3]:
+            continue  # "which I took as a sign": a reading, not a deed
+        if i > 0 and tokens[i - 1] == "what":
+            continue  # "what stuck with me", "what made it work": a cleft, no doer
         total += 1
         if i == start:  # opens the sentence: resume-speak "Shipped the model"
             continue
@@ -193,8 +198,10 @@ def _cues(label: StarLabel, weight: float, *patterns: str) -> list[Cue]:
 # Past tenses of thinking and having: "I learned", "I had" are not actions.
 _NOT_DOING = (
     r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|noticed|wanted|"
-    r"needed|had|was)(?![\w']))"
+    r"needed|had|was)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
+    r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson))"
 )
+_SUBJECT_ADVERB = r"(?:(?:" + "|".join(sorted(_BETWEEN_SUBJECT_AND_VERB)) + r") )?"
 _NUM = r"(?:[+\-\u2212]?\$?\d[\d,.]*%?|plus \S+|minus \S+)"
 _PAST_RE = r"\w+ed|" + "|".join(sorted(_IRREGULAR_PAST | _CHANGE_PAST))
 _MOVED = (
@@ -214,6 +221,7 @@ CUES: list[Cue] = [
         r"(?:at|in) my (?:last|previous|current|old|first|former) "
         r"(?:company|job|role|team|employer|position)",
         r"(?:when|while) i was",
+        r"at the time|back then",
         r"i was working",
         r"i (?:joined|worked at|worked for)",
         r"(?:the|our|a|one) (?:problem|challenge|issue|situation|context|background) "
@@ -232,7 +240,8 @@ CUES: list[Cue] = [
         r"baseline (?:was|of)",
         # a disruption that happened to the team sets the scene ("our engineer left")
         r"left the company|quit|resigned|(?:was|were|got) laid off|went on leave|outage|"
-        r"went down|broke down|stopped (?:working|updating|running|responding)",
+        r"went down|broke down|stopped (?:working|updating|running|responding)|"
+        r"(?:had|have) (?:basically |largely |mostly |all but )?stopped \w+ing",
         r"(?:\w+ )?(?:days?|weeks?|months?) (?:before|ahead of) (?:the )?\w+",
     ),
     *_cues("situation", 0.4, r"was|were|had|wanted|believed|thought"),
@@ -252,6 +261,9 @@ CUES: list[Cue] = [
         # taking the problem on: "it was on me to say", "so I took it on"
         r"(?:was|fell) (?:on|to) me|(?:was|is) up to me|(?:take|took|taking) (?:it|this|that) on",
         r"(?:asked|tasked) (?:me )?(?:to|with)",
+        # volunteering for it or setting the goal: "I volunteered to find where the money went"
+        r"i (?:volunteered|offered|signed up|stepped up) to|"
+        r"set (?:myself|ourselves|us|me) (?:a |the |an )?(?:\w+ )?(?:goal|target|deadline)",
     ),
     *_cues(
         "task",
@@ -265,7 +277,7 @@ CUES: list[Cue] = [
     *_cues(
         "action",
         1.5,
-        r"i (?:then |also |first |quickly |personally )?" + _NOT_DOING + r"(?:" + _PAST_RE + r")",
+        r"i " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
         r"(?:so|first|then|next|after that),? i",
         r"i (?:decided|started|began|set up|reached out|worked with|partnered|proposed)",
         r"i(?:'ve| have) (?:been )?\w+ed",
@@ -274,7 +286,7 @@ CUES: list[Cue] = [
         "action",
         0.8,
         r"first(?:ly)?|then|(?<!the )next|after that|afterwards|secondly|finally i",
-        r"we (?:" + _PAST_RE + r")",
+        r"we " + _SUBJECT_ADVERB + r"(?:" + _PAST_RE + r")",
         r"my approach|step (?:one|two|three|\d)",
     ),
     # Result: what changed, with or without numbers.
@@ -296,17 +308,24 @@ CUES: list[Cue] = [
         # a metric that moved: "went from about six hours to roughly 40 minutes", "shifted by
         # 12%" (not "purchases were dropped from the metric")
         _MOVED + r" from (?:\S+ ){1,6}?to",
-        _MOVED + r" by (?:about |roughly |around |nearly |almost |over |more than )?"
+        # ... or its change verb with what changed between: "increased click-through by 7%"
+        r"(?:" + _MOVED + r"|(?:reduced|lifted|boosted|raised|lowered|cut)(?: \S+){1,3}?|"
+        r"(?:increased|decreased|improved|grew)(?: \S+){0,3}?)"
+        r" by (?:about |roughly |around |nearly |almost |over |more than )?"
         r"(?:\$?\d[\d,.]*%?|a (?:third|quarter|half|fifth|tenth)|half|" + _NUMBER_WORDS + r")",
         r"percentage points?|pp",
         # risk avoided is an outcome: "that would have cost us $400,000"
-        r"(?:would|could|might) have (?:cost|lost|caused|hurt|broken|failed|been)",
+        r"(?:would|could|might) have (?:cost|lost|caused|hurt|broken|failed|been)|"
+        # ... whatever it would have done, when the speaker is not its subject ("the leaky
+        # version would have sent $200,000 of discounts")
+        r"(?<!\bi )(?<!we )(?<!you )would have (?:sent|\w+ed)",
     ),
     *_cues(
         "result",
         1.0,
+        # time after the work, unless the speaker goes on doing ("after a month, I wrote")
         r"(?:by|within|after) the end of|by the end|after (?:\d+|a|two|three|one) "
-        r"(?:days?|weeks?|months?|quarters?|years?)",
+        r"(?:days?|weeks?|months?|quarters?|years?)(?!,? (?:i|we) )",
         r"adopted|shipped|launched|rolled (?:it |this )?out|went (?:live|up|down)|saved|"
         r"cut \w+ (?:by )?(?:\d|half|substantially|significantly|dramatically)|"
         r"on time|on budget|ahead of schedule",
@@ -348,7 +367,7 @@ CUES: list[Cue] = [
         r"in (?:hindsight|retrospect)|looking back|next time|if i (?:did|were|had) (?:it|to)|"
         r"do (?:it |things )?differently|would (?:do|start|push|involve|ask)|"
         # "would have" is a lesson unless a consequence follows ("would have cost ...")
-        r"would have(?! (?:cost|lost|caused|hurt|broken|failed|been))|"
+        r"(?:i|we|you) would have(?! (?:cost|lost|caused|hurt|broken|failed|been))|"
         r"should have|i'd (?:do|have|start|push|involve|ask)|going forward|since then,? i|"
         r"now i (?:always|make|try)|what i would change|stuck with me|stayed with me",
     ),
@@ -377,6 +396,8 @@ _DESCRIPTIVE = ("opens ", "no past")
 # Sections that need their own evidence: a cue-less sentence late in an answer is more
 # likely Action continuing than an unannounced Result.
 _NO_EVIDENCE_COST: dict[str, float] = {"task": 0.5, "result": 1.5, "reflection": 2.0}
+_ANNOUNCED = 3.0  # evidence this strong announces a section ("what I learned is")
+_ANNOUNCED_OTHER = 2.0  # evidence this strong for another label ends an announced lesson
 BACK_PENALTY = 2.5  # cost of returning to an earlier label (S->T->A->R->Refl order)
 SKIP_COST = 0.1  # small cost per label skipped when moving forward
 
@@ -466,6 +487,7 @@ def _positions(sentences: list[Sentence]) -> list[tuple[float, float]]:
 
 def _emissions(sentences: list[Sentence], evidence: list[Evidence]) -> list[list[float]]:
     rows = []
+    lesson_open = False  # a lesson was announced and nothing else has been since
     for (begin, mid), ev in zip(_positions(sentences), evidence, strict=True):
         row = []
         for lab in STAR_LABELS:
@@ -475,10 +497,15 @@ def _emissions(sentences: list[Sentence], evidence: list[Evidence]) -> list[list
             score = ev.score[lab]
             if not (lab == "result" and ev.headline):
                 score += position_prior(lab, pos)
-            if not ev.cues[lab]:
+            if not ev.cues[lab] and not (lab == "reflection" and lesson_open):
+                # cue-less sentences after "what I learned is ..." may go on with the lesson
                 score -= _NO_EVIDENCE_COST.get(lab, 0.0)
             row.append(score)
         rows.append(row)
+        if ev.score["reflection"] >= _ANNOUNCED:
+            lesson_open = True
+        elif any(ev.score[lab] >= _ANNOUNCED_OTHER for lab in STAR_LABELS if lab != "reflection"):
+            lesson_open = False
     return rows
 
 
