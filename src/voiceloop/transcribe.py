@@ -17,6 +17,7 @@ from voiceloop.analysis.timeline import norm
 from voiceloop.audio import SAMPLE_RATE
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Transcript, Word
+from voiceloop.word_edges import tighten_word_edges
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -63,11 +64,15 @@ class TranscribeOptions(BaseModel):
     # The filler prompt sometimes makes Whisper skip whole sentences; re-transcribe speech
     # that voice-activity detection found but that got no words, without the prompt.
     fill_gaps: bool = True
+    # Move word edges off the silence that word timestamps include (voiceloop.word_edges):
+    # the speaking span, and so the pace, and the pauses come out right.
+    tighten_edges: bool = True
 
     def describe(self) -> str:
         prompt = "filler prompt" if self.initial_prompt else "no prompt"
         vad = "VAD on" if self.vad_filter else "VAD off"
-        return f"beam {self.beam_size}, {self.compute_type}, {prompt}, {vad}"
+        edges = ", word edges from energy" if self.tighten_edges else ""
+        return f"beam {self.beam_size}, {self.compute_type}, {prompt}, {vad}{edges}"
 
 
 @dataclass(frozen=True)
@@ -439,6 +444,8 @@ def decode_words(
     else:
         words = _flat(decoded)
     words = drop_closing_hallucination(words)
+    if options.tighten_edges:
+        words = tighten_word_edges(words, samples)
     if offset:
         words = [
             w.model_copy(update={"start": w.start + offset, "end": w.end + offset}) for w in words

@@ -13,7 +13,9 @@ _HAS_ALNUM = re.compile(r"[^\W_]", re.UNICODE)
 WPM_DEFINITION = (
     "words per minute = words spoken (fillers included; numbers counted as said, so "
     "'8.4%' is four words: eight point four percent) / time from the first word's start "
-    "to the last word's end; leading and trailing silence are left out, pauses inside count. "
+    "to the last word's end (word edges checked against the audio's energy, so silence the "
+    "recogniser's timestamps include is not counted); leading and trailing silence are left "
+    "out, pauses inside count. "
     "Articulation rate leaves out pauses of {pause:.2f} s or more as well."
 )
 
