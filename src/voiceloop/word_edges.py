@@ -43,7 +43,7 @@ def frame_levels_db(samples: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.float32)
     count = 1 + (len(samples) - frame) // hop
     energy = np.empty(count, dtype=np.float64)
-    block = 4096  # frames at a time, so a long answer needs no frame matrix in memory
+    block = 512  # frames at a time, so a long answer needs no frame matrix in memory
     x = np.asarray(samples, dtype=np.float32)
     for first in range(0, count, block):
         last = min(first + block, count)
