@@ -199,6 +199,7 @@ def _cues(label: StarLabel, weight: float, *patterns: str) -> list[Cue]:
 _NOT_DOING = (
     r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|noticed|wanted|"
     r"needed|had|was)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
+    r"decided to (?:take (?:it|this|that) on|own )|"
     r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson))"
 )
 _SUBJECT_ADVERB = r"(?:(?:" + "|".join(sorted(_BETWEEN_SUBJECT_AND_VERB)) + r") )?"
@@ -252,6 +253,8 @@ CUES: list[Cue] = [
         r"(?:my|our|the) (?:goal|task|job|mission|objective|mandate|ask|assignment|role) "
         r"(?:was|is|became|here)",
         r"i was (?:asked|tasked|responsible|expected|supposed|brought in|hired|charged)",
+        # "I felt it was my job to make sure", not "it wasn't my job"
+        r"(?:it|this|that) (?:was|is|became) (?:my|our) (?:job|responsibility|problem|call)",
     ),
     *_cues(
         "task",
@@ -270,7 +273,9 @@ CUES: list[Cue] = [
         0.8,
         r"needed to|had to|in order to|so that we could",
         r"deadline|target (?:was|of)",
-        r"without (?:\w+ing)",
+        # a constraint on the goal ("cut costs without breaking reports"), not a complaint
+        # about others ("they changed schemas without telling anyone")
+        r"without (?!telling|asking|warning|checking|consulting|notice)(?:\w+ing)",
         r"before (?:the )?(?:re-?launch|deadline|release|demo|end)",
     ),
     # Action: what I did.
@@ -279,7 +284,8 @@ CUES: list[Cue] = [
         1.5,
         r"i " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
         r"(?:so|first|then|next|after that),? i",
-        r"i (?:decided|started|began|set up|reached out|worked with|partnered|proposed)",
+        r"i (?:decided(?! to (?:take (?:it|this|that) on|own ))|started|began|set up|"
+        r"reached out|worked with|partnered|proposed)",
         r"i(?:'ve| have) (?:been )?\w+ed",
     ),
     *_cues(
