@@ -398,3 +398,60 @@ def test_a_passive_drop_is_not_a_metric_moving() -> None:
     assert not any(c.startswith("dropped from") for c in passive.cues["result"])
     moved = sentence_evidence("Churn dropped from about nine percent to six.")
     assert any(c.startswith("dropped from") for c in moved.cues["result"])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("The new ranking increased click-through by about 7% in two weeks.", "result"),
+        ("The recalibrated model went live, and within three months losses were steady.", "result"),
+        ("All twelve invoices were paid that evening.", "result"),
+        ("We shipped the refunds ahead of the deadline.", "result"),
+        ("I volunteered to find out where the cloud money was going.", "task"),
+        ("So I set myself the goal of one forecast for every category.", "task"),
+        ("I felt it was my job to stop a wrong number reaching the board.", "task"),
+        ("I had about three weeks to give them an answer.", "task"),
+        ("I needed finance to actually trust the model.", "task"),
+        ("At the time, each store kept its own spreadsheet.", "situation"),
+        ("This was at a grocery chain where I sat on the pricing team.", "situation"),
+        ("I started noticing customers coming back angry.", "situation"),
+        ("To me that was the real result.", "result"),
+        ("I would make the same call again, but sooner.", "reflection"),
+    ],
+)
+def test_cues_found_on_the_blind_dev_answers(sentence: str, label: str) -> None:
+    ev = sentence_evidence(sentence)
+    assert max(ev.score, key=lambda k: ev.score[k]) == label, ev.cues
+
+
+def test_readings_and_complaints_are_not_deeds_or_goals() -> None:
+    reading = sentence_evidence("The lead asked me to present it, which I took as a sign of trust.")
+    assert not any(c.startswith("i took") for c in reading.cues["action"])
+    assert "someone else acted" in reading.cues["result"]
+    complaint = sentence_evidence("Engineers changed the schemas without telling anyone.")
+    assert not complaint.cues["task"]
+    constraint = sentence_evidence("I had to cut the bill without breaking any report.")
+    assert any(c.startswith("without") for c in constraint.cues["task"])
+    # an adjective compound is not a verb; a prefixed verb still is
+    assert not sentence_evidence("Skip-related tickets fell noticeably.").cues["action"]
+    assert sentence_evidence("Re-implemented the parser in a week.").cues["action"]
+    # an adverb between "I" and the verb keeps the deed the speaker's
+    mine = sentence_evidence("I basically turned all of that into a checklist the team now uses.")
+    assert "someone else acted" not in mine.cues["result"]
+    assert mine.cues["action"]
+
+
+def test_an_announced_lesson_or_result_goes_on_through_sentences_without_cues() -> None:
+    answer: Answer = [
+        ("situation", "Our team hired a junior analyst who had never touched production data."),
+        ("task", "My manager asked me to mentor her through her first quarter."),
+        ("action", "I set up a weekly session where she walked me through each query."),
+        ("action", "Then I paired her with me on a pricing readout."),
+        ("result", "As a result, she ran the retention analysis on her own by spring."),
+        ("result", "The product team now asks for her by name."),
+        ("reflection", "What I learned is that new analysts rarely lack skill."),
+        ("reflection", "They lack a habit of checking their own work."),
+        ("reflection", "Once she had that habit, her confidence followed on its own."),
+    ]
+    got = [lab.label for lab in segment_star(build(answer), AnalysisOptions()).labels]
+    assert got == [label for label, _ in answer]

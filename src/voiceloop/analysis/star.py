@@ -92,8 +92,16 @@ _BASE_VERBS = frozenset(
 )
 
 
+# Prefixes that keep a hyphenated word a verb ("re-implemented"); other compounds ending in
+# "-ed" are adjectives ("skip-related tickets", "data-driven", "well-designed").
+_VERB_PREFIXES = frozenset("pre re co de un over under mis out double cross back".split())
+
+
 def _is_past(tok: str) -> bool:
-    tok = tok.rsplit("-", 1)[-1]  # "pre-aligned", "re-implemented"
+    if "-" in tok:
+        prefix, tok = tok.rsplit("-", 1)
+        if prefix.rsplit("-", 1)[-1] not in _VERB_PREFIXES:
+            return False
     if tok in _IRREGULAR_PAST or tok in _CHANGE_PAST:
         return True
     if tok in _NOT_PAST or tok in _STATE_PAST:
@@ -200,6 +208,7 @@ _NOT_DOING = (
     r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|noticed|wanted|"
     r"needed|had|was)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
     r"decided to (?:take (?:it|this|that) on|own )|"
+    r"(?:started|began) (?:noticing|seeing|hearing|getting)|"
     r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson))"
 )
 _SUBJECT_ADVERB = r"(?:(?:" + "|".join(sorted(_BETWEEN_SUBJECT_AND_VERB)) + r") )?"
@@ -224,6 +233,9 @@ CUES: list[Cue] = [
         r"(?:when|while) i was",
         r"at the time|back then",
         r"i was working",
+        # "this was at a subscription business where I sat on the analytics side"
+        r"(?:this|that|it) was (?:at|back (?:at|in|when)|during|when i)",
+        r"i (?:started|began) (?:noticing|seeing|hearing|getting)",
         r"i (?:joined|worked at|worked for)",
         r"(?:the|our|a|one) (?:problem|challenge|issue|situation|context|background) "
         r"(?:was|is|were)",
@@ -259,7 +271,8 @@ CUES: list[Cue] = [
     *_cues(
         "task",
         1.8,
-        r"(?:i|we) (?:needed|had|wanted) to",
+        r"(?:i|we) (?:needed|had|wanted) to|i needed (?!to)(?:\w+ ){1,2}?to",
+        r"(?:i|we) had (?:about |only |just |roughly )?(?:\w+ )?(?:days?|weeks?|months?|hours?) to",
         r"i owned|responsible for",
         # taking the problem on: "it was on me to say", "so I took it on"
         r"(?:was|fell) (?:on|to) me|(?:was|is) up to me|(?:take|took|taking) (?:it|this|that) on",
@@ -272,7 +285,8 @@ CUES: list[Cue] = [
         "task",
         0.8,
         r"needed to|had to|in order to|so that we could",
-        r"deadline|target (?:was|of)",
+        r"(?<!ahead of the )(?<!before the )(?<!met the )(?<!beat the )deadline|"
+        r"target (?:was|of)",
         # a constraint on the goal ("cut costs without breaking reports"), not a complaint
         # about others ("they changed schemas without telling anyone")
         r"without (?!telling|asking|warning|checking|consulting|notice)(?:\w+ing)",
@@ -284,7 +298,8 @@ CUES: list[Cue] = [
         1.5,
         r"i " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
         r"(?:so|first|then|next|after that),? i",
-        r"i (?:decided(?! to (?:take (?:it|this|that) on|own ))|started|began|set up|"
+        r"i (?:decided(?! to (?:take (?:it|this|that) on|own ))|"
+        r"(?:started|began)(?! (?:noticing|seeing|hearing|getting))|set up|"
         r"reached out|worked with|partnered|proposed)",
         r"i(?:'ve| have) (?:been )?\w+ed",
     ),
@@ -292,7 +307,7 @@ CUES: list[Cue] = [
         "action",
         0.8,
         r"first(?:ly)?|then|(?<!the )next|after that|afterwards|secondly|finally i",
-        r"we " + _SUBJECT_ADVERB + r"(?:" + _PAST_RE + r")",
+        r"we " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
         r"my approach|step (?:one|two|three|\d)",
     ),
     # Result: what changed, with or without numbers.
@@ -301,6 +316,7 @@ CUES: list[Cue] = [
         3.0,
         r"as a result|the (?:result|outcome|impact|upshot) (?:was|is|:)|in the end|"
         r"ultimately|resulting in|which (?:led to|meant|resulted)|end result",
+        r"(?:was|is) the (?:real |actual |biggest |main |best )?(?:result|outcome|payoff|win)",
     ),
     *_cues(
         "result",
@@ -308,7 +324,7 @@ CUES: list[Cue] = [
         r"(?:we|i) (?:reduced|increased|cut|saved|grew|improved|doubled|halved|shipped|"
         r"launched|delivered|hit|beat|exceeded|recovered)",
         r"(?:was|were|got) (?:adopted|rolled out|approved|launched|shipped|promoted|"
-        r"recognized|extended|expanded)",
+        r"recognized|extended|expanded|paid|resolved|restored)",
         r"(?:up|down) (?:by )?" + _NUM,
         r"(?:\+|-|\u2212|plus |minus )\d[\d,.]*",
         # a metric that moved: "went from about six hours to roughly 40 minutes", "shifted by
@@ -334,7 +350,9 @@ CUES: list[Cue] = [
         r"(?:days?|weeks?|months?|quarters?|years?)(?!,? (?:i|we) )",
         r"adopted|shipped|launched|rolled (?:it |this )?out|went (?:live|up|down)|saved|"
         r"cut \w+ (?:by )?(?:\d|half|substantially|significantly|dramatically)|"
-        r"on time|on budget|ahead of schedule",
+        r"on time|on budget|ahead of (?:the )?(?:schedule|deadline|plan)|"
+        r"(?:met|beat|made) the deadline|"
+        r"back (?:in line|on track|under control|to normal)|ended up",
         r"(?:" + "|".join(sorted(_CHANGE_PAST - {"went", "hit", "cut"})) + r")",
         r"lifts?|uplifts?|gains?|improvements?|reductions?|increases?|decreases?|impact",
         r"disappeared|vanished|went away|(?:was|were) gone",
@@ -347,7 +365,9 @@ CUES: list[Cue] = [
         # a before/after comparison: "compared with three or four a month before"
         r"compared (?:with|to)|than (?:before|last (?:year|quarter|month))",
         # time after the work: "over the next quarter", "within the year"
-        r"over the (?:next|following)|within (?:the|a) (?:week|month|quarter|year)",
+        r"over the (?:next|following)|within (?:the|a) (?:week|month|quarter|year)|over time,|"
+        r"within (?:about )?(?:\d+|a few|a couple of|two|three|four|five|six) "
+        r"(?:days|weeks|months|quarters|years)(?!,? (?:i|we) )",
         # adoption by others: "teams started using it", "picked up the guide"
         r"(?:started|began|kept) using|picked (?:it |them |this |that )?up|"
         r"(?:is|are|was|were) still (?:using|used)|asking (?:me |us |her |him )?for",
@@ -375,7 +395,8 @@ CUES: list[Cue] = [
         # "would have" is a lesson unless a consequence follows ("would have cost ...")
         r"(?:i|we|you) would have(?! (?:cost|lost|caused|hurt|broken|failed|been))|"
         r"should have|i'd (?:do|have|start|push|involve|ask)|going forward|since then,? i|"
-        r"now i (?:always|make|try)|what i would change|stuck with me|stayed with me",
+        r"now i (?:always|make|try)|what i would change|stuck with me|stayed with me|"
+        r"(?:make|made|take|took) the same (?:call|decision|choice) again",
     ),
     *_cues("reflection", 0.8, r"i would|i'd|always|never again|important to|it's worth"),
 ]
@@ -403,7 +424,7 @@ _DESCRIPTIVE = ("opens ", "no past")
 # likely Action continuing than an unannounced Result.
 _NO_EVIDENCE_COST: dict[str, float] = {"task": 0.5, "result": 1.5, "reflection": 2.0}
 _ANNOUNCED = 3.0  # evidence this strong announces a section ("what I learned is")
-_ANNOUNCED_OTHER = 2.0  # evidence this strong for another label ends an announced lesson
+_ANNOUNCED_OTHER = 2.0  # evidence this strong for another label ends an announced section
 BACK_PENALTY = 2.5  # cost of returning to an earlier label (S->T->A->R->Refl order)
 SKIP_COST = 0.1  # small cost per label skipped when moving forward
 
@@ -493,7 +514,9 @@ def _positions(sentences: list[Sentence]) -> list[tuple[float, float]]:
 
 def _emissions(sentences: list[Sentence], evidence: list[Evidence]) -> list[list[float]]:
     rows = []
-    lesson_open = False  # a lesson was announced and nothing else has been since
+    # A Result or a lesson that was announced ("as a result", "what I learned is") and
+    # nothing else strongly since: cue-less sentences may go on with it.
+    going_on = {"result": False, "reflection": False}
     for (begin, mid), ev in zip(_positions(sentences), evidence, strict=True):
         row = []
         for lab in STAR_LABELS:
@@ -503,15 +526,15 @@ def _emissions(sentences: list[Sentence], evidence: list[Evidence]) -> list[list
             score = ev.score[lab]
             if not (lab == "result" and ev.headline):
                 score += position_prior(lab, pos)
-            if not ev.cues[lab] and not (lab == "reflection" and lesson_open):
-                # cue-less sentences after "what I learned is ..." may go on with the lesson
+            if not ev.cues[lab] and not going_on.get(lab, False):
                 score -= _NO_EVIDENCE_COST.get(lab, 0.0)
             row.append(score)
         rows.append(row)
-        if ev.score["reflection"] >= _ANNOUNCED:
-            lesson_open = True
-        elif any(ev.score[lab] >= _ANNOUNCED_OTHER for lab in STAR_LABELS if lab != "reflection"):
-            lesson_open = False
+        for announced in going_on:
+            if ev.score[announced] >= _ANNOUNCED:
+                going_on[announced] = True
+            elif any(ev.score[k] >= _ANNOUNCED_OTHER for k in STAR_LABELS if k != announced):
+                going_on[announced] = False
     return rows
 
 
