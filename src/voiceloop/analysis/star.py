@@ -11,7 +11,9 @@ label:
 3. A dynamic programme (Viterbi) picks the best label sequence over the canonical order
    Situation -> Task -> Action -> Result -> Reflection. Moving forward is free; going back
    to an earlier label costs a penalty, so labels stay in order unless a sentence's own
-   evidence is strong.
+   evidence is strong. A Task, Result or Reflection sentence without any cue of its own
+   pays a cost, except right after a strongly announced Result or lesson ("as a result",
+   "what I learned is"), which may go on through sentences without cues.
 
 Each label carries a short ``reason``: the cues that decided it, or the ordering rule.
 """
@@ -203,7 +205,8 @@ def _cues(label: StarLabel, weight: float, *patterns: str) -> list[Cue]:
     return [Cue(label, re.compile(r"(?<![\w'-])(?:" + p + r")(?![\w'])"), weight) for p in patterns]
 
 
-# Past tenses of thinking and having: "I learned", "I had" are not actions.
+# Past tenses of thinking and having ("I learned", "I had"), taking a task on ("I volunteered
+# to"), noticing ("I started noticing") and reading ("I took it as a sign") are not actions.
 _NOT_DOING = (
     r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|noticed|wanted|"
     r"needed|had|was)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
