@@ -83,7 +83,10 @@ def test_analyze_writes_a_complete_session(answer_wav: Path, tmp_path: Path) -> 
     heard = [p for p in phrases if p in spoken]
     assert len(heard) >= 4, spoken  # tiny.en mishears a word or two of espeak's voice
 
-    # Pace agrees with what the text and the audio imply.
+    # Pace agrees with what the text and the audio imply; the speaking span is the audible
+    # one (word edges placed by energy: Whisper alone started the first word 0.4 s early).
+    assert analysis.pacing.speaking_span_s == pytest.approx(speech_span(answer_wav), rel=0.01)
+    assert analysis.pacing.speech_start == pytest.approx(0.5, abs=0.05)
     reference_wpm = text_words / speech_span(answer_wav) * 60
     assert analysis.pacing.wpm == pytest.approx(reference_wpm, rel=0.15)
 
