@@ -417,6 +417,8 @@ def test_a_passive_drop_is_not_a_metric_moving() -> None:
         ("I started noticing customers coming back angry.", "situation"),
         ("To me that was the real result.", "result"),
         ("I would make the same call again, but sooner.", "reflection"),
+        ("Onboarding new hires got a lot easier after that.", "result"),
+        ("It also freed up two analysts for the pricing work.", "result"),
     ],
 )
 def test_cues_found_on_the_blind_dev_answers(sentence: str, label: str) -> None:

@@ -377,6 +377,10 @@ CUES: list[Cue] = [
         # an outcome said without a number: "much better", "far fewer errors"
         r"(?:much|far|significantly|noticeably|substantially|dramatically) "
         r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller)",
+        # ... or as a state things got into: "onboarding got easier", "freed up four analysts"
+        r"(?:got|became|felt) (?:\w+ )?(?:easier|faster|simpler|cheaper|better|quicker|"
+        r"smoother|shorter|calmer)|freed up|"
+        r"turned out to be (?:really |very |genuinely )?(?:valuable|useful|worth it|the right)",
     ),
     *_cues(
         "result",
