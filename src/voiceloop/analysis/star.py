@@ -378,7 +378,7 @@ CUES: list[Cue] = [
         r"(?:much|far|significantly|noticeably|substantially|dramatically) "
         r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller)",
         # ... or as a state things got into: "onboarding got easier", "freed up four analysts"
-        r"(?:got|became|felt) (?:\w+ )?(?:easier|faster|simpler|cheaper|better|quicker|"
+        r"(?:got|became|felt) (?:\w+ ){0,2}?(?:easier|faster|simpler|cheaper|better|quicker|"
         r"smoother|shorter|calmer)|freed up|"
         r"turned out to be (?:really |very |genuinely )?(?:valuable|useful|worth it|the right)",
     ),
