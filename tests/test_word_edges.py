@@ -87,3 +87,18 @@ def test_digital_silence_does_not_pull_the_threshold_down_to_a_breath() -> None:
 def test_levels_of_a_too_short_clip_are_empty() -> None:
     assert frame_levels_db(np.zeros(100, dtype=np.float32)).size == 0
     assert tighten_word_edges([], np.zeros(100, dtype=np.float32)) == []
+
+
+def test_a_boundary_placed_before_the_neighbours_last_sound_gives_the_pause_back() -> None:
+    # "appendix" sounds until 1.0 s, a 0.35 s pause, then "to" from 1.35 s; the recogniser
+    # ended "appendix" at 0.9 s and started "to" there, over the pause
+    samples = _clip([(0.2, 1.0), (1.35, 1.6)], 2.2)
+    words = [_word("appendix.", 0.2, 0.9), _word("To", 0.9, 1.6)]
+    out = tighten_word_edges(words, samples)
+    assert out[0].end == pytest.approx(1.0, abs=0.03)
+    assert out[1].start == pytest.approx(1.35, abs=0.03)
+    # ... and the same when the next word's first sound sits inside this word's span
+    words = [_word("it,", 0.2, 1.45), _word("I", 1.45, 1.6)]
+    out = tighten_word_edges(words, _clip([(0.2, 1.0), (1.35, 1.6)], 2.2))
+    assert out[0].end == pytest.approx(1.0, abs=0.03)
+    assert out[1].start == pytest.approx(1.35, abs=0.03)
