@@ -419,6 +419,13 @@ def test_a_passive_drop_is_not_a_metric_moving() -> None:
         ("I would make the same call again, but sooner.", "reflection"),
         ("Onboarding new hires got a lot easier after that.", "result"),
         ("It also freed up two analysts for the pricing work.", "result"),
+        ("We finished three days early.", "result"),
+        ("Her managers rated her talks 4.6 out of five, up from 3.8 the quarter before.", "result"),
+        ("We archived 12 of the 14 dashboards.", "result"),
+        ("Two years later, the dashboard is still the first thing finance opens.", "result"),
+        ("My task, which I more or less volunteered for, was to find the slow query.", "task"),
+        ("I built the fraud scoring model at a mid-sized payments company.", "situation"),
+        ("The thing I took from it is that normal numbers deserve a look too.", "reflection"),
     ],
 )
 def test_cues_found_on_the_blind_dev_answers(sentence: str, label: str) -> None:

@@ -212,7 +212,8 @@ _NOT_DOING = (
     r"needed|had|was)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
     r"decided to (?:take (?:it|this|that) on|own )|"
     r"(?:started|began) (?:noticing|seeing|hearing|getting)|"
-    r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson))"
+    r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson)|"
+    r"took (?:away )?from (?:it|this|that))"
 )
 _SUBJECT_ADVERB = r"(?:(?:" + "|".join(sorted(_BETWEEN_SUBJECT_AND_VERB)) + r") )?"
 _NUM = r"(?:[+\-\u2212]?\$?\d[\d,.]*%?|plus \S+|minus \S+)"
@@ -231,6 +232,8 @@ CUES: list[Cue] = [
     *_cues(
         "situation",
         1.5,
+        r"at (?:a|an) (?:\S+ ){0,3}?(?:company|startup|firm|bank|retailer|hospital|clinic|"
+        r"agency|school|university|lender|insurer|manufacturer|marketplace|nonprofit|charity)",
         r"(?:at|in) my (?:last|previous|current|old|first|former) "
         r"(?:company|job|role|team|employer|position)",
         r"(?:when|while) i was",
@@ -267,6 +270,10 @@ CUES: list[Cue] = [
         3.0,
         r"(?:my|our|the) (?:goal|task|job|mission|objective|mandate|ask|assignment|role) "
         r"(?:was|is|became|here)",
+        # ... with words between: "my task, which I volunteered for, was to", "my job that
+        # month was"
+        r"(?:my|our) (?:goal|task|job|mission|objective|mandate|assignment)(?: \S+){1,8}? "
+        r"(?:was|is) (?:to|pretty|fairly|simple|clear)",
         r"i was (?:asked|tasked|responsible|expected|supposed|brought in|hired|charged)",
         # "I felt it was my job to make sure", not "it wasn't my job"
         r"(?:it|this|that) (?:was|is|became) (?:my|our) (?:job|responsibility|problem|call)",
@@ -309,7 +316,8 @@ CUES: list[Cue] = [
     *_cues(
         "action",
         0.8,
-        r"first(?:ly)?|then|(?<!the )next|after that|afterwards|secondly|finally i",
+        r"first(?:ly)?|then|(?<!the )(?<!her )(?<!his )(?<!their )(?<!our )(?<!my )(?<!a )next|"
+        r"after that|afterwards|secondly|finally i",
         r"we " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
         r"my approach|step (?:one|two|three|\d)",
     ),
@@ -328,7 +336,8 @@ CUES: list[Cue] = [
         r"launched|delivered|hit|beat|exceeded|recovered)",
         r"(?:was|were|got) (?:adopted|rolled out|approved|launched|shipped|promoted|"
         r"recognized|extended|expanded|paid|resolved|restored)",
-        r"(?:up|down) (?:by )?" + _NUM,
+        r"(?:up|down) (?:by )?" + _NUM + r"|(?:up|down) from (?:about |around )?\$?\d",
+        r"(?:days?|weeks?|months?) (?:early|ahead of schedule)|ahead of time",
         r"(?:\+|-|\u2212|plus |minus )\d[\d,.]*",
         # a metric that moved: "went from about six hours to roughly 40 minutes", "shifted by
         # 12%" (not "purchases were dropped from the metric")
@@ -343,7 +352,8 @@ CUES: list[Cue] = [
         r"(?:would|could|might) have (?:cost|lost|caused|hurt|broken|failed|been)|"
         # ... whatever it would have done, when the speaker is not its subject ("the leaky
         # version would have sent $200,000 of discounts")
-        r"(?<!\bi )(?<!we )(?<!you )would have (?:sent|\w+ed)",
+        r"(?<!\bi )(?<!we )(?<!you )would have "
+        r"(?:happened|(?:sent|\w+ed) (?:\S+ ){0,5}?\$?\d)",
     ),
     *_cues(
         "result",
@@ -368,12 +378,22 @@ CUES: list[Cue] = [
         # a before/after comparison: "compared with three or four a month before"
         r"compared (?:with|to)|than (?:before|last (?:year|quarter|month))",
         # time after the work: "over the next quarter", "within the year"
-        r"over the (?:next|following)|within (?:the|a) (?:week|month|quarter|year)|over time,|"
+        r"over the (?:next|following)|"
+        r"(?<!know )(?<!see )(?<!decide )(?<!tell )within (?:the|a) (?:week|month|quarter|year)|"
+        r"over time,|"
         r"within (?:about )?(?:\d+|a few|a couple of|two|three|four|five|six) "
         r"(?:days|weeks|months|quarters|years)(?!,? (?:i|we) )",
         # adoption by others: "teams started using it", "picked up the guide"
         r"(?:started|began|kept) using|picked (?:it |them |this |that )?up|"
         r"(?:is|are|was|were) still (?:using|used)|asking (?:me |us |her |him )?for",
+        # a state that lasted: "two years later, the dashboard is still the first thing"
+        r"(?:is|are) still (?:the|our|in use|running|live)|"
+        r"(?:\w+ )?(?:years?|months?) later,?(?! (?:i|we) )",
+        # a share of the whole: "we archived 12 of the 14 dashboards"
+        r"\d[\d,.]* of (?:the|our|all) (?:\w+ )?\d[\d,.]*",
+        # what stopped happening: "finance stopped asking me whether a number was real"
+        r"(?:basically |mostly |completely |almost |largely )?stopped "
+        r"(?:asking|complaining|happening|breaking|escalating|calling|coming in)",
         # an outcome said without a number: "much better", "far fewer errors"
         r"(?:much|far|significantly|noticeably|substantially|dramatically) "
         r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller)",
@@ -394,6 +414,7 @@ CUES: list[Cue] = [
         "reflection",
         3.0,
         r"i (?:also |really |quickly )?(?:learned|learnt|realized|realised)|"
+        r"i took (?:away )?from (?:it|this|that)|"
         r"(?:taught|showed|reminded) me|what i (?:took|take) (?:away )?from|i took away|"
         r"(?:the|my|a|one|biggest|bigger|key|main|real) (?:\w+ )?"
         r"(?:lesson|lessons|learning|learnings|takeaway)",
