@@ -123,39 +123,35 @@ def _extend(word: Word, sound: np.ndarray, centres: np.ndarray, low: float, high
     return word
 
 
-def _own_sound(loud: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, int, int]:
+def _own_sound(loud: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, int]:
     """Offsets of the loud frames in ``[lo, hi)`` that belong to the word, and how many frames
-    at its start and at its end belong to its neighbours instead.
+    at its start belong to the word before instead.
 
     A loud run at either edge that goes on from outside the word is the neighbour's sound
     when it is short (frames straddling the edge hear the neighbour) or when a silence of
     ``GAP_FRAMES`` or more separates it from the rest of the word (the recogniser put the
-    boundary between two words before the neighbour's last sound, or after its first).
+    boundary between two words before the neighbour's last sound, or after its first). The
+    next word takes its own sound back when it is carried back over it (``_extend``).
     """
     hits = np.flatnonzero(loud[lo:hi])
-    lead = trail = 0
     if hits.size == 0:
-        return hits, lead, trail
+        return hits, 0
     runs = np.split(hits, np.flatnonzero(np.diff(hits) > 1) + 1)
 
-    def neighbours(run: np.ndarray, following: np.ndarray) -> bool:
-        gap = following[0] - run[-1] - 1 if following[0] > run[-1] else run[0] - following[-1] - 1
-        return run.size <= EDGE_FRAMES or gap >= GAP_FRAMES
+    def neighbours(run: np.ndarray, silence: int) -> bool:
+        return bool(run.size <= EDGE_FRAMES or silence >= GAP_FRAMES)
 
-    if len(runs) > 1 and runs[0][0] == 0 and lo > 0 and loud[lo - 1] and neighbours(*runs[:2]):
-        lead = int(runs[0][-1]) + 1
+    lead = 0
+    first = runs[0]
+    from_before = first[0] == 0 and lo > 0 and loud[lo - 1]
+    if len(runs) > 1 and from_before and neighbours(first, int(runs[1][0] - first[-1] - 1)):
+        lead = int(first[-1]) + 1
         runs = runs[1:]
-    last = hi - lo - 1
-    if (
-        len(runs) > 1
-        and runs[-1][-1] == last
-        and hi < loud.size
-        and loud[hi]
-        and neighbours(runs[-1], runs[-2])
-    ):
-        trail = int(last - runs[-1][0]) + 1
+    final = runs[-1]
+    from_after = final[-1] == hi - lo - 1 and hi < loud.size and loud[hi]
+    if len(runs) > 1 and from_after and neighbours(final, int(final[0] - runs[-2][-1] - 1)):
         runs = runs[:-1]
-    return np.concatenate(runs), lead, trail
+    return np.concatenate(runs), lead
 
 
 def tighten_word_edges(words: list[Word], samples: np.ndarray) -> list[Word]:
@@ -176,7 +172,7 @@ def tighten_word_edges(words: list[Word], samples: np.ndarray) -> list[Word]:
         word = _extend(word, sound, centres, low, min(high, word.end + MAX_EXTEND_S))
         lo = int(np.searchsorted(centres, word.start))
         hi = int(np.searchsorted(centres, word.end, side="right"))
-        hits, lead, _trail = _own_sound(loud, lo, hi)
+        hits, lead = _own_sound(loud, lo, hi)
         if hits.size == 0 or word.end - word.start <= MIN_WORD_S:
             out.append(word)
             continue
