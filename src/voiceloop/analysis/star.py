@@ -380,7 +380,7 @@ CUES: list[Cue] = [
         # time after the work: "over the next quarter", "within the year"
         r"over the (?:next|following)|"
         r"(?<!know )(?<!see )(?<!decide )(?<!tell )within (?:the|a) (?:week|month|quarter|year)|"
-        r"over time,|"
+        r"over time(?! (?:i|we) )|"
         r"within (?:about )?(?:\d+|a few|a couple of|two|three|four|five|six) "
         r"(?:days|weeks|months|quarters|years)(?!,? (?:i|we) )",
         # adoption by others: "teams started using it", "picked up the guide"
