@@ -54,14 +54,14 @@ def frame_levels_db(samples: np.ndarray) -> np.ndarray:
     hop = int(HOP_S * SAMPLE_RATE)
     if len(samples) < frame:
         return np.zeros(0, dtype=np.float32)
-    count = 1 + (len(samples) - frame) // hop
-    energy = np.empty(count, dtype=np.float64)
-    block = 512  # frames at a time, so a long answer needs no frame matrix in memory
-    x = np.asarray(samples, dtype=np.float32)
-    for first in range(0, count, block):
-        last = min(first + block, count)
-        idx = np.arange(first, last)[:, None] * hop + np.arange(frame)[None, :]
-        energy[first:last] = np.mean(np.square(x[idx], dtype=np.float64), axis=1)
+    frames = np.lib.stride_tricks.sliding_window_view(np.asarray(samples, dtype=np.float32), frame)[
+        ::hop
+    ]  # a view: no copy of the recording
+    energy = np.empty(len(frames), dtype=np.float64)
+    block = 512  # frames squared at a time, so a long answer needs no frame matrix in memory
+    for first in range(0, len(frames), block):
+        piece = frames[first : first + block]
+        energy[first : first + len(piece)] = np.mean(np.square(piece, dtype=np.float64), axis=1)
     return (10.0 * np.log10(energy + 1e-12)).astype(np.float32)
 
 
