@@ -355,6 +355,29 @@ def test_what_other_people_did_late_in_the_answer_is_its_outcome() -> None:
     assert "someone else acted" not in also_mine.cues["result"]
     finding = sentence_evidence("In every case the old manual version turned out to be wrong.")
     assert "someone else acted" not in finding.cues["result"]
+    # agreeing to the plan is a step in the Action, not what came of it
+    agreed = sentence_evidence("She had a launch date in mind already, but she agreed.")
+    assert "someone else acted" not in agreed.cues["result"]
+    # the speaker still acting ("I'd give her", "I thank them") keeps the sentence theirs
+    habit = sentence_evidence("Afterward I'd give her two things that went well.")
+    assert "someone else acted" not in habit.cues["result"]
+    present = sentence_evidence("When the check fired, I thank them in our shared channel.")
+    assert "someone else acted" not in present.cues["result"]
+    # ... but a past "we" with an adverb between ("we never had to") does not
+    outcome = sentence_evidence("We never had to use the rollback and the review team cleared")
+    assert "someone else acted" in outcome.cues["result"]
+
+
+def test_what_the_work_cost_is_not_its_outcome() -> None:
+    cost = sentence_evidence("Total cost was the overtime and some new labels, about $9,000.")
+    assert not cost.cues["result"]
+    assert cost.score["action"] > 0
+    loss = sentence_evidence("We still lost about $47,000 to fraud during those eight days.")
+    assert loss.score["result"] > loss.score["action"]
+    rival = sentence_evidence("I presented the segments where the vendor beat us.")
+    assert "beat" not in rival.cues["result"]
+    metric = sentence_evidence("Our model beat the vendor on every segment.")
+    assert metric.cues["result"]
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,8 @@ _IRREGULAR_PAST = frozenset(
     """built ran led made took found wrote chose got gave brought sent put met spoke told
     taught drove kept spent sought went won drew fought bought caught dug hid hung lit
     paid read rewrote rebuilt rode sat shot showed shut sold split spun stood stuck swept
-    threw understood undertook withdrew overrode oversaw broke began did""".split()
+    threw understood undertook withdrew overrode oversaw broke began did said heard came
+    held left lost dealt saw""".split()
 )
 # Past tenses that describe a state or a thought, not an action: evidence for Situation.
 _STATE_PAST = frozenset(
@@ -154,6 +155,25 @@ def _subject_is_other(tokens: list[str], k: int, start: int) -> bool:
     return False
 
 
+_SPEAKER_WOULD = frozenset({"i'd", "we'd", "i'll", "we'll", "i'm", "we're"})
+
+
+def _speaker_acts_now(tokens: list[str]) -> bool:
+    """The speaker is a subject outside the past tense: "afterward I'd give her two things",
+    "I thank them in the channel"."""
+    for i, tok in enumerate(tokens):
+        if tok in _SPEAKER_WOULD:
+            return True
+        if tok not in ("i", "we"):
+            continue
+        k = i + 1
+        while k < len(tokens) and tokens[k] in _BETWEEN_SUBJECT_AND_VERB:
+            k += 1
+        if k < len(tokens) and not _past_here(tokens, k) and tokens[k] not in _STATE_PAST:
+            return True
+    return False
+
+
 def _doers(tokens: list[str], start: int) -> tuple[int, int, int]:
     """(own, others, all): past-tense doing verbs whose subject is "I"/"we", those whose
     subject is someone or something else ("the team decided", "she asked"), and all of them.
@@ -171,6 +191,8 @@ def _doers(tokens: list[str], start: int) -> tuple[int, int, int]:
             continue
         if tok == "turned" and i + 1 < len(tokens) and tokens[i + 1] == "out":
             continue  # "it turned out": a finding, not a deed
+        if tok == "agreed":
+            continue  # "she agreed", "we agreed the metric": a step in the Action
         if tok == "took" and "as" in tokens[i + 1 : i + 3]:
             continue  # "which I took as a sign": a reading, not a deed
         if i > 0 and tokens[i - 1] == "what":
@@ -199,17 +221,28 @@ class Cue:
     pattern: re.Pattern[str]
     weight: float
     name: str = ""  # shown instead of the matched text when set
+    unless: re.Pattern[str] | None = None  # the cue says nothing in a sentence matching this
 
 
-def _cues(label: StarLabel, weight: float, *patterns: str) -> list[Cue]:
-    return [Cue(label, re.compile(r"(?<![\w'-])(?:" + p + r")(?![\w'])"), weight) for p in patterns]
+def _cues(label: StarLabel, weight: float, *patterns: str, unless: str | None = None) -> list[Cue]:
+    skip = re.compile(r"(?<![\w'-])(?:" + unless + r")(?![\w'])") if unless else None
+    return [
+        Cue(label, re.compile(r"(?<![\w'-])(?:" + p + r")(?![\w'])"), weight, unless=skip)
+        for p in patterns
+    ]
 
+
+# What the work cost is part of doing it ("total cost was about $9,000"), not its outcome.
+_COST_OF_WORK = (
+    r"(?:total|overall|the) cost (?:was|came to)|"
+    r"cost (?:us )?(?:nothing|anything|very little|almost nothing)"
+)
 
 # Past tenses of thinking and having ("I learned", "I had"), taking a task on ("I volunteered
 # to"), noticing ("I started noticing") and reading ("I took it as a sign") are not actions.
 _NOT_DOING = (
     r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|noticed|wanted|"
-    r"needed|had|was)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
+    r"needed|had|was|lost)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
     r"decided to (?:take (?:it|this|that) on|own )|"
     r"(?:started|began) (?:noticing|seeing|hearing|getting)|"
     r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson)|"
@@ -316,6 +349,7 @@ CUES: list[Cue] = [
     *_cues(
         "action",
         0.8,
+        _COST_OF_WORK,
         r"first(?:ly)?|then|(?<!the )(?<!her )(?<!his )(?<!their )(?<!our )(?<!my )(?<!a )next|"
         r"after that|afterwards|secondly|finally i",
         r"we " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
@@ -366,9 +400,13 @@ CUES: list[Cue] = [
         r"on time|on budget|ahead of (?:the )?(?:schedule|deadline|plan)|"
         r"(?:met|beat|made) the deadline|"
         r"back (?:in line|on track|under control|to normal)|ended up",
-        r"(?:" + "|".join(sorted(_CHANGE_PAST - {"went", "hit", "cut"})) + r")",
+        # a metric that moved, not a rival that won ("where the vendor beat us")
+        r"(?:" + "|".join(sorted(_CHANGE_PAST - {"went", "hit", "cut"})) + r")(?! (?:us|me))",
         r"lifts?|uplifts?|gains?|improvements?|reductions?|increases?|decreases?|impact",
         r"disappeared|vanished|went away|(?:was|were) gone",
+        # what it cost: "we still lost about $47,000 to fraud" (not "had lost their id")
+        r"(?<!had )lost (?:only |about |roughly |nearly |almost |around )?"
+        r"(?:\$?\d[\d,.]*\w*|our|a|an|some|money|customers)",
         # a change that lasted: "the check I added now runs on every experiment"
         r"now (?:runs|used|in use|part of|standard|live)|still (?:runs|running|used|in use)|"
         r"(?:has|have) (?:since )?been (?:used|running|adopted)|"
@@ -406,6 +444,11 @@ CUES: list[Cue] = [
         "result",
         0.8,
         r"\$\d[\d,.]*\w*|\d[\d,.]* (?:(?:thousand|million|billion|k) )?(?:dollars|euros|pounds)",
+        unless=_COST_OF_WORK,
+    ),
+    *_cues(
+        "result",
+        0.8,
         r"incremental|additional (?:revenue|savings|profit)|per year|a year|annuali[sz]ed",
     ),
     *_cues("result", 0.5, r"\d[\d,.]*%|\d[\d,.]* percent|percent"),
@@ -495,7 +538,7 @@ def sentence_evidence(text: str) -> Evidence:
         ev.headline = True
     for cue in CUES:
         m = cue.pattern.search(joined)
-        if m:
+        if m and not (cue.unless and cue.unless.search(joined)):
             ev.add(cue.label, cue.weight, cue.name or m.group(0))
     content = _content_tokens(tokens)
     if content:
@@ -515,7 +558,7 @@ def sentence_evidence(text: str) -> Evidence:
             ev.add("action", 1.5, f"opens with past-tense verb '{first}'")
     n_past = sum(_is_past(t) and t not in _CHANGE_PAST for t in tokens)
     own, others, doings = _doers(tokens, len(tokens) - len(content))
-    if others and not own and 2 * others >= doings:
+    if others and not own and 2 * others >= doings and not _speaker_acts_now(tokens):
         # "The controller started using the dashboard", "analysts began writing tests": late
         # in an answer, what other people did because of the work is its outcome
         ev.add("result", 0.5, "someone else acted")
