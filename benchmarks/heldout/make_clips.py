@@ -55,7 +55,7 @@ _STRESS = ("\u02c8", "\u02cc")  # espeak's primary and secondary stress marks
 _PUNCT = set(",.;:!?\"'()-—…")
 _NUMBER_WORD = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|hundred|thousand|million|billion|half|twice|dozen|percent|first|second|third)\b",
+    r"fifty|hundred|thousand|million|billion|half|twice|dozen|percent)\b",
     re.IGNORECASE,
 )
 

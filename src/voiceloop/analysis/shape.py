@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from voiceloop.analysis.quantify import find_quantities
-from voiceloop.analysis.star import sentence_evidence
+from voiceloop.analysis.star import order_reason, sentence_evidence
 from voiceloop.analysis.timeline import norm
 from voiceloop.analysis.verdict import clock
 from voiceloop.models import (
@@ -308,19 +308,10 @@ def _reason(
 ) -> str:
     lab = labels[i]
     ev = evidence[i]
-    prev = labels[i - 1] if i > 0 else None
-    nxt = labels[i + 1] if i + 1 < len(labels) else None
-    name = titles[lab].split(" (")[0]
     if ev.found[lab]:
         reason = _quote_cues(ev.found[lab])
-    elif prev == lab and nxt == lab:
-        reason = f"order: between two {name} sentences"
-    elif prev == lab:
-        reason = f"order: continues the {name}"
-    elif nxt == lab:
-        reason = f"order: leads into the {name}"
     else:
-        reason = f"position: {pos:.0%} into the answer"
+        reason = order_reason(labels, i, titles[lab].split(" (")[0], pos)
     strongest = max(ev.score, key=lambda k: ev.score[k])
     if strongest != lab and ev.score[strongest] > ev.score[lab] + 0.5 and ev.found[strongest]:
         other = titles[strongest].split(" (")[0]

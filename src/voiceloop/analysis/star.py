@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from voiceloop.analysis.timeline import norm, split_sentences
@@ -643,21 +643,26 @@ def _quote(cues: list[str]) -> str:
     return ("cue " if len(shown) == 1 else "cues ") + ", ".join(shown)
 
 
+def order_reason(labels: Sequence[str], i: int, name: str, pos: float) -> str:
+    """Why sentence ``i`` got its label when no cue of its own says so: its neighbours
+    carry the same label, or else where it sits in the answer. ``name`` is the label's
+    name as the report shows it."""
+    lab = labels[i]
+    prev = labels[i - 1] if i > 0 else None
+    nxt = labels[i + 1] if i + 1 < len(labels) else None
+    if prev == lab and nxt == lab:
+        return f"order: between two {name} sentences"
+    if prev == lab:
+        return f"order: continues the {name}"
+    if nxt == lab:
+        return f"order: leads into the {name}"
+    return f"position: {pos:.0%} into the answer"
+
+
 def _reason(i: int, labels: list[StarLabel], evidence: list[Evidence], pos: float) -> str:
     lab = labels[i]
     ev = evidence[i]
-    prev = labels[i - 1] if i > 0 else None
-    nxt = labels[i + 1] if i + 1 < len(labels) else None
-    if ev.cues[lab]:
-        reason = _quote(ev.cues[lab])
-    elif prev == lab and nxt == lab:
-        reason = f"order: between two {NICE[lab]} sentences"
-    elif prev == lab:
-        reason = f"order: continues the {NICE[lab]}"
-    elif nxt == lab:
-        reason = f"order: leads into the {NICE[lab]}"
-    else:
-        reason = f"position: {pos:.0%} into the answer"
+    reason = _quote(ev.cues[lab]) if ev.cues[lab] else order_reason(labels, i, NICE[lab], pos)
     strongest = max(STAR_LABELS, key=lambda k: ev.score[k])
     own = set(ev.cues[lab])
     other = [c for c in ev.cues[strongest] if c not in own]
