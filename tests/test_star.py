@@ -355,9 +355,11 @@ def test_what_other_people_did_late_in_the_answer_is_its_outcome() -> None:
     assert "someone else acted" not in also_mine.cues["result"]
     finding = sentence_evidence("In every case the old manual version turned out to be wrong.")
     assert "someone else acted" not in finding.cues["result"]
-    # agreeing to the plan is a step in the Action, not what came of it
+    # saying yes to the plan is a step in the Action, not what came of it
     agreed = sentence_evidence("She had a launch date in mind already, but she agreed.")
     assert "someone else acted" not in agreed.cues["result"]
+    approved = sentence_evidence("The director approved it, and the coordinator lined up trucks.")
+    assert "someone else acted" not in approved.cues["result"]
     # the speaker still acting ("I'd give her", "I thank them") keeps the sentence theirs
     habit = sentence_evidence("Afterward I'd give her two things that went well.")
     assert "someone else acted" not in habit.cues["result"]
@@ -366,6 +368,27 @@ def test_what_other_people_did_late_in_the_answer_is_its_outcome() -> None:
     # ... but a past "we" with an adverb between ("we never had to") does not
     outcome = sentence_evidence("We never had to use the rollback and the review team cleared")
     assert "someone else acted" in outcome.cues["result"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Glass claims now take customers about four minutes to file instead of 25.",
+        "The ledger launched on schedule and for the first four months it ran cleanly.",
+        "Later on, the checks caught a batch of duplicated entries.",
+        "By spring it had become the standard handoff for every transfer.",
+    ],
+)
+def test_more_outcomes_told_plainly(sentence: str) -> None:
+    ev = sentence_evidence(sentence)
+    assert ev.score["result"] > ev.score["action"], ev.cues
+
+
+def test_ordinals_and_the_one_after_that_are_not_sequencing() -> None:
+    assert not sentence_evidence("For the first four months it ran cleanly.").cues["action"]
+    ev = sentence_evidence("The next close finished in six days and the one after that in five.")
+    assert not ev.cues["action"]
+    assert sentence_evidence("After that, I rebuilt the join.").cues["action"]
 
 
 def test_what_the_work_cost_is_not_its_outcome() -> None:

@@ -158,6 +158,14 @@ def _subject_is_other(tokens: list[str], k: int, start: int) -> bool:
 _SPEAKER_WOULD = frozenset({"i'd", "we'd", "i'll", "we'll", "i'm", "we're"})
 
 
+# Someone saying yes to the plan ("she approved the rollout and assigned two analysts") is a
+# step in the Action: what came of the work is told after it.
+_CONSENT = re.compile(
+    r"(?<![\w'-])(?:agreed|approved|signed off|said yes|okayed|liked the idea|"
+    r"let (?:me|us)|gave (?:me|us) the (?:go-ahead|green light))(?![\w'])"
+)
+
+
 def _speaker_acts_now(tokens: list[str]) -> bool:
     """The speaker is a subject outside the past tense: "afterward I'd give her two things",
     "I thank them in the channel"."""
@@ -191,8 +199,6 @@ def _doers(tokens: list[str], start: int) -> tuple[int, int, int]:
             continue
         if tok == "turned" and i + 1 < len(tokens) and tokens[i + 1] == "out":
             continue  # "it turned out": a finding, not a deed
-        if tok == "agreed":
-            continue  # "she agreed", "we agreed the metric": a step in the Action
         if tok == "took" and "as" in tokens[i + 1 : i + 3]:
             continue  # "which I took as a sign": a reading, not a deed
         if i > 0 and tokens[i - 1] == "what":
@@ -350,8 +356,11 @@ CUES: list[Cue] = [
         "action",
         0.8,
         _COST_OF_WORK,
-        r"first(?:ly)?|then|(?<!the )(?<!her )(?<!his )(?<!their )(?<!our )(?<!my )(?<!a )next|"
-        r"after that|afterwards|secondly|finally i",
+        # not "the first four months" or "our next step"
+        r"(?<!the )(?<!a )(?<!our )(?<!my )(?<!their )first(?:ly)?|then|"
+        r"(?<!the )(?<!her )(?<!his )(?<!their )(?<!our )(?<!my )(?<!a )next|"
+        r"(?<!one )(?<!day )(?<!week )(?<!month )(?<!year )after that|afterwards|secondly|"
+        r"finally i",
         r"we " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
         r"my approach|step (?:one|two|three|\d)",
     ),
@@ -382,6 +391,9 @@ CUES: list[Cue] = [
         r" by (?:about |roughly |around |nearly |almost |over |more than )?"
         r"(?:\$?\d[\d,.]*%?|a (?:third|quarter|half|fifth|tenth)|half|" + _NUMBER_WORDS + r")",
         r"percentage points?|pp",
+        # a before/after in one breath: "about four minutes to file instead of 25"
+        r"(?:\d[\d,.]*|" + _NUMBER_WORDS + r") (?:\S+ ){0,4}?instead of (?:about |roughly |almost |"
+        r"nearly |around |over |the )?(?:\d[\d,.]*%?|" + _NUMBER_WORDS + r")",
         # risk avoided is an outcome: "that would have cost us $400,000"
         r"(?:would|could|might) have (?:cost|lost|caused|hurt|broken|failed|been)|"
         # ... whatever it would have done, when the speaker is not its subject ("the leaky
@@ -397,7 +409,7 @@ CUES: list[Cue] = [
         r"(?:days?|weeks?|months?|quarters?|years?)(?!,? (?:i|we) )",
         r"adopted|shipped|launched|rolled (?:it |this )?out|went (?:live|up|down)|saved|"
         r"cut \w+ (?:by )?(?:\d|half|substantially|significantly|dramatically)|"
-        r"on time|on budget|ahead of (?:the )?(?:schedule|deadline|plan)|"
+        r"on (?:time|budget|schedule)|ahead of (?:the )?(?:schedule|deadline|plan)|"
         r"(?:met|beat|made) the deadline|"
         r"back (?:in line|on track|under control|to normal)|ended up",
         # a metric that moved, not a rival that won ("where the vendor beat us")
@@ -417,7 +429,8 @@ CUES: list[Cue] = [
         r"compared (?:with|to)|than (?:before|last (?:year|quarter|month))",
         # time after the work: "over the next quarter", "within the year"
         r"over the (?:next|following)|"
-        r"(?<!know )(?<!see )(?<!decide )(?<!tell )within (?:the|a) (?:week|month|quarter|year)|"
+        r"(?<!know )(?<!see )(?<!decide )(?<!tell )"
+        r"within (?:the|a) (?:day|week|month|quarter|year)|"
         r"over time(?! (?:i|we) )|"
         r"within (?:about )?(?:\d+|a few|a couple of|two|three|four|five|six) "
         r"(?:days|weeks|months|quarters|years)(?!,? (?:i|we) )",
@@ -426,7 +439,8 @@ CUES: list[Cue] = [
         r"(?:is|are|was|were) still (?:using|used)|asking (?:me |us |her |him )?for",
         # a state that lasted: "two years later, the dashboard is still the first thing"
         r"(?:is|are) still (?:the|our|in use|running|live)|"
-        r"(?:\w+ )?(?:years?|months?) later,?(?! (?:i|we) )",
+        r"(?:\w+ )?(?:years?|months?) later,?(?! (?:i|we) )|later on,?(?! (?:i|we) )|"
+        r"(?:has|had|have) (?:since )?become",
         # a share of the whole: "we archived 12 of the 14 dashboards"
         r"\d[\d,.]* of (?:the|our|all) (?:\w+ )?\d[\d,.]*",
         # what stopped happening: "finance stopped asking me whether a number was real"
@@ -558,7 +572,13 @@ def sentence_evidence(text: str) -> Evidence:
             ev.add("action", 1.5, f"opens with past-tense verb '{first}'")
     n_past = sum(_is_past(t) and t not in _CHANGE_PAST for t in tokens)
     own, others, doings = _doers(tokens, len(tokens) - len(content))
-    if others and not own and 2 * others >= doings and not _speaker_acts_now(tokens):
+    if (
+        others
+        and not own
+        and 2 * others >= doings
+        and not _speaker_acts_now(tokens)
+        and not _CONSENT.search(joined)
+    ):
         # "The controller started using the dashboard", "analysts began writing tests": late
         # in an answer, what other people did because of the work is its outcome
         ev.add("result", 0.5, "someone else acted")
