@@ -91,6 +91,17 @@ def test_evidence_is_quoted_with_its_time() -> None:
     assert item.start is not None
 
 
+def test_a_job_title_is_not_evidence() -> None:
+    item = item_of(
+        "I was a data scientist on the checkout team. I found that one provider failed.",
+        "methods and data used",
+    )
+    assert item.heard
+    assert "found" in item.evidence and "scientist" not in item.evidence
+    title_only = item_of("I was a data scientist on the checkout team.", "methods and data used")
+    assert not title_only.heard
+
+
 def test_both_rules_must_hold_unless_the_item_says_or() -> None:
     text = "As a result the team was much happier with the tool."
     both = item_of(text, "results with numbers")

@@ -587,7 +587,9 @@ RULES: list[Rule] = [
         _any_of(
             _phrases(
                 "evidence (data, analysis, logs, survey, showed, found ...)",
-                r"data|analys[ie]s|analy[sz]ed|showed|found|logs?|dashboards?|surveys?|"
+                # not a job or a team ("I was a data scientist")
+                r"data(?! (?:scien\w+|engineer\w*|analysts?|teams?|org\w*|platform))|"
+                r"analys[ie]s|analy[sz]ed|showed|found|logs?|dashboards?|surveys?|"
                 r"interviews?|tickets?|complaints?|feedback|numbers|metrics?|quer(?:y|ied)|"
                 r"samples?|a/?b|experiments?|tests?|measured|reviews?|ratings?|nps|records",
             ),
