@@ -13,18 +13,14 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from voiceloop.analysis.timeline import norm
+from voiceloop.analysis.timeline import CARDINAL_WORDS, norm
 from voiceloop.models import QuantifyResult, Quantity, StarResult, Transcript, Word
 from voiceloop.options import AnalysisOptions
 
 Kind = Literal["percent", "currency", "multiplier", "count", "duration", "number"]
 FALLBACK_TAIL = 0.25  # share of the answer read when no Result section was labelled
 
-_UNITS = frozenset(
-    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
-    fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy
-    eighty ninety""".split()
-)
+_UNITS = CARDINAL_WORDS
 _SCALES = {"hundred", "thousand", "million", "billion", "trillion", "k", "m", "bn"}
 _NUMBER_WORDS = set(_UNITS) | _SCALES | {"half", "dozen"}
 _MULTIPLIER_WORDS = {"twice", "double", "doubled", "triple", "tripled", "quadrupled", "halved",

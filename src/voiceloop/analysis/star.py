@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from voiceloop.analysis.timeline import norm, split_sentences
+from voiceloop.analysis.timeline import CARDINAL_WORDS, norm, split_sentences
 from voiceloop.models import (
     STAR_LABELS,
     Sentence,
@@ -261,10 +261,7 @@ _MOVED = (
     r"(?:went|dropped|fell|rose|grew|moved|climbed|shrank|jumped|improved|increased|"
     r"decreased|declined|came down|went down|went up|changed|shifted)"
 )
-_NUMBER_WORDS = (
-    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"forty|fifty|sixty|seventy|eighty|ninety|hundred"
-)
+_NUMBER_WORDS = "|".join(sorted(CARDINAL_WORDS | {"hundred"}, key=len, reverse=True))
 
 CUES: list[Cue] = [
     # Situation: context, the state of things, the problem.
