@@ -377,11 +377,47 @@ def test_what_other_people_did_late_in_the_answer_is_its_outcome() -> None:
         "The ledger launched on schedule and for the first four months it ran cleanly.",
         "Later on, the checks caught a batch of duplicated entries.",
         "By spring it had become the standard handoff for every transfer.",
+        "The wall passed its tests, but that stage still finished eight days late.",
+        "The supervisor started calling me before things escalated.",
+        "The department now uses the same spreadsheet for every year group.",
+        "The client grumbled, but later told my manager they were glad.",
+        "Regression time held, and the team went four months without an escaped bug.",
     ],
 )
 def test_more_outcomes_told_plainly(sentence: str) -> None:
     ev = sentence_evidence(sentence)
     assert ev.score["result"] > ev.score["action"], ev.cues
+
+
+def test_someone_elses_obligation_is_not_the_task() -> None:
+    ev = sentence_evidence("During that gap, our support team had to process refunds by hand.")
+    assert not ev.cues["task"]
+    assert sentence_evidence("I had to find the savings with what we had.").cues["task"]
+
+
+def test_a_habit_since_or_a_lesson_taught_is_reflection() -> None:
+    habit = sentence_evidence("Now I ask a colleague to cover the counter whenever I am stuck.")
+    assert habit.score["reflection"] >= 3.0
+    assert not sentence_evidence("Now I had to tell the client.").cues["reflection"]
+    # "it taught me", the recogniser dropping "me"
+    taught = sentence_evidence("It also taught that a rehearsal is worth more than planning.")
+    assert taught.score["reflection"] >= 3.0
+
+
+def test_a_plain_result_runs_on_into_a_sentence_without_cues() -> None:
+    answer: Answer = [
+        ("situation", "I was a payments engineer at a small bank."),
+        ("task", "My job was to ship refunds and card payments together."),
+        ("action", "I wrote the plan and built the refund service myself."),
+        ("action", "Then I tested it with the support team every week."),
+        ("action", "The partner's engineers agreed to daily calls, and I fixed the differences."),
+        ("result", "Card payments launched on the original date, but refunds went live late."),
+        ("result", "During that gap, our support team had to process 120 refunds by hand."),
+        ("reflection", "I learned to test against production-like data much earlier."),
+    ]
+    result = segment_star(build(answer), AnalysisOptions())
+    assert [lab.label for lab in result.labels] == [label for label, _ in answer]
+    assert result.labels[6].reason.startswith("order:")
 
 
 def test_ordinals_and_the_one_after_that_are_not_sequencing() -> None:

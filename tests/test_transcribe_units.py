@@ -140,3 +140,6 @@ def test_a_low_confidence_thank_you_after_the_answer_is_dropped() -> None:
     assert drop_closing_hallucination(answer + unsure_word) == answer + unsure_word
     assert drop_closing_hallucination(ghost) == []
     assert drop_closing_hallucination([]) == []
+    # Seen on a neural voice: only the first word is unlikely; "you" follows it with 0.98
+    led = [ghost[0], ghost[1].model_copy(update={"probability": 0.98})]
+    assert drop_closing_hallucination(answer + led) == answer

@@ -330,7 +330,9 @@ CUES: list[Cue] = [
     *_cues(
         "task",
         0.8,
-        r"needed to|had to|in order to|so that we could",
+        # the speaker's own need, not the support team's ("they had to process refunds")
+        r"(?<!they )(?<!team )(?<!he )(?<!she )(?<!everyone )(?<!people )(?<!staff )"
+        r"(?:needed|had) to|in order to|so that we could",
         r"(?<!ahead of the )(?<!before the )(?<!met the )(?<!beat the )deadline|"
         r"target (?:was|of)",
         # a constraint on the goal ("cut costs without breaking reports"), not a complaint
@@ -375,7 +377,7 @@ CUES: list[Cue] = [
         r"(?:we|i) (?:reduced|increased|cut|saved|grew|improved|doubled|halved|shipped|"
         r"launched|delivered|hit|beat|exceeded|recovered)",
         r"(?:was|were|got) (?:adopted|rolled out|approved|launched|shipped|promoted|"
-        r"recognized|extended|expanded|paid|resolved|restored)",
+        r"recognized|extended|expanded|paid|resolved|restored|delivered|completed|renewed)",
         r"(?:up|down) (?:by )?" + _NUM + r"|(?:up|down) from (?:about |around )?\$?\d",
         r"(?:days?|weeks?|months?) (?:early|ahead of schedule)|ahead of time",
         r"(?:\+|-|\u2212|plus |minus )\d[\d,.]*",
@@ -413,6 +415,13 @@ CUES: list[Cue] = [
         r"(?:" + "|".join(sorted(_CHANGE_PAST - {"went", "hit", "cut"})) + r")(?! (?:us|me))",
         r"lifts?|uplifts?|gains?|improvements?|reductions?|increases?|decreases?|impact",
         r"disappeared|vanished|went away|(?:was|were) gone",
+        # late or short: "we still finished that stage eight days late", "ran out of stock"
+        r"(?:\d+|a|an|a few|" + _NUMBER_WORDS + r") (?:\w+ )?(?:days?|weeks?|months?) late|"
+        r"ran out of",
+        # a habit other people took up: "the supervisor started calling me before ..."
+        r"(?<!i )(?<!we )(?:started|began) \w+ing (?:me|us|our|my)",
+        # ... or keep up now: "the department now uses the same spreadsheet"
+        r"now (?:\w+ly )?(?!(?:this|its|his|us|as|was|yes|less|unless|plus)(?![\w']))\w{2,}s",
         # what it cost: "we still lost about $47,000 to fraud" (not "had lost their id")
         r"(?<!had )lost (?:only |about |roughly |nearly |almost |around )?"
         r"(?:\$?\d[\d,.]*\w*|our|a|an|some|money|customers)",
@@ -450,6 +459,10 @@ CUES: list[Cue] = [
         r"(?:got|became|felt) (?:\w+ ){0,2}?(?:easier|faster|simpler|cheaper|better|quicker|"
         r"smoother|shorter|calmer)|freed up|"
         r"turned out to be (?:really |very |genuinely )?(?:valuable|useful|worth it|the right)",
+        # what people said afterwards: "the client later told my manager they were glad"
+        r"(?<!i )(?<!we )later (?:told|said|asked|thanked|admitted|mentioned|wrote)",
+        # a stretch without the problem: "we went four months without an escaped bug"
+        r"(?:went|gone|go) (?:\S+ ){0,3}?without (?:a|an|any)",
     ),
     *_cues(
         "result",
@@ -469,7 +482,8 @@ CUES: list[Cue] = [
         3.0,
         r"i (?:also |really |quickly )?(?:learned|learnt|realized|realised)|"
         r"i took (?:away )?from (?:it|this|that)|"
-        r"(?:taught|showed|reminded) me|what i (?:took|take) (?:away )?from|i took away|"
+        r"(?:taught|showed|reminded) me|(?:it|this|that) (?:also )?taught|"
+        r"what i (?:took|take) (?:away )?from|i took away|"
         r"(?:the|my|a|one|biggest|bigger|key|main|real) (?:\w+ )?"
         r"(?:lesson|lessons|learning|learnings|takeaway)",
         r"in (?:hindsight|retrospect)|looking back|next time|if i (?:did|were|had) (?:it|to)|"
@@ -477,7 +491,9 @@ CUES: list[Cue] = [
         # "would have" is a lesson unless a consequence follows ("would have cost ...")
         r"(?:i|we|you) would have(?! (?:cost|lost|caused|hurt|broken|failed|been))|"
         r"should have|i'd (?:do|have|start|push|involve|ask)|going forward|since then,? i|"
-        r"now i (?:always|make|try)|what i would change|stuck with me|stayed with me|"
+        # a habit since: "now I ask a colleague to cover" (not "now I had to")
+        r"now i (?!(?:had|was|got|\w+ed)(?![\w']))\w+|"
+        r"what i would change|stuck with me|stayed with me|"
         r"(?:make|made|take|took) the same (?:call|decision|choice) again",
     ),
     *_cues("reflection", 0.8, r"i would|i'd|always|never again|important to|it's worth"),
@@ -506,6 +522,10 @@ _DESCRIPTIVE = ("opens ", "no past")
 # likely Action continuing than an unannounced Result.
 _NO_EVIDENCE_COST: dict[str, float] = {"task": 0.5, "result": 1.5, "reflection": 2.0}
 _ANNOUNCED = 3.0  # evidence this strong announces a section ("what I learned is")
+# After a sentence whose best evidence is an outcome ("refunds went live eleven days late"),
+# a cue-less sentence pays only this share of the Result's no-evidence cost: Results told
+# plainly run on ("During that gap, our support team processed refunds by hand").
+_AFTER_RESULT_SHARE = 0.5
 _ANNOUNCED_OTHER = 2.0  # evidence this strong for another label ends an announced section
 BACK_PENALTY = 2.5  # cost of returning to an earlier label (S->T->A->R->Refl order)
 SKIP_COST = 0.1  # small cost per label skipped when moving forward
@@ -605,6 +625,7 @@ def _emissions(sentences: list[Sentence], evidence: list[Evidence]) -> list[list
     # A Result or a lesson that was announced ("as a result", "what I learned is") and
     # nothing else strongly since: cue-less sentences may go on with it.
     going_on = {"result": False, "reflection": False}
+    after_result = False  # the sentence before had more Result evidence than any other
     for (begin, mid), ev in zip(_positions(sentences), evidence, strict=True):
         row = []
         for lab in STAR_LABELS:
@@ -615,9 +636,13 @@ def _emissions(sentences: list[Sentence], evidence: list[Evidence]) -> list[list
             if not (lab == "result" and ev.headline):
                 score += position_prior(lab, pos)
             if not ev.cues[lab] and not going_on.get(lab, False):
-                score -= _NO_EVIDENCE_COST.get(lab, 0.0)
+                share = _AFTER_RESULT_SHARE if lab == "result" and after_result else 1.0
+                score -= share * _NO_EVIDENCE_COST.get(lab, 0.0)
             row.append(score)
         rows.append(row)
+        after_result = ev.score["result"] >= 1.0 and all(
+            ev.score["result"] > ev.score[k] for k in STAR_LABELS if k != "result"
+        )
         for announced in going_on:
             if ev.score[announced] >= _ANNOUNCED:
                 going_on[announced] = True
