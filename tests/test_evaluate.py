@@ -372,7 +372,24 @@ def test_group_summaries_are_summaries_of_each_groups_clips() -> None:
     assert read.filler_counts == FillerCounts(tp=3, fp=1, fn=2) and talk.filler_counts is None
     assert read.wpm_within_3pct == "1/2" and talk.wpm_within_3pct is None
     assert talk.result_missing_detection == "0/1" and talk.quantified_detection == "1/1"
+    assert talk.missing_result_caught is None and talk.result_found is None  # no truth
     assert summarize_groups(results[4:]) == {}
+
+
+def test_missing_result_calls_are_split_by_what_the_truth_says() -> None:
+    def clip(name: str, missing_ref: bool, ok: bool) -> ClipResult:
+        return ClipResult(
+            name=name, kind="star", duration_s=10, result_missing_ref=missing_ref,
+            result_missing_ok=ok,
+        )  # fmt: skip
+
+    overall = summarize(
+        [clip("a", True, True), clip("b", True, False), clip("c", False, True),
+         clip("d", False, True), clip("e", False, False)]
+    )  # fmt: skip
+    assert overall.result_missing_detection == "3/5"
+    assert overall.missing_result_caught == "1/2"  # of the answers without a Result
+    assert overall.result_found == "2/3"  # of the answers with one
 
 
 def report_of(results: list[ClipResult]) -> EvalReport:

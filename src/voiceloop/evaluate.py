@@ -959,6 +959,8 @@ class Overall(BaseModel):
     share_error_max_pp: float | None = None
     missing_detection: str | None = None  # "k/n" clips whose missing sections all match
     result_missing_detection: str | None = None
+    missing_result_caught: str | None = None  # over clips with no Result: called missing
+    result_found: str | None = None  # over clips with a Result: not called missing
     quantified_detection: str | None = None  # over clips with a Result (true or false)
     unquantified_detection: str | None = None  # over clips whose Result has no number
     rtf: float | None = None
@@ -1121,6 +1123,8 @@ def summarize(results: Sequence[ClipResult], model_load_s: float | None = None) 
         ),
         missing_detection=_ratio(r.missing_ok for r in ok),
         result_missing_detection=_ratio(r.result_missing_ok for r in ok),
+        missing_result_caught=_ratio(r.result_missing_ok for r in ok if r.result_missing_ref),
+        result_found=_ratio(r.result_missing_ok for r in ok if r.result_missing_ref is False),
         quantified_detection=_ratio(r.quantified_ok for r in with_result),
         unquantified_detection=_ratio(r.quantified_ok for r in with_result if not r.quantified_ref),
         rtf=busy / audio if audio else None,
@@ -1287,7 +1291,9 @@ def render_table(report: EvalReport) -> str:
         f"{_f(o.share_error_mean_pp, '.1f', ' pp')} "
         f"(worst label {_f(o.share_error_max_pp, '.1f', ' pp')})",
         f"  missing sections right: {o.missing_detection or '-'}, missing Result right: "
-        f"{o.result_missing_detection or '-'}, quantified Result right: "
+        f"{o.result_missing_detection or '-'} (no-Result answers caught: "
+        f"{o.missing_result_caught or '-'}, Results found: {o.result_found or '-'}), "
+        "quantified Result right: "
         f"{o.quantified_detection or '-'} (unquantified caught: {o.unquantified_detection or '-'})",
         f"  speed: RTF {_f(o.rtf, '.3f')} (model load {_f(o.model_load_s, '.1f', ' s')} apart), "
         f"peak memory {_f(o.peak_rss_mb, '.0f', ' MB')} ({report.memory_method})",
