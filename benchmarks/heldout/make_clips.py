@@ -54,8 +54,9 @@ FILLER_KINDS = ("um", "uh", "you know", "like", "so, um")
 _STRESS = ("\u02c8", "\u02cc")  # espeak's primary and secondary stress marks
 _PUNCT = set(",.;:!?\"'()-—…")
 _NUMBER_WORD = re.compile(
-    r"\b((?<!the )(?<!this )(?<!that )one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
-    r"fifty|hundred|thousand|million|billion|half|twice|dozen|percent)\b",
+    r"\b((?<!the )(?<!this )(?<!that )one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|half|twice|"
+    r"dozen|percent)\b",
     re.IGNORECASE,
 )
 
