@@ -524,7 +524,7 @@ _NO_EVIDENCE_COST: dict[str, float] = {"task": 0.5, "result": 1.5, "reflection":
 _ANNOUNCED = 3.0  # evidence this strong announces a section ("what I learned is")
 # After a sentence whose best evidence is an outcome ("refunds went live eleven days late"),
 # a cue-less sentence pays only this share of the Result's no-evidence cost: Results told
-# plainly run on ("During that gap, our support team processed refunds by hand").
+# plainly run on ("During that gap, our support team had to process refunds by hand").
 _AFTER_RESULT_SHARE = 0.5
 _ANNOUNCED_OTHER = 2.0  # evidence this strong for another label ends an announced section
 BACK_PENALTY = 2.5  # cost of returning to an earlier label (S->T->A->R->Refl order)
