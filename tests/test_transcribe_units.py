@@ -143,3 +143,7 @@ def test_a_low_confidence_thank_you_after_the_answer_is_dropped() -> None:
     # Seen on a neural voice: only the first word is unlikely; "you" follows it with 0.98
     led = [ghost[0], ghost[1].model_copy(update={"probability": 0.98})]
     assert drop_closing_hallucination(answer + led) == answer
+    # a speaker's longer thanks, each word fairly sure, stays
+    words = ["Thank", "you", "for", "watching."]
+    longer = [Word(text=t, start=27 + i, end=28 + i, probability=0.5) for i, t in enumerate(words)]
+    assert drop_closing_hallucination(answer + longer) == answer + longer

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -310,9 +309,9 @@ def drop_closing_hallucination(words: list[Word]) -> list[Word]:
     """Leave out a low-confidence "Thank you." (and the like) that ends the words.
 
     Seen on a synthetic answer: a "Thanks." at probability 0.00 after the last sentence,
-    which the STAR labeller then called a Reflection and which stretched the pace span. The
-    phrase's probability is that of its words together: in "Thank you." at 0.02 and 0.98,
-    the "you" only follows the unlikely "Thank".
+    which the STAR labeller then called a Reflection and which stretched the pace span. One
+    unlikely word is enough: in a "Thank you." at 0.02 and 0.98, the "you" only follows the
+    unlikely "Thank"; a speaker's own thanks has no word that unsure.
     """
     for n in (4, 3, 2, 1):
         tail = words[-n:]
@@ -321,7 +320,7 @@ def drop_closing_hallucination(words: list[Word]) -> list[Word]:
         said = " ".join(norm(w.text) for w in tail)
         if (
             said in _CLOSING_HALLUCINATIONS
-            and math.prod(w.probability for w in tail) < HALLUCINATION_MAX_PROBABILITY
+            and min(w.probability for w in tail) < HALLUCINATION_MAX_PROBABILITY
         ):
             return words[:-n]
     return words
