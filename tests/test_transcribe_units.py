@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from voiceloop.analysis.timeline import norm
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Word
-from voiceloop.transcribe import merge_pieces, resolve_model
+from voiceloop.transcribe import merge_pieces, resolve_model, transcribe
 
 
 def test_sub_word_pieces_join_the_word_before() -> None:
@@ -147,3 +149,63 @@ def test_a_low_confidence_thank_you_after_the_answer_is_dropped() -> None:
     words = ["Thank", "you", "for", "watching."]
     longer = [Word(text=t, start=27 + i, end=28 + i, probability=0.5) for i, t in enumerate(words)]
     assert drop_closing_hallucination(answer + longer) == answer + longer
+
+
+def test_a_word_stretched_over_speech_is_found() -> None:
+    from voiceloop.transcribe import stretched_words
+
+    words = [
+        Word(text="needed", start=9.5, end=9.9),
+        Word(text="for", start=10.0, end=12.3),  # "a windshield claim. I worked with" missing
+        Word(text="fraud.", start=12.4, end=12.9),
+    ]
+    assert [w.text for w in stretched_words([(9.4, 13.0)], words)] == ["for"]
+    # the same span over a pause that Whisper gave to the word is not speech
+    assert stretched_words([(9.4, 10.3), (12.3, 13.0)], words) == []
+    # hesitations and numbers may take long; a long word said slowly is plausible
+    slow = [
+        Word(text="Um,", start=10.0, end=12.3),
+        Word(text="$148,000", start=13.0, end=15.3),
+        Word(text="responsibilities", start=16.0, end=18.3),
+    ]
+    assert stretched_words([(9.0, 19.0)], slow) == []
+
+
+def test_the_words_heard_over_a_stretched_word_replace_it() -> None:
+    from voiceloop.transcribe import words_heard_over
+
+    stretched = Word(text="for", start=10.0, end=12.3)
+    heard = _seg("needed for a windshield claim. I worked with", 9.7)  # 9.7 .. 11.95
+    heard.append(Word(text="fraud.", start=12.2, end=12.8))  # the next word, centred after
+    replaced = words_heard_over(stretched, heard)
+    assert [w.text for w in replaced] == "for a windshield claim. I worked with".split()
+    # the plain pass heard no more than the word (and a hesitation): nothing to replace
+    alone = [Word(text="for", start=10.1, end=10.4), Word(text="um,", start=10.5, end=11.0)]
+    assert words_heard_over(stretched, alone) == [stretched]
+
+
+def test_speech_under_a_stretched_word_is_transcribed_again(speak: Callable[..., Path]) -> None:
+    """Real tiny.en on real speech: the prompted pass's words with six of them folded into
+    one stretched word (as tiny.en sometimes returns them) get those words back."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from voiceloop.audio import load_audio
+    from voiceloop.transcribe import TranscribeOptions, load_model, redecode_stretched
+
+    text = "I was asked to redesign the glass claim process without adding any fraud risk."
+    samples = load_audio(speak(text, rate_wpm=140)).samples
+    options = TranscribeOptions(tighten_edges=False)
+    model, _ = load_model(options)
+    heard = transcribe(samples, options).words
+    assert len(heard) >= 12
+    folded = heard[6:12]
+    stretched = folded[0].model_copy(update={"end": folded[-1].end})
+    words = [*heard[:6], stretched, *heard[12:]]
+    found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))
+    regions = [(r["start"] / 16_000, r["end"] / 16_000) for r in found]
+    back = redecode_stretched(model, samples, regions, words, options)
+    assert len(back) >= len(heard) - 1
+    folded_said = [norm(w.text) for w in folded]
+    back_said = [norm(w.text) for w in back]
+    assert sum(t in back_said for t in folded_said) >= 5, (folded_said, back_said)
+    assert redecode_stretched(model, samples, regions, heard, options) == heard

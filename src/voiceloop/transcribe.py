@@ -333,6 +333,28 @@ def _flat(segments: list[list[Word]]) -> list[Word]:
 Region = tuple[float, float]  # seconds
 
 
+def _decode_span(
+    model: WhisperModel, samples: np.ndarray, start: float, end: float, options: TranscribeOptions
+) -> list[Word]:
+    """Words heard, without the prompt, in ``start``..``end`` seconds (padded a little)."""
+    lo = max(0, int((start - GAP_PAD_S) * SAMPLE_RATE))
+    hi = min(len(samples), int((end + GAP_PAD_S) * SAMPLE_RATE))
+    offset = lo / SAMPLE_RATE
+    segments, _ = model.transcribe(
+        samples[lo:hi],
+        language=options.language,
+        beam_size=options.beam_size,
+        word_timestamps=True,
+        vad_filter=False,
+        condition_on_previous_text=False,
+    )
+    return merge_pieces(
+        (w.word, float(w.start) + offset, float(w.end) + offset, float(w.probability))
+        for segment in segments
+        for w in segment.words or []
+    )
+
+
 def _decode_uncovered(
     model: WhisperModel,
     samples: np.ndarray,
@@ -347,22 +369,7 @@ def _decode_uncovered(
     extra: list[Word] = []
     redone: list[Region] = []
     for start, end in uncovered_speech(regions, words):
-        lo = max(0, int((start - GAP_PAD_S) * SAMPLE_RATE))
-        hi = min(len(samples), int((end + GAP_PAD_S) * SAMPLE_RATE))
-        offset = lo / SAMPLE_RATE
-        segments, _ = model.transcribe(
-            samples[lo:hi],
-            language=options.language,
-            beam_size=options.beam_size,
-            word_timestamps=True,
-            vad_filter=False,
-            condition_on_previous_text=False,
-        )
-        heard = merge_pieces(
-            (w.word, float(w.start) + offset, float(w.end) + offset, float(w.probability))
-            for segment in segments
-            for w in segment.words or []
-        )
+        heard = _decode_span(model, samples, start, end, options)
         if any(not _is_hesitation(w) for w in heard):
             extra += heard
             redone.append((start, end))
@@ -387,6 +394,70 @@ def replace_in_regions(words: list[Word], extra: list[Word], redone: list[Region
     return sorted([w for w in words if not replaced(w)] + extra, key=lambda w: w.start)
 
 
+# How long a word can plausibly take when said slowly: a base plus a little per letter
+# ("that" 0.61 s). Numbers are left out: "$148,000" is said as six words.
+WORD_BASE_S = 0.25
+WORD_PER_LETTER_S = 0.09
+
+
+def plausible_length(word: Word) -> float:
+    letters = sum(ch.isalpha() for ch in word.text)
+    return WORD_BASE_S + WORD_PER_LETTER_S * letters
+
+
+def _speech_within(regions: list[Region], start: float, end: float) -> float:
+    return sum(max(0.0, min(hi, end) - max(lo, start)) for lo, hi in regions)
+
+
+def stretched_words(regions: list[Region], words: list[Word]) -> list[Word]:
+    """Words whose span holds at least ``GAP_MIN_S`` more speech than the word could take.
+
+    tiny.en sometimes leaves out a whole clause and stretches the next function word over
+    it (seen on held-out dev answers: "that" lasting 2.3 s where "the integration saved her
+    team more time than" was said). The speech it stretched over got no words, like a gap.
+    Hesitations ("um" can last long) and numbers are not checked.
+    """
+    return [
+        w
+        for w in words
+        if not _is_hesitation(w)
+        and not any(ch.isdigit() for ch in w.text)
+        and _speech_within(regions, w.start, w.end) - plausible_length(w) >= GAP_MIN_S
+    ]
+
+
+def redecode_stretched(
+    model: WhisperModel,
+    samples: np.ndarray,
+    regions: list[Region],
+    words: list[Word],
+    options: TranscribeOptions,
+) -> list[Word]:
+    """``words`` with each stretched word replaced by what a pass without the prompt hears
+    over its span, when that pass hears more than one word there."""
+    stretched = stretched_words(regions, words)
+    if not stretched:
+        return words
+    replacements = {
+        id(word): words_heard_over(
+            word, _decode_span(model, samples, word.start, word.end, options)
+        )
+        for word in stretched
+    }
+    out: list[Word] = []
+    for w in words:
+        out += replacements.get(id(w), [w])
+    return out
+
+
+def words_heard_over(word: Word, heard: list[Word]) -> list[Word]:
+    """What replaces a stretched ``word``: the words of ``heard`` centred on its span when
+    there is more than one of them (hesitations aside), else the word itself. Words heard
+    in the padding around it are the neighbours the transcript already has."""
+    inside = [w for w in heard if word.start <= (w.start + w.end) / 2 <= word.end]
+    return inside if sum(not _is_hesitation(w) for w in inside) > 1 else [word]
+
+
 def _fill_dropped_speech(
     model: WhisperModel,
     samples: np.ndarray,
@@ -404,7 +475,8 @@ def _fill_dropped_speech(
     if len(kept) < len(segments):  # a loop: re-transcribe the speech it covered
         more, again = _decode_uncovered(model, samples, regions, _flat(kept) + extra, options)
         extra, redone = extra + more, redone + again
-    return replace_in_regions(_flat(kept), extra, redone)
+    words = replace_in_regions(_flat(kept), extra, redone)
+    return redecode_stretched(model, samples, regions, words, options)
 
 
 def decode_words(
