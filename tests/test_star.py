@@ -545,3 +545,14 @@ def test_readings_and_complaints_are_not_deeds_or_goals() -> None:
     mine = sentence_evidence("I basically turned all of that into a checklist the team now uses.")
     assert "someone else acted" not in mine.cues["result"]
     assert mine.cues["action"]
+
+
+def test_what_only_would_have_happened_is_not_a_deed() -> None:
+    sentence = (
+        "The survey number would have left us with too much stock, our old model "
+        "would have left us short, and we might have missed the holiday peak."
+    )
+    ev = sentence_evidence(sentence)
+    assert not any("past-tense verbs" in c for c in ev.cues["action"])
+    done = sentence_evidence("I checked the survey, tested the model and fixed the join.")
+    assert any("past-tense verbs" in c for c in done.cues["action"])

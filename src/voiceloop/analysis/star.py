@@ -182,6 +182,14 @@ def _speaker_acts_now(tokens: list[str]) -> bool:
     return False
 
 
+_MODALS = frozenset("would could might should must may".split())
+
+
+def _after_modal_have(tokens: list[str], i: int) -> bool:
+    """A participle that only might have been: "our model would have left us short"."""
+    return i >= 2 and tokens[i - 1] == "have" and tokens[i - 2] in _MODALS
+
+
 def _doers(tokens: list[str], start: int) -> tuple[int, int, int]:
     """(own, others, all): past-tense doing verbs whose subject is "I"/"we", those whose
     subject is someone or something else ("the team decided", "she asked"), and all of them.
@@ -587,7 +595,10 @@ def sentence_evidence(text: str) -> Evidence:
             ev.add("task", 0.8, f"opens with change verb '{first}'")
         elif _is_past(first):
             ev.add("action", 1.5, f"opens with past-tense verb '{first}'")
-    n_past = sum(_is_past(t) and t not in _CHANGE_PAST for t in tokens)
+    n_past = sum(
+        _is_past(t) and t not in _CHANGE_PAST and not _after_modal_have(tokens, i)
+        for i, t in enumerate(tokens)
+    )
     own, others, doings = _doers(tokens, len(tokens) - len(content))
     if (
         others
