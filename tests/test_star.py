@@ -556,3 +556,12 @@ def test_what_only_would_have_happened_is_not_a_deed() -> None:
     assert not any("past-tense verbs" in c for c in ev.cues["action"])
     done = sentence_evidence("I checked the survey, tested the model and fixed the join.")
     assert any("past-tense verbs" in c for c in done.cues["action"])
+
+
+def test_a_comparison_a_step_set_out_to_show_is_not_an_outcome() -> None:
+    aim = sentence_evidence(
+        "I back-tested it on 40 monthly cohorts to show it tracked cash far better than before."
+    )
+    assert "far better" not in aim.cues["result"]
+    outcome = sentence_evidence("The new forecast tracked cash far better than the old number.")
+    assert "far better" in outcome.cues["result"]

@@ -226,6 +226,12 @@ def _doers(tokens: list[str], start: int) -> tuple[int, int, int]:
     return own, others, total
 
 
+_MUCH_BETTER = (
+    r"(?:much|far|significantly|noticeably|substantially|dramatically) "
+    r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller)"
+)
+
+
 # --- cue phrases -------------------------------------------------------------------------
 
 
@@ -460,10 +466,7 @@ CUES: list[Cue] = [
         # what stopped happening: "finance stopped asking me whether a number was real"
         r"(?:basically |mostly |completely |almost |largely )?stopped "
         r"(?:asking|complaining|happening|breaking|escalating|calling|coming in)",
-        # an outcome said without a number: "much better", "far fewer errors"
-        r"(?:much|far|significantly|noticeably|substantially|dramatically) "
-        r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller)",
-        # ... or as a state things got into: "onboarding got easier", "freed up four analysts"
+        # an outcome as a state things got into: "onboarding got easier", "freed up four analysts"
         r"(?:got|became|felt) (?:\w+ ){0,2}?(?:easier|faster|simpler|cheaper|better|quicker|"
         r"smoother|shorter|calmer)|freed up|"
         r"turned out to be (?:really |very |genuinely )?(?:valuable|useful|worth it|the right)",
@@ -471,6 +474,16 @@ CUES: list[Cue] = [
         r"(?<!i )(?<!we )later (?:told|said|asked|thanked|admitted|mentioned|wrote)",
         # a stretch without the problem: "we went four months without an escaped bug"
         r"(?:went|gone|go) (?:\S+ ){0,3}?without (?:a|an|any)",
+    ),
+    *_cues(
+        "result",
+        1.0,
+        # an outcome said without a number: "much better", "far fewer errors"
+        _MUCH_BETTER,
+        # ... unless it is what a step set out to show: "I back-tested it against revenue to
+        # show it tracked cash far better than the old number"
+        unless=r"to (?:show|prove|demonstrate|check|test|confirm|see if|see whether) "
+        r"(?:\S+ ){0,8}?" + _MUCH_BETTER,
     ),
     *_cues(
         "result",
