@@ -226,12 +226,6 @@ def _doers(tokens: list[str], start: int) -> tuple[int, int, int]:
     return own, others, total
 
 
-_MUCH_BETTER = (
-    r"(?:much|far|significantly|noticeably|substantially|dramatically) "
-    r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller)"
-)
-
-
 # --- cue phrases -------------------------------------------------------------------------
 
 
@@ -466,7 +460,10 @@ CUES: list[Cue] = [
         # what stopped happening: "finance stopped asking me whether a number was real"
         r"(?:basically |mostly |completely |almost |largely )?stopped "
         r"(?:asking|complaining|happening|breaking|escalating|calling|coming in)",
-        # an outcome as a state things got into: "onboarding got easier", "freed up four analysts"
+        # an outcome said without a number: "much better", "far fewer errors"
+        r"(?:much|far|significantly|noticeably|substantially|dramatically) "
+        r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller)",
+        # ... or as a state things got into: "onboarding got easier", "freed up four analysts"
         r"(?:got|became|felt) (?:\w+ ){0,2}?(?:easier|faster|simpler|cheaper|better|quicker|"
         r"smoother|shorter|calmer)|freed up|"
         r"turned out to be (?:really |very |genuinely )?(?:valuable|useful|worth it|the right)",
@@ -474,16 +471,6 @@ CUES: list[Cue] = [
         r"(?<!i )(?<!we )later (?:told|said|asked|thanked|admitted|mentioned|wrote)",
         # a stretch without the problem: "we went four months without an escaped bug"
         r"(?:went|gone|go) (?:\S+ ){0,3}?without (?:a|an|any)",
-    ),
-    *_cues(
-        "result",
-        1.0,
-        # an outcome said without a number: "much better", "far fewer errors"
-        _MUCH_BETTER,
-        # ... unless it is what a step set out to show: "I back-tested it against revenue to
-        # show it tracked cash far better than the old number"
-        unless=r"to (?:show|prove|demonstrate|check|test|confirm|see if|see whether) "
-        r"(?:\S+ ){0,8}?" + _MUCH_BETTER,
     ),
     *_cues(
         "result",
@@ -507,7 +494,8 @@ CUES: list[Cue] = [
         r"what i (?:took|take) (?:away )?from|i took away|"
         r"(?:the|my|a|one|biggest|bigger|key|main|real) (?:\w+ )?"
         r"(?:lesson|lessons|learning|learnings|takeaway)",
-        r"in (?:hindsight|retrospect)|looking back|next time|if i (?:did|were|had) (?:it|to)|"
+        r"in (?:hindsight|retrospect)|looking back|(?<!for )(?<!for the )next time|"
+        r"if i (?:did|were|had) (?:it|to)|"
         r"do (?:it |things )?differently|would (?:do|start|push|involve|ask)|"
         # "would have" is a lesson unless a consequence follows ("would have cost ...")
         r"(?:i|we|you) would have(?! (?:cost|lost|caused|hurt|broken|failed|been))|"
@@ -579,6 +567,45 @@ def _content_tokens(tokens: list[str]) -> list[str]:
     return tokens[i:]
 
 
+# Where an outcome phrase says nothing about what came of the work: in a purpose ("so their
+# books could close on time", "to show it tracked cash far better"), a condition ("if
+# conversion dropped more than 15% in the first day, we'd roll it back"), or a time clause
+# before the speaker's next step ("Once the fix shipped, I wrote up the incident").
+_AIM = re.compile(
+    r"(?<![\w'-])(?:so (?:that )?(?:\S+ ){1,4}?(?:could|would|can|will|might)|in order to|"
+    r"to (?:show|prove|demonstrate|check|test|confirm|make sure|ensure|see if|see whether))"
+    r"(?![\w'])"
+)
+_CONDITIONS = frozenset({"if", "unless", "whenever"})
+_TIME_OPENERS = frozenset({"once", "after", "when"})
+_CLAUSE_END = (",", ";", ":")
+
+
+def _not_outcome_tokens(text: str, tokens: list[str]) -> set[int]:
+    """Indexes of ``tokens`` (the normalized words of ``text``) inside an aim, a condition
+    or a time clause that leads into the speaker's next step."""
+    raw = [w for w in text.split() if norm(w)]
+    clause_ends = [w.endswith(_CLAUSE_END) for w in raw]
+
+    def clause_from(i: int) -> range:
+        end = next((k for k in range(i, len(tokens)) if clause_ends[k]), len(tokens) - 1)
+        return range(i, end + 1)
+
+    out: set[int] = set()
+    joined = " ".join(tokens)
+    aim = _AIM.search(joined)
+    if aim:
+        out.update(range(joined.count(" ", 0, aim.start()), len(tokens)))
+    for i, tok in enumerate(tokens):
+        if tok in _CONDITIONS:
+            out.update(clause_from(i))
+    if tokens and tokens[0] in _TIME_OPENERS:
+        clause = clause_from(0)
+        if clause.stop < len(tokens) and tokens[clause.stop] in ("i", "we"):
+            out.update(clause)
+    return out
+
+
 def sentence_evidence(text: str) -> Evidence:
     """Cue evidence for each label in one sentence's text (no position involved)."""
     tokens = [t for t in (norm(w) for w in text.split()) if t]
@@ -588,9 +615,19 @@ def sentence_evidence(text: str) -> Evidence:
     if headline:  # first, so that the report names it
         ev.add("result", 3.0, headline.group(0))
         ev.headline = True
+    not_outcome = _not_outcome_tokens(text, tokens)
     for cue in CUES:
-        m = cue.pattern.search(joined)
-        if m and not (cue.unless and cue.unless.search(joined)):
+        if cue.unless and cue.unless.search(joined):
+            continue
+        m = next(
+            (
+                m
+                for m in cue.pattern.finditer(joined)
+                if cue.label != "result" or joined.count(" ", 0, m.start()) not in not_outcome
+            ),
+            None,
+        )
+        if m:
             ev.add(cue.label, cue.weight, cue.name or m.group(0))
     content = _content_tokens(tokens)
     if content:
