@@ -477,6 +477,9 @@ def test_a_headline_result_can_open_the_answer() -> None:
         ("Once the backfill ran, the conversion gap disappeared.", "result"),
         ("What stuck with me is that reading about a method is not enough.", "reflection"),
         ("Other analysts started asking me for help with similar questions.", "result"),
+        ("I stopped spending my Sunday nights rebuilding the schedule.", "result"),
+        ("We no longer had to reconcile the invoices by hand.", "result"),
+        ("I stopped the rollout and reverted the flag.", "action"),
     ],
 )
 def test_more_ways_to_say_an_outcome_or_a_lesson(sentence: str, label: str) -> None:

@@ -258,7 +258,7 @@ _NOT_DOING = (
     r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|noticed|wanted|"
     r"needed|had|was|lost)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
     r"decided to (?:take (?:it|this|that) on|own )|"
-    r"(?:started|began) (?:noticing|seeing|hearing|getting)|"
+    r"(?:started|began) (?:noticing|seeing|hearing|getting)|stopped (?:\w+ing|having to)|"
     r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson)|"
     r"took (?:away )?from (?:it|this|that))"
 )
@@ -460,6 +460,10 @@ CUES: list[Cue] = [
         # what stopped happening: "finance stopped asking me whether a number was real"
         r"(?:basically |mostly |completely |almost |largely )?stopped "
         r"(?:asking|complaining|happening|breaking|escalating|calling|coming in)",
+        # ... or what the speaker no longer had to do: "I stopped spending my Sunday nights on
+        # the schedule", "we no longer had to reconcile by hand"
+        r"(?:i|we) (?:\S+ )?stopped (?:\w+ing|having to)|"
+        r"(?:i|we) (?:\S+ )?no longer (?:had|have|needed|need) to",
         # an outcome said without a number: "much better", "far fewer errors"
         r"(?:much|far|significantly|noticeably|substantially|dramatically) "
         r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller)",
