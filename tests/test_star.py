@@ -597,3 +597,21 @@ def test_writing_it_up_for_next_time_is_not_a_lesson() -> None:
     )
     assert not sentence_evidence(handover).cues["reflection"]
     assert sentence_evidence("Next time I'd bring finance in on day one.").cues["reflection"]
+
+
+def test_an_answer_may_announce_its_task_before_setting_the_scene() -> None:
+    answer: Answer = [
+        ("task", "My job as shift lead was to cut picking errors on the night shift."),
+        ("situation", "I was running a night shift of 22 pickers at a distribution center."),
+        ("situation", "There were around 35 mis-picks a week, and each one meant a return."),
+        ("action", "First I spent three nights walking the aisles with the pickers."),
+        ("action", "Then I moved the look-alike items into separate bays."),
+        ("result", "Within a month mis-picks dropped to about eight a week."),
+    ]
+    result = segment_star(build(answer), AnalysisOptions())
+    assert [lab.label for lab in result.labels] == [label for label, _ in answer]
+    # only the first step back, from an opening Task to the Situation, is free
+    rows = [[0.0, 3.0, 0.0, 0.0, 0.0], [2.0, 0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 2.0, 0.0, 0.0]]
+    assert viterbi(rows) == [1, 1, 2]
+    assert viterbi(rows, task_first=True) == [1, 0, 2]
+    assert viterbi([rows[0], *rows], task_first=True) == [1, 1, 1, 2]

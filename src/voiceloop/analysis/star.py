@@ -722,17 +722,26 @@ def _transition(a: int, b: int) -> float:
     return -SKIP_COST * max(b - a - 1, 0)
 
 
-def viterbi(emissions: list[list[float]]) -> list[int]:
-    """Best label-index path under the order-respecting transition scores."""
+_TASK, _SITUATION = STAR_LABELS.index("task"), STAR_LABELS.index("situation")
+_SCENE_SET = 1.5  # the weight of one scene-setting cue ("at a payments company")
+
+
+def viterbi(emissions: list[list[float]], task_first: bool = False) -> list[int]:
+    """Best label-index path under the order-respecting transition scores.
+
+    ``task_first``: the answer opens by announcing its Task ("My job as shift lead was to
+    cut picking errors"); the Situation may follow it without the cost of going back.
+    """
     n_lab = len(STAR_LABELS)
     best = list(emissions[0])
     back: list[list[int]] = []
-    for row in emissions[1:]:
+    for step, row in enumerate(emissions[1:]):
         new = [-math.inf] * n_lab
         ptr = [0] * n_lab
         for b in range(n_lab):
             for a in range(n_lab):
-                s = best[a] + _transition(a, b)
+                free = task_first and step == 0 and (a, b) == (_TASK, _SITUATION)
+                s = best[a] + (0.0 if free else _transition(a, b))
                 if s > new[b]:
                     new[b], ptr[b] = s, a
             new[b] += row[b]
@@ -783,7 +792,11 @@ def label_sentences(sentences: list[Sentence]) -> list[SentenceLabel]:
     if not sentences:
         return []
     evidence = [sentence_evidence(s.text) for s in sentences]
-    path = viterbi(_emissions(sentences, evidence))
+    # "My job as shift lead was to cut picking errors", not "At my last company, I was
+    # asked to build a forecast" (a scene-setting cue: the Situation has begun)
+    opening = evidence[0].score
+    task_first = opening["task"] >= _ANNOUNCED and opening["situation"] < _SCENE_SET
+    path = viterbi(_emissions(sentences, evidence), task_first)
     labels = [STAR_LABELS[k] for k in path]
     return [
         SentenceLabel(sentence=i, label=labels[i], reason=_reason(i, labels, evidence, mid))
