@@ -615,3 +615,10 @@ def test_an_answer_may_announce_its_task_before_setting_the_scene() -> None:
     assert viterbi(rows) == [1, 1, 2]
     assert viterbi(rows, task_first=True) == [1, 0, 2]
     assert viterbi([rows[0], *rows], task_first=True) == [1, 1, 1, 2]
+
+
+def test_how_things_are_is_not_a_goal() -> None:
+    for sentence in ("The small failures just pile up.", "You know how it goes with a long list."):
+        assert not sentence_evidence(sentence).cues["task"], sentence
+    for goal in ("Restore checkout reliability before the sales event.", "I want to know why."):
+        assert sentence_evidence(goal).cues["task"], goal

@@ -557,6 +557,15 @@ class Evidence:
         self.cues[label].append(name)
 
 
+# Openings of a sentence about how things are, not a goal: "The small failures just pile
+# up", "You know how it goes", "And nobody owns it".
+_DESCRIBES_THINGS = (
+    (_DETERMINERS - {"my", "our"})
+    | _OTHER_PRONOUNS
+    | frozenset("and but so there you nobody things how".split())
+)
+
+
 def _content_tokens(tokens: list[str]) -> list[str]:
     """Drop fillers and connectives at the start of a sentence."""
     i = 0
@@ -668,7 +677,10 @@ def sentence_evidence(text: str) -> Evidence:
         ev.add("action", 0.3 * min(n_past, 6), f"{n_past} past-tense verbs")
     has_past = any(_past_here(tokens, i) or t in _STATE_PAST for i, t in enumerate(tokens))
     if not has_past and len(tokens) >= 3:
-        ev.add("task", 0.3, "no past-tense verb (a goal or a lesson)")
+        # a goal is an order ("Restore checkout reliability") or the speaker's own ("I want
+        # to know whether"); "The small failures just pile up" is how things were
+        if content and content[0] not in _DESCRIBES_THINGS:
+            ev.add("task", 0.3, "no past-tense verb (a goal or a lesson)")
         ev.add("reflection", 0.3, "no past-tense verb (a goal or a lesson)")
     return ev
 
