@@ -539,6 +539,8 @@ def test_readings_and_complaints_are_not_deeds_or_goals() -> None:
     assert "someone else acted" in reading.cues["result"]
     complaint = sentence_evidence("Engineers changed the schemas without telling anyone.")
     assert not complaint.cues["task"]
+    unclear = sentence_evidence("A director had left my review without knowing what I proposed.")
+    assert not unclear.cues["task"]
     constraint = sentence_evidence("I had to cut the bill without breaking any report.")
     assert any(c.startswith("without") for c in constraint.cues["task"])
     # an adjective compound is not a verb; a prefixed verb still is

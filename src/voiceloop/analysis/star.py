@@ -345,7 +345,8 @@ CUES: list[Cue] = [
         r"target (?:was|of)",
         # a constraint on the goal ("cut costs without breaking reports"), not a complaint
         # about others ("they changed schemas without telling anyone")
-        r"without (?!telling|asking|warning|checking|consulting|notice)(?:\w+ing)",
+        r"without (?!telling|asking|warning|checking|consulting|notice|knowing|understanding|"
+        r"realizing|realising|reading|looking)(?:\w+ing)",
         r"before (?:the )?(?:re-?launch|deadline|release|demo|end)",
     ),
     # Action: what I did.
