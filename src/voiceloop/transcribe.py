@@ -61,8 +61,9 @@ class TranscribeOptions(BaseModel):
     initial_prompt: str | None = FILLER_PROMPT
     vad_filter: bool = True
     language: str = "en"
-    # The filler prompt sometimes makes Whisper skip whole sentences; re-transcribe speech
-    # that voice-activity detection found but that got no words, without the prompt.
+    # The filler prompt sometimes makes Whisper skip whole sentences or clauses; re-transcribe
+    # speech that voice-activity detection found but that got no words (or only one word
+    # stretched over it), without the prompt.
     fill_gaps: bool = True
     # Move word edges off the silence that word timestamps include (voiceloop.word_edges):
     # the speaking span, and so the pace, and the pauses come out right.
@@ -464,8 +465,9 @@ def _fill_dropped_speech(
     segments: list[list[Word]],
     options: TranscribeOptions,
 ) -> list[Word]:
-    """The prompted pass's words, with looped segments removed and the speech it skipped
-    re-transcribed without the prompt."""
+    """The prompted pass's words, with looped segments removed, the speech it skipped
+    re-transcribed without the prompt, and words it stretched over skipped speech heard
+    again the same way."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))

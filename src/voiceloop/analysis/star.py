@@ -11,7 +11,8 @@ label:
 3. A dynamic programme (Viterbi) picks the best label sequence over the canonical order
    Situation -> Task -> Action -> Result -> Reflection. Moving forward is free; going back
    to an earlier label costs a penalty, so labels stay in order unless a sentence's own
-   evidence is strong. A Task, Result or Reflection sentence without any cue of its own
+   evidence is strong (an answer that opens by announcing its Task may set the scene after
+   it for free). A Task, Result or Reflection sentence without any cue of its own
    pays a cost, except right after a strongly announced Result or lesson ("as a result",
    "what I learned is"), which may go on through sentences without cues.
 
