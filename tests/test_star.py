@@ -578,13 +578,17 @@ def test_what_only_would_have_happened_is_not_a_deed() -> None:
             "I agreed with the lead that if conversion dropped more than 15%, we'd roll it back.",
             "Conversion dropped more than 15% on the first day.",
         ),
+        (  # a launch that was itself a step
+            "We shipped in shadow mode for four weeks before blocking anything.",
+            "We shipped the new model to every store in March.",
+        ),
         (  # a time clause before the speaker's next step
             "Once the fix shipped, I wrote up the incident and handed the alerts over.",
             "Once the fix shipped, the alerts stopped paging us.",
         ),
     ],
 )
-def test_an_outcome_phrase_in_an_aim_a_condition_or_a_lead_in_is_not_an_outcome(
+def test_an_outcome_phrase_in_an_aim_a_step_a_condition_or_a_lead_in_is_not_an_outcome(
     aim: str, outcome: str
 ) -> None:
     outcome_cues = sentence_evidence(outcome).cues["result"]

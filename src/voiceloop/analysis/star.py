@@ -591,14 +591,21 @@ _AIM = re.compile(
     r"to (?:show|prove|demonstrate|check|test|confirm|make sure|ensure|see if|see whether))"
     r"(?![\w'])"
 )
+# ... or a launch that was itself a step: "we shipped in shadow mode for four weeks"
+_STAGED_LAUNCH = re.compile(
+    r"(?<![\w'-])(?:(?:i|we|they) )?(?:shipped|launched|released|deployed|rolled (?:it |this )?out|went live)"
+    r"(?: it| this| the \w+)? (?:in shadow mode|in shadow|as a pilot|in (?:a )?pilot|in beta|"
+    r"to beta|behind a (?:feature )?flag|as a canary|to (?:a )?(?:small |test |pilot )group)"
+    r"(?![\w'])"
+)
 _CONDITIONS = frozenset({"if", "unless", "whenever"})
 _TIME_OPENERS = frozenset({"once", "after", "when"})
 _CLAUSE_END = (",", ";", ":")
 
 
 def _not_outcome_tokens(text: str, tokens: list[str]) -> set[int]:
-    """Indexes of ``tokens`` (the normalized words of ``text``) inside an aim, a condition
-    or a time clause that leads into the speaker's next step."""
+    """Indexes of ``tokens`` (the normalized words of ``text``) inside an aim, a staged
+    launch, a condition or a time clause that leads into the speaker's next step."""
     raw = [w for w in text.split() if norm(w)]
     clause_ends = [w.endswith(_CLAUSE_END) for w in raw]
 
@@ -611,6 +618,9 @@ def _not_outcome_tokens(text: str, tokens: list[str]) -> set[int]:
     aim = _AIM.search(joined)
     if aim:
         out.update(range(joined.count(" ", 0, aim.start()), len(tokens)))
+    for staged in _STAGED_LAUNCH.finditer(joined):
+        first = joined.count(" ", 0, staged.start())
+        out.update(range(first, first + staged.group(0).count(" ") + 1))
     for i, tok in enumerate(tokens):
         if tok in _CONDITIONS:
             out.update(clause_from(i))
