@@ -447,6 +447,7 @@ def test_what_the_work_cost_is_not_its_outcome() -> None:
     [
         "The bigger lesson for me was that accuracy is not the same as usefulness.",
         "I also learned to ask the domain expert first.",
+        "For me, the hardest part of mentoring turned out to be letting her struggle a bit.",
     ],
 )
 def test_lessons_said_in_other_words_are_reflection(sentence: str) -> None:

@@ -512,6 +512,13 @@ CUES: list[Cue] = [
         r"(?:make|made|take|took) the same (?:call|decision|choice) again",
     ),
     *_cues("reflection", 0.8, r"i would|i'd|always|never again|important to|it's worth"),
+    # a judgement looking back: "for me, the hardest part of mentoring turned out to be"
+    # (not "I think": "so I think the trust came back" is a hedged Result)
+    *_cues(
+        "reflection",
+        1.5,
+        r"for me,? the (?:hardest|biggest|most \w+|real|best|main) (?:part|thing|lesson|surprise)",
+    ),
 ]
 
 
@@ -593,7 +600,8 @@ _AIM = re.compile(
 )
 # ... or a launch that was itself a step: "we shipped in shadow mode for four weeks"
 _STAGED_LAUNCH = re.compile(
-    r"(?<![\w'-])(?:(?:i|we|they) )?(?:shipped|launched|released|deployed|rolled (?:it |this )?out|went live)"
+    r"(?<![\w'-])(?:(?:i|we|they) )?"
+    r"(?:shipped|launched|released|deployed|rolled (?:it |this )?out|went live)"
     r"(?: it| this| the \w+)? (?:in shadow mode|in shadow|as a pilot|in (?:a )?pilot|in beta|"
     r"to beta|behind a (?:feature )?flag|as a canary|to (?:a )?(?:small |test |pilot )group)"
     r"(?![\w'])"
