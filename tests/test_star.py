@@ -597,6 +597,10 @@ def test_what_only_would_have_happened_is_not_a_deed() -> None:
             "My team reconciled their invoices by hand so their books could close on time.",
             "Their books closed on time for the first time that year.",
         ),
+        (  # a purpose in the past, not a state reached ("so the team can now")
+            "I rebuilt the pipeline so the team could finish the close much faster.",
+            "We automated the close, so the team can now finish it much faster.",
+        ),
         (  # a condition
             "I agreed with the lead that if conversion dropped more than 15%, we'd roll it back.",
             "Conversion dropped more than 15% on the first day.",

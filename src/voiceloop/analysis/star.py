@@ -590,11 +590,12 @@ def _content_tokens(tokens: list[str]) -> list[str]:
 
 
 # Where an outcome phrase says nothing about what came of the work: in a purpose ("so their
-# books could close on time", "to show it tracked cash far better"), a condition ("if
+# books could close on time", "to show it tracked cash far better"; not the state reached,
+# "so the team can now close in two days"), a condition ("if
 # conversion dropped more than 15% in the first day, we'd roll it back"), or a time clause
 # before the speaker's next step ("Once the fix shipped, I wrote up the incident").
 _AIM = re.compile(
-    r"(?<![\w'-])(?:so (?:that )?(?:\S+ ){1,4}?(?:could|would|can|will|might)|in order to|"
+    r"(?<![\w'-])(?:so (?:that )?(?:\S+ ){1,4}?(?:could|would|might)|in order to|"
     r"to (?:show|prove|demonstrate|check|test|confirm|make sure|ensure|see if|see whether))"
     r"(?![\w'])"
 )
