@@ -175,7 +175,7 @@ def test_the_words_heard_over_a_stretched_word_replace_it() -> None:
     from voiceloop.transcribe import words_heard_over
 
     stretched = Word(text="for", start=10.0, end=12.3)
-    heard = _seg("needed for a windshield claim. I worked with", 9.7)  # 9.7 .. 11.95
+    heard = _seg("needed for a windshield claim. I worked with", 9.7)  # 9.7 .. 12.05
     heard.append(Word(text="fraud.", start=12.2, end=12.8))  # the next word, centred after
     replaced = words_heard_over(stretched, heard)
     assert [w.text for w in replaced] == "for a windshield claim. I worked with".split()
