@@ -436,18 +436,13 @@ def redecode_stretched(
 ) -> list[Word]:
     """``words`` with each stretched word replaced by what a pass without the prompt hears
     over its span, when that pass hears more than one word there."""
-    stretched = stretched_words(regions, words)
-    if not stretched:
-        return words
-    replacements = {
-        id(word): words_heard_over(
-            word, _decode_span(model, samples, word.start, word.end, options)
-        )
-        for word in stretched
-    }
+    stretched = {id(w) for w in stretched_words(regions, words)}
     out: list[Word] = []
     for w in words:
-        out += replacements.get(id(w), [w])
+        if id(w) in stretched:
+            out += words_heard_over(w, _decode_span(model, samples, w.start, w.end, options))
+        else:
+            out.append(w)
     return out
 
 

@@ -591,9 +591,9 @@ def _content_tokens(tokens: list[str]) -> list[str]:
 
 # Where an outcome phrase says nothing about what came of the work: in a purpose ("so their
 # books could close on time", "to show it tracked cash far better"; not the state reached,
-# "so the team can now close in two days"), a condition ("if
-# conversion dropped more than 15% in the first day, we'd roll it back"), or a time clause
-# before the speaker's next step ("Once the fix shipped, I wrote up the incident").
+# "so the team can now close in two days"), a condition ("if conversion dropped more than
+# 15% in the first day, we'd roll it back"), or a time clause before the speaker's next step
+# ("Once the fix shipped, I wrote up the incident").
 _AIM = re.compile(
     r"(?<![\w'-])(?:so (?:that )?(?:\S+ ){1,4}?(?:could|would|might)|in order to|"
     r"to (?:show|prove|demonstrate|check|test|confirm|make sure|ensure|see if|see whether))"
@@ -612,24 +612,27 @@ _TIME_OPENERS = frozenset({"once", "after", "when"})
 _CLAUSE_END = (",", ";", ":")
 
 
-def _not_outcome_tokens(text: str, tokens: list[str]) -> set[int]:
-    """Indexes of ``tokens`` (the normalized words of ``text``) inside an aim, a staged
-    launch, a condition or a time clause that leads into the speaker's next step."""
-    raw = [w for w in text.split() if norm(w)]
-    clause_ends = [w.endswith(_CLAUSE_END) for w in raw]
+def _token_at(joined: str, offset: int) -> int:
+    """Index of the token at character ``offset`` of the space-joined tokens."""
+    return joined.count(" ", 0, offset)
+
+
+def _not_outcome_tokens(tokens: list[str], joined: str, clause_ends: list[bool]) -> set[int]:
+    """Indexes of ``tokens`` (``joined`` with spaces; ``clause_ends[k]`` when punctuation
+    closes a clause after token k) inside an aim, a staged launch, a condition or a time
+    clause that leads into the speaker's next step."""
 
     def clause_from(i: int) -> range:
         end = next((k for k in range(i, len(tokens)) if clause_ends[k]), len(tokens) - 1)
         return range(i, end + 1)
 
     out: set[int] = set()
-    joined = " ".join(tokens)
     aim = _AIM.search(joined)
     if aim:
-        out.update(range(joined.count(" ", 0, aim.start()), len(tokens)))
+        out.update(range(_token_at(joined, aim.start()), len(tokens)))
     for staged in _STAGED_LAUNCH.finditer(joined):
-        first = joined.count(" ", 0, staged.start())
-        out.update(range(first, first + staged.group(0).count(" ") + 1))
+        first = _token_at(joined, staged.start())
+        out.update(range(first, _token_at(joined, staged.end()) + 1))
     for i, tok in enumerate(tokens):
         if tok in _CONDITIONS:
             out.update(clause_from(i))
@@ -642,14 +645,16 @@ def _not_outcome_tokens(text: str, tokens: list[str]) -> set[int]:
 
 def sentence_evidence(text: str) -> Evidence:
     """Cue evidence for each label in one sentence's text (no position involved)."""
-    tokens = [t for t in (norm(w) for w in text.split()) if t]
+    said = [(w, t) for w in text.split() if (t := norm(w))]
+    tokens = [t for _, t in said]
     joined = " ".join(tokens)
     ev = Evidence()
     headline = _HEADLINE.search(joined)
     if headline:  # first, so that the report names it
         ev.add("result", 3.0, headline.group(0))
         ev.headline = True
-    not_outcome = _not_outcome_tokens(text, tokens)
+    clause_ends = [w.endswith(_CLAUSE_END) for w, _ in said]
+    not_outcome = _not_outcome_tokens(tokens, joined, clause_ends)
     for cue in CUES:
         if cue.unless and cue.unless.search(joined):
             continue
@@ -657,7 +662,7 @@ def sentence_evidence(text: str) -> Evidence:
             (
                 m
                 for m in cue.pattern.finditer(joined)
-                if cue.label != "result" or joined.count(" ", 0, m.start()) not in not_outcome
+                if cue.label != "result" or _token_at(joined, m.start()) not in not_outcome
             ),
             None,
         )
