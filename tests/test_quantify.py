@@ -57,6 +57,7 @@ def test_finds_quantities_in_digits_and_words(text: str, expected: list[tuple[st
         "one of the engineers and the one who asked",  # pronoun "one"
         "that one back was the only one left",  # "that won back" misheard; pronoun "one"
         "we had not built the next phase on a false one.",  # "a false one": a pronoun
+        "the mobile version, one it's rerun, showed a clear lift",  # "once it's" misheard
         "it was the first release",  # an ordinal word
     ],
 )

@@ -549,6 +549,16 @@ def test_a_passive_drop_is_not_a_metric_moving() -> None:
         ("My task, which I more or less volunteered for, was to find the slow query.", "task"),
         ("I built the fraud scoring model at a mid-sized payments company.", "situation"),
         ("The thing I took from it is that normal numbers deserve a look too.", "reflection"),
+        ("My responsibility was to sign off on the analysis before it went up.", "task"),
+        ("The goal I agreed on with my lead was to get a release under half an hour.", "task"),
+        ("What I had to figure out was whether the jump came from us or the carriers.", "task"),
+        ("I managed a clothing store in a big shopping mall with about 25 staff.", "situation"),
+        ("The year before I arrived, the store had lost most of its staff.", "situation"),
+        ("Releases now take about 20 minutes.", "result"),
+        ("The team ships three times a week instead of twice a month.", "result"),
+        ("The new box cut shipping cost on that whole product line by 22%.", "result"),
+        ("What worked was asking basic questions early instead of pretending.", "reflection"),
+        ("Because treatment started early, he never had to be moved to intensive care.", "result"),
     ],
 )
 def test_cues_found_on_the_blind_dev_answers(sentence: str, label: str) -> None:
@@ -608,6 +618,14 @@ def test_what_only_would_have_happened_is_not_a_deed() -> None:
         (  # a launch that was itself a step
             "We shipped in shadow mode for four weeks before blocking anything.",
             "We shipped the new model to every store in March.",
+        ),
+        (  # a purpose: what the speaker's step was meant to spare others
+            "I sent planning a note twice a week, so they never had to chase me for status.",
+            "After the fix, he never had to chase us for status again.",
+        ),
+        (  # a launch scoped down as a step
+            "She agreed, and we launched for only the two simplest claim types.",
+            "We launched the new claims flow to every region in March.",
         ),
         (  # a time clause before the speaker's next step
             "Once the fix shipped, I wrote up the incident and handed the alerts over.",

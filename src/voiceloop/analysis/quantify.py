@@ -65,6 +65,11 @@ _TIMEFRAME = re.compile(
 _BEFORE_PRONOUN_ONE = frozenset(
     "the no every any some each this that which only same other right".split()
 )
+# ... and so is "one" before these ("one of", "one that"); before a pronoun it is a word the
+# recogniser misheard ("once it's rerun" written "one it's rerun")
+_AFTER_PRONOUN_ONE = frozenset(
+    "of that who thing another it it's its they they're we we're i i'm he she you".split()
+)
 
 
 def _token_kind(tokens: list[str], i: int, closed: list[bool]) -> tuple[int, Kind] | None:
@@ -103,7 +108,7 @@ def _token_kind(tokens: list[str], i: int, closed: list[bool]) -> tuple[int, Kin
         if (
             tok == "one"
             and (
-                (i + 1 < len(tokens) and tokens[i + 1] in {"of", "that", "who", "thing", "another"})
+                (i + 1 < len(tokens) and tokens[i + 1] in _AFTER_PRONOUN_ONE)
                 or (i > 0 and tokens[i - 1] in _BEFORE_PRONOUN_ONE)
                 # "a false one.", "the wrong one,": an article before it and nothing after
                 or (

@@ -278,7 +278,11 @@ CUES: list[Cue] = [
         "situation",
         1.5,
         r"at (?:a|an) (?:\S+ ){0,3}?(?:company|startup|firm|bank|retailer|hospital|clinic|"
-        r"agency|school|university|lender|insurer|manufacturer|marketplace|nonprofit|charity)",
+        r"agency|school|university|lender|insurer|manufacturer|marketplace|nonprofit|charity|"
+        r"store|shop|mall|warehouse|restaurant|hotel|factory|plant|lab)",
+        # the speaker's role: "I managed a clothing store with about 25 part-time staff"
+        r"i (?:managed|ran|led|supervised) (?:a|an|the) (?:\S+ ){0,3}?(?:store|shop|restaurant|"
+        r"warehouse|unit|ward|department|branch|clinic|crew|shift|kitchen|classroom)",
         r"(?:at|in) my (?:last|previous|current|old|first|former) "
         r"(?:company|job|role|team|employer|position)",
         r"(?:when|while) i was",
@@ -288,6 +292,9 @@ CUES: list[Cue] = [
         r"(?:this|that|it) was (?:at|back (?:at|in|when)|during|when i)",
         r"i (?:started|began) (?:noticing|seeing|hearing|getting)",
         r"i (?:joined|worked at|worked for)",
+        # the time around the speaker's arrival: "the year before I arrived, the store had"
+        r"(?:before|when|after|until|by the time) i (?:arrived|joined|started there|took over|"
+        r"got there|came in|came on board)",
         r"(?:the|our|a|one) (?:problem|challenge|issue|situation|context|background) "
         r"(?:was|is|were)",
         r"there (?:was|were|had been)",
@@ -313,12 +320,15 @@ CUES: list[Cue] = [
     *_cues(  # explicit announcements of the task
         "task",
         3.0,
-        r"(?:my|our|the) (?:goal|task|job|mission|objective|mandate|ask|assignment|role) "
-        r"(?:was|is|became|here)",
+        r"(?:my|our|the) (?:goal|task|job|mission|objective|mandate|ask|assignment|role|"
+        r"responsibility|priority|brief|remit) (?:was|is|became|here)",
         # ... with words between: "my task, which I volunteered for, was to", "my job that
         # month was"
-        r"(?:my|our) (?:goal|task|job|mission|objective|mandate|assignment)(?: \S+){1,8}? "
+        r"(?:my|our|the) (?:goal|task|job|mission|objective|mandate|assignment)(?: \S+){1,8}? "
         r"(?:was|is) (?:to|pretty|fairly|simple|clear)",
+        # the question the work had to answer: "what I had to figure out was whether"
+        r"what (?:i|we) (?:had|needed|wanted) to (?:figure out|work out|find out|decide|"
+        r"understand|answer|solve|prove)",
         r"i was (?:asked|tasked|responsible|expected|supposed|brought in|hired|charged)",
         # "I felt it was my job to make sure", not "it wasn't my job"
         r"(?:it|this|that) (?:was|is|became) (?:my|our) (?:job|responsibility|problem|call)",
@@ -341,7 +351,7 @@ CUES: list[Cue] = [
         0.8,
         # the speaker's own need, not the support team's ("they had to process refunds")
         r"(?<!they )(?<!team )(?<!he )(?<!she )(?<!everyone )(?<!people )(?<!staff )"
-        r"(?:needed|had) to|in order to|so that we could",
+        r"(?<!never )(?:needed|had) to|in order to|so that we could",
         r"(?<!ahead of the )(?<!before the )(?<!met the )(?<!beat the )deadline|"
         r"target (?:was|of)",
         # a constraint on the goal ("cut costs without breaking reports"), not a complaint
@@ -395,14 +405,14 @@ CUES: list[Cue] = [
         # 12%" (not "purchases were dropped from the metric")
         _MOVED + r" from (?:\S+ ){1,6}?to",
         # ... or its change verb with what changed between: "increased click-through by 7%"
-        r"(?:" + _MOVED + r"|(?:reduced|lifted|boosted|raised|lowered|cut)(?: \S+){1,3}?|"
+        r"(?:" + _MOVED + r"|(?:reduced|lifted|boosted|raised|lowered|cut)(?: \S+){1,6}?|"
         r"(?:increased|decreased|improved|grew)(?: \S+){0,3}?)"
         r" by (?:about |roughly |around |nearly |almost |over |more than )?"
         r"(?:\$?\d[\d,.]*%?|a (?:third|quarter|half|fifth|tenth)|half|" + _NUMBER_WORDS + r")",
         r"percentage points?|pp",
         # a before/after in one breath: "about four minutes to file instead of 25"
         r"(?:\d[\d,.]*|" + _NUMBER_WORDS + r") (?:\S+ ){0,4}?instead of (?:about |roughly |almost |"
-        r"nearly |around |over |the )?(?:\d[\d,.]*%?|" + _NUMBER_WORDS + r")",
+        r"nearly |around |over |the )?(?:\d[\d,.]*%?|once|twice|" + _NUMBER_WORDS + r")",
         # risk avoided is an outcome: "that would have cost us $400,000"
         r"(?:would|could|might) have (?:cost|lost|caused|hurt|broken|failed|been)|"
         # ... whatever it would have done, when the speaker is not its subject ("the leaky
@@ -431,7 +441,10 @@ CUES: list[Cue] = [
         # a habit other people took up: "the supervisor started calling me before ..."
         r"(?<!i )(?<!we )(?:started|began) \w+ing (?:me|us|our|my)",
         # ... or keep up now: "the department now uses the same spreadsheet"
-        r"now (?:\w+ly )?(?!(?:this|its|his|us|as|was|yes|less|unless|plus)(?![\w']))\w{2,}s",
+        r"now (?:\w+ly )?(?!(?:this|its|his|us|as|was|yes|less|unless|plus)(?![\w']))\w{2,}s|"
+        # ... or what a step takes now: "releases now take about 20 minutes"
+        r"now (?:take|cost|need|run) (?:about |around |roughly |under |less than |only |just )?"
+        r"(?:\$?\d[\d,.]*|a|an|" + _NUMBER_WORDS + r")",
         # what it cost: "we still lost about $47,000 to fraud" (not "had lost their id")
         r"(?<!had )lost (?:only |about |roughly |nearly |almost |around )?"
         r"(?:\$?\d[\d,.]*\w*|our|a|an|some|money|customers)",
@@ -465,7 +478,9 @@ CUES: list[Cue] = [
         # ... or what the speaker no longer had to do: "I stopped spending my Sunday nights on
         # the schedule", "we no longer had to reconcile by hand"
         r"(?:i|we) (?:\S+ )?stopped (?:\w+ing|having to)|"
-        r"(?:i|we) (?:\S+ )?no longer (?:had|have|needed|need) to",
+        r"(?:i|we) (?:\S+ )?no longer (?:had|have|needed|need) to|"
+        # ... or what was spared: "he never had to be moved to critical care"
+        r"(?<!had )(?<!'d )never (?:had|needed) to|(?:didn't|did not) (?:have|need) to",
         # an outcome said without a number: "much better", "far fewer errors"
         r"(?:much|far|significantly|noticeably|substantially|dramatically) "
         r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller)",
@@ -510,6 +525,13 @@ CUES: list[Cue] = [
         r"now i (?!(?:had|was|got|\w+ed)(?![\w']))\w+|"
         r"what i would change|stuck with me|stayed with me|"
         r"(?:make|made|take|took) the same (?:call|decision|choice) again",
+    ),
+    # what made the difference, looking back: "what worked was asking basic questions early"
+    *_cues(
+        "reflection",
+        1.5,
+        r"what (?:really |actually )?(?:worked|helped|made the difference|made it work) "
+        r"(?:was|is)",
     ),
     *_cues("reflection", 0.8, r"i would|i'd|always|never again|important to|it's worth"),
     # a judgement looking back: "for me, the hardest part of mentoring turned out to be"
@@ -595,16 +617,19 @@ def _content_tokens(tokens: list[str]) -> list[str]:
 # 15% in the first day, we'd roll it back"), or a time clause before the speaker's next step
 # ("Once the fix shipped, I wrote up the incident").
 _AIM = re.compile(
-    r"(?<![\w'-])(?:so (?:that )?(?:\S+ ){1,4}?(?:could|would|might)|in order to|"
+    r"(?<![\w'-])(?:so (?:that )?(?:\S+ ){1,4}?(?:could|would|might|never had to|"
+    r"(?:didn't|did not|wouldn't) have to)|in order to|"
     r"to (?:show|prove|demonstrate|check|test|confirm|make sure|ensure|see if|see whether))"
     r"(?![\w'])"
 )
-# ... or a launch that was itself a step: "we shipped in shadow mode for four weeks"
+# ... or a launch that was itself a step: "we shipped in shadow mode for four weeks", "we
+# launched for only the two simplest claim types"
 _STAGED_LAUNCH = re.compile(
     r"(?<![\w'-])(?:(?:i|we|they) )?"
     r"(?:shipped|launched|released|deployed|rolled (?:it |this )?out|went live)"
     r"(?: it| this| the \w+)? (?:in shadow mode|in shadow|as a pilot|in (?:a )?pilot|in beta|"
-    r"to beta|behind a (?:feature )?flag|as a canary|to (?:a )?(?:small |test |pilot )group)"
+    r"to beta|behind a (?:feature )?flag|as a canary|to (?:a )?(?:small |test |pilot )group|"
+    r"(?:for|to|in|on) (?:only|just)|only (?:for|to|in|on))"
     r"(?![\w'])"
 )
 _CONDITIONS = frozenset({"if", "unless", "whenever"})
