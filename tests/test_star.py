@@ -559,6 +559,12 @@ def test_a_passive_drop_is_not_a_metric_moving() -> None:
         ("The new box cut shipping cost on that whole product line by 22%.", "result"),
         ("What worked was asking basic questions early instead of pretending.", "reflection"),
         ("Because treatment started early, he never had to be moved to intensive care.", "result"),
+        ("So the question I kept asking myself was, can we give a tighter window?", "task"),
+        # knowing is not a deed, "that first week" is not a step
+        (
+            "What helped most was asking questions that first week, not pretending I understood.",
+            "reflection",
+        ),
     ],
 )
 def test_cues_found_on_the_blind_dev_answers(sentence: str, label: str) -> None:

@@ -256,7 +256,7 @@ _COST_OF_WORK = (
 # Past tenses of thinking and having ("I learned", "I had"), taking a task on ("I volunteered
 # to"), noticing ("I started noticing") and reading ("I took it as a sign") are not actions.
 _NOT_DOING = (
-    r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|noticed|wanted|"
+    r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|understood|noticed|wanted|"
     r"needed|had|was|lost)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
     r"decided to (?:take (?:it|this|that) on|own )|"
     r"(?:started|began) (?:noticing|seeing|hearing|getting)|stopped (?:\w+ing|having to)|"
@@ -326,7 +326,9 @@ CUES: list[Cue] = [
         # month was"
         r"(?:my|our|the) (?:goal|task|job|mission|objective|mandate|assignment)(?: \S+){1,8}? "
         r"(?:was|is) (?:to|pretty|fairly|simple|clear)",
-        # the question the work had to answer: "what I had to figure out was whether"
+        # the question the work had to answer: "the question I kept asking myself was, can
+        # we", "what I had to figure out was whether"
+        r"(?:the|my|our) (?:real |big |main |key )?question (?:\S+ ){0,5}?(?:was|is|became)",
         r"what (?:i|we) (?:had|needed|wanted) to (?:figure out|work out|find out|decide|"
         r"understand|answer|solve|prove)",
         r"i was (?:asked|tasked|responsible|expected|supposed|brought in|hired|charged)",
@@ -376,7 +378,8 @@ CUES: list[Cue] = [
         0.8,
         _COST_OF_WORK,
         # not "the first four months" or "our next step"
-        r"(?<!the )(?<!a )(?<!our )(?<!my )(?<!their )first(?:ly)?|then|"
+        r"(?<!the )(?<!a )(?<!our )(?<!my )(?<!their )(?<!that )(?<!this )(?<!his )(?<!her )"
+        r"first(?:ly)?|then|"
         r"(?<!the )(?<!her )(?<!his )(?<!their )(?<!our )(?<!my )(?<!a )next|"
         r"(?<!one )(?<!day )(?<!week )(?<!month )(?<!year )after that|afterwards|secondly|"
         r"finally i",
@@ -530,8 +533,8 @@ CUES: list[Cue] = [
     *_cues(
         "reflection",
         1.5,
-        r"what (?:really |actually )?(?:worked|helped|made the difference|made it work) "
-        r"(?:was|is)",
+        r"what (?:really |actually )?(?:worked|helped|made the difference|made it work)"
+        r"(?: most| best)? (?:was|is)",
     ),
     *_cues("reflection", 0.8, r"i would|i'd|always|never again|important to|it's worth"),
     # a judgement looking back: "for me, the hardest part of mentoring turned out to be"
