@@ -560,6 +560,8 @@ def test_a_passive_drop_is_not_a_metric_moving() -> None:
         ("What worked was asking basic questions early instead of pretending.", "reflection"),
         ("Because treatment started early, he never had to be moved to intensive care.", "result"),
         ("So the question I kept asking myself was, can we give a tighter window?", "task"),
+        ("I gave myself two sprints to find the actual cause.", "task"),
+        ("I still own delivering the model finance relied on.", "task"),
         # knowing is not a deed, "that first week" is not a step
         (
             "What helped most was asking questions that first week, not pretending I understood.",
@@ -664,6 +666,8 @@ def test_only_the_step_back_from_an_opening_task_to_the_situation_is_free() -> N
 
 
 def test_how_things_are_is_not_a_goal() -> None:
+    # a role, the scene: "I own the fraud model" (the goal is "I own delivering ...")
+    assert not sentence_evidence("I own the fraud model our payments team relied on.").cues["task"]
     for sentence in ("The small failures just pile up.", "You know how it goes with a long list."):
         assert not sentence_evidence(sentence).cues["task"], sentence
     for goal in ("Restore checkout reliability before the sales event.", "I want to know why."):

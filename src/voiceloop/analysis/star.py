@@ -340,7 +340,10 @@ CUES: list[Cue] = [
         1.8,
         r"(?:i|we) (?:needed|had|wanted) to|i needed (?!to)(?:\w+ ){1,2}?to",
         r"(?:i|we) had (?:about |only |just |roughly )?(?:\w+ )?(?:days?|weeks?|months?|hours?) to",
-        r"i owned|responsible for",
+        # "I still own delivering the model" (not "I own a fraud model": a role, the scene)
+        r"i owned|i (?:still |also )?own \w+ing|responsible for",
+        # a deadline the speaker set: "I gave myself two sprints to do it"
+        r"gave (?:myself|ourselves|us|me) (?:\S+ ){1,3}?to",
         # taking the problem on: "it was on me to say", "so I took it on"
         r"(?:was|fell) (?:on|to) me|(?:was|is) up to me|(?:take|took|taking) (?:it|this|that) on",
         r"(?:asked|tasked) (?:me )?(?:to|with)",
