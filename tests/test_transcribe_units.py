@@ -8,7 +8,7 @@ import pytest
 from voiceloop.analysis.timeline import norm
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Word
-from voiceloop.transcribe import merge_pieces, resolve_model, transcribe
+from voiceloop.transcribe import drop_collapsed_words, merge_pieces, resolve_model, transcribe
 
 
 def test_sub_word_pieces_join_the_word_before() -> None:
@@ -26,6 +26,28 @@ def test_sub_word_pieces_join_the_word_before() -> None:
     merged = words[2]
     assert (merged.start, merged.end) == (0.8, 1.3)
     assert merged.probability == pytest.approx(0.6)
+
+
+def test_words_run_on_past_the_window_end_are_dropped() -> None:
+    def word(text: str, start: float, end: float) -> Word:
+        return Word(text=text, start=start, end=end, probability=0.5)
+
+    # seen on a blind dev answer: "of the cloud service." at 30.12 s, where only "a compact
+    # version" was said before the window ended
+    words = [
+        word("Our", 6.9, 6.9),  # one squeezed word is kept
+        word("model", 6.9, 7.2),
+        word("So,", 11.76, 11.76),  # ... and so are squeezed words apart in time
+        word("um,", 12.38, 12.38),
+        word("version", 29.58, 30.04),
+        word("of", 30.04, 30.12),
+        word("the", 30.12, 30.12),
+        word("cloud", 30.12, 30.12),
+        word("service.", 30.12, 30.12),
+        word("about", 30.12, 30.36),
+    ]
+    kept = drop_collapsed_words(words)
+    assert [w.text for w in kept] == ["Our", "model", "So,", "um,", "version", "of", "about"]
 
 
 def test_embedded_model_resolves_without_network(tmp_path: Path) -> None:

@@ -327,6 +327,40 @@ def drop_closing_hallucination(words: list[Word]) -> list[Word]:
     return words
 
 
+# Words the decoder wrote past the audio it was given: at the end of a 30 s window, tiny.en
+# sometimes runs on ("a compact version of the cloud service." where only "a compact version"
+# was said before the window ended) and every word after the last it could place gets the
+# window's end as both start and end.
+COLLAPSED_MAX_S = 0.02
+COLLAPSED_MIN_RUN = 2
+
+
+def drop_collapsed_words(words: list[Word]) -> list[Word]:
+    """Leave out runs of two or more words that each last under 20 ms, stacked on one instant.
+
+    Measured on the transcripts of blind dev sets 5-10 (92 of 564 clips hold such a run, all
+    but one at a window boundary): leaving them out lowered the word errors of 78 of those
+    clips and raised none, 1125 -> 890 errors in all. A single word that short, or short
+    words apart in time ("So," at 11.76 s, "um," at 12.38 s), are left alone: they are
+    usually real words the aligner squeezed (dropping every lone one made 301 clips worse).
+    """
+    short = [w.end - w.start < COLLAPSED_MAX_S for w in words]
+    keep = [True] * len(words)
+    i = 0
+    while i < len(words):
+        j = i
+        while (
+            j < len(words)
+            and short[j]
+            and (j == i or words[j].start - words[j - 1].end < COLLAPSED_MAX_S)
+        ):
+            j += 1
+        if j - i >= COLLAPSED_MIN_RUN:
+            keep[i:j] = [False] * (j - i)
+        i = max(j, i + 1)
+    return [w for w, k in zip(words, keep, strict=True) if k]
+
+
 def _flat(segments: list[list[Word]]) -> list[Word]:
     return [w for seg in segments for w in seg]
 
@@ -515,7 +549,7 @@ def decode_words(
         words = _fill_dropped_speech(model, samples, decoded, options)
     else:
         words = _flat(decoded)
-    words = drop_closing_hallucination(words)
+    words = drop_closing_hallucination(drop_collapsed_words(words))
     if options.tighten_edges:
         words = tighten_word_edges(words, samples)
     if offset:
