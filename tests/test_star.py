@@ -562,6 +562,8 @@ def test_a_passive_drop_is_not_a_metric_moving() -> None:
         ("So the question I kept asking myself was, can we give a tighter window?", "task"),
         ("I gave myself two sprints to find the actual cause.", "task"),
         ("I still own delivering the model finance relied on.", "task"),
+        ("It made me realize that drawing the flow is the hardest part.", "reflection"),
+        ("We missed the maintenance window and the migration slipped by another week.", "result"),
         # knowing is not a deed, "that first week" is not a step
         (
             "What helped most was asking questions that first week, not pretending I understood.",
@@ -572,6 +574,30 @@ def test_a_passive_drop_is_not_a_metric_moving() -> None:
 def test_cues_found_on_the_blind_dev_answers(sentence: str, label: str) -> None:
     ev = sentence_evidence(sentence)
     assert max(ev.score, key=lambda k: ev.score[k]) == label, ev.cues
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label", "cue"),
+    [
+        ("These days I start most changes with a few volunteers.", "reflection", "these days i"),
+        ("The next version removed most of the screen switching.", "result", "removed most of"),
+        ("The radiologist said it finally felt like part of her day.", "result", "finally felt"),
+    ],
+)
+def test_a_habit_these_days_and_what_the_work_did_are_named(
+    sentence: str, label: str, cue: str
+) -> None:
+    assert any(c.startswith(cue) for c in sentence_evidence(sentence).cues[label])
+
+
+def test_agreement_to_the_speakers_step_is_not_an_outcome() -> None:
+    for step in (
+        "The project manager backed the decision and moved the crane booking.",
+        "Two are keen straight away, and the other two agree to join the pilot.",
+    ):
+        assert "someone else acted" not in sentence_evidence(step).cues["result"], step
+    adoption = sentence_evidence("The project managers moved every crane booking to Monday.")
+    assert "someone else acted" in adoption.cues["result"]
 
 
 def test_readings_and_complaints_are_not_deeds_or_goals() -> None:

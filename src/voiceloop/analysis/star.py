@@ -162,8 +162,9 @@ _SPEAKER_WOULD = frozenset({"i'd", "we'd", "i'll", "we'll", "i'm", "we're"})
 # Someone saying yes to the plan ("she approved the rollout and assigned two analysts") is a
 # step in the Action: what came of the work is told after it.
 _CONSENT = re.compile(
-    r"(?<![\w'-])(?:agreed|approved|signed off|said yes|okayed|liked the idea|"
-    r"let (?:me|us)|gave (?:me|us) the (?:go-ahead|green light))(?![\w'])"
+    r"(?<![\w'-])(?:agreed|agrees?|approved|approves?|signed off|said yes|okayed|liked the idea|"
+    r"let (?:me|us)|gave (?:me|us) the (?:go-ahead|green light)|"
+    r"backed (?:the|my|our|that|this) (?:decision|plan|call|proposal|idea))(?![\w'])"
 )
 
 
@@ -496,6 +497,13 @@ CUES: list[Cue] = [
         r"turned out to be (?:really |very |genuinely )?(?:valuable|useful|worth it|the right)",
         # what people said afterwards: "the client later told my manager they were glad"
         r"(?<!i )(?<!we )later (?:told|said|asked|thanked|admitted|mentioned|wrote)",
+        # what the work did: "the next version removed most of the screen switching", "it
+        # finally felt like part of their day"; or a miss: "we missed the window", "the
+        # migration slipped by another week"
+        r"(?<!i )(?<!we )(?:removed|eliminated) (?:most|all|much|nearly all|almost all) of|"
+        r"(?<!i )(?<!we )finally (?:felt|worked|trusted|matched|made sense|became)|"
+        r"missed (?:the|our) (?:\w+ )?(?:window|deadline|target|date|goal|number)|"
+        r"slipped (?:by|another)",
         # a stretch without the problem: "we went four months without an escaped bug"
         r"(?:went|gone|go) (?:\S+ ){0,3}?without (?:a|an|any)",
     ),
@@ -518,6 +526,7 @@ CUES: list[Cue] = [
         r"i (?:also |really |quickly )?(?:learned|learnt|realized|realised)|"
         r"i took (?:away )?from (?:it|this|that)|"
         r"(?:taught|showed|reminded) me|(?:it|this|that) (?:also )?taught|"
+        r"(?:made|makes) me (?:realize|realise|see|understand|rethink)|"
         r"what i (?:took|take) (?:away )?from|i took away|"
         r"(?:the|my|a|one|biggest|bigger|key|main|real) (?:\w+ )?"
         r"(?:lesson|lessons|learning|learnings|takeaway)",
@@ -528,7 +537,7 @@ CUES: list[Cue] = [
         r"(?:i|we|you) would have(?! (?:cost|lost|caused|hurt|broken|failed|been))|"
         r"should have|i'd (?:do|have|start|push|involve|ask)|going forward|since then,? i|"
         # a habit since: "now I ask a colleague to cover" (not "now I had to")
-        r"now i (?!(?:had|was|got|\w+ed)(?![\w']))\w+|"
+        r"(?:now|these days|nowadays),? i (?!(?:had|was|got|\w+ed)(?![\w']))\w+|"
         r"what i would change|stuck with me|stayed with me|"
         r"(?:make|made|take|took) the same (?:call|decision|choice) again",
     ),
