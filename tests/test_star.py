@@ -563,6 +563,10 @@ def test_a_passive_drop_is_not_a_metric_moving() -> None:
         ("I gave myself two sprints to find the actual cause.", "task"),
         ("I still own delivering the model finance relied on.", "task"),
         ("It made me realize that drawing the flow is the hardest part.", "reflection"),
+        ("I had those 6 weeks to get the latency down.", "task"),
+        ("My director asked whether I could deliver something useful in a month.", "task"),
+        ("The owners told me plainly that they needed people to stop quitting.", "task"),
+        ("The route by staging is still how that site loads its trucks.", "result"),
         ("We missed the maintenance window and the migration slipped by another week.", "result"),
         # knowing is not a deed, "that first week" is not a step
         (

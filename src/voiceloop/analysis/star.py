@@ -340,7 +340,13 @@ CUES: list[Cue] = [
         "task",
         1.8,
         r"(?:i|we) (?:needed|had|wanted) to|i needed (?!to)(?:\w+ ){1,2}?to",
-        r"(?:i|we) had (?:about |only |just |roughly )?(?:\w+ )?(?:days?|weeks?|months?|hours?) to",
+        r"(?:i|we) had (?:about |only |just |roughly )?(?:\w+ ){0,2}?"
+        r"(?:days?|weeks?|months?|hours?) to",
+        # the ask, reported: "my director asked whether I could deliver something within a
+        # quarter", "the owners told me they needed people to stop quitting"
+        r"asked (?:me )?(?:whether|if) (?:i|we) could|"
+        r"told (?:me|us) (?:\w+ )?(?:that )?(?:they|we|i|the \w+) (?:needed|wanted|had)"
+        r"(?: \S+){0,2}? to",
         # "I still own delivering the model" (not "I own a fraud model": a role, the scene)
         r"i owned|i (?:still |also )?own \w+ing|responsible for",
         # a deadline the speaker set: "I gave myself two sprints to do it"
@@ -474,7 +480,7 @@ CUES: list[Cue] = [
         r"(?:started|began|kept) using|picked (?:it |them |this |that )?up|"
         r"(?:is|are|was|were) still (?:using|used)|asking (?:me |us |her |him )?for",
         # a state that lasted: "two years later, the dashboard is still the first thing"
-        r"(?:is|are) still (?:the|our|in use|running|live)|"
+        r"(?:is|are) still (?:the|our|how|what|in use|running|live)|"
         r"(?:\w+ )?(?:years?|months?) later,?(?! (?:i|we) )|later on,?(?! (?:i|we) )|"
         r"(?:has|had|have) (?:since )?become",
         # a share of the whole: "we archived 12 of the 14 dashboards"
