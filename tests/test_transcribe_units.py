@@ -8,7 +8,13 @@ import pytest
 from voiceloop.analysis.timeline import norm
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Word
-from voiceloop.transcribe import drop_collapsed_words, merge_pieces, resolve_model, transcribe
+from voiceloop.transcribe import (
+    drop_collapsed_words,
+    merge_pieces,
+    resolve_model,
+    skipped_speech,
+    transcribe,
+)
 
 
 def test_sub_word_pieces_join_the_word_before() -> None:
@@ -48,6 +54,21 @@ def test_words_run_on_past_the_window_end_are_dropped() -> None:
     ]
     kept = drop_collapsed_words(words)
     assert [w.text for w in kept] == ["Our", "model", "So,", "um,", "version", "of", "about"]
+
+
+def test_a_segment_spread_over_speech_it_skipped_is_found() -> None:
+    def word(text: str, start: float, end: float) -> Word:
+        return Word(text=text, start=start, end=end, probability=0.5)
+
+    regions = [(0.1, 6.5), (7.0, 29.8)]
+    opening = "I was assistant principal at a middle school of about 700 students".split()
+    # the opening sentence's 12 words spread over 29.7 s of speech
+    spread = [word(t, 0.14 + 2.4 * i, 0.14 + 2.4 * i + 0.3) for i, t in enumerate(opening)]
+    assert skipped_speech(regions, spread)
+    # the same words said at a normal pace, in the first region only
+    said = [word(t, 0.14 + 0.35 * i, 0.14 + 0.35 * i + 0.3) for i, t in enumerate(opening)]
+    assert not skipped_speech(regions, said)
+    assert not skipped_speech(regions, [])
 
 
 def test_embedded_model_resolves_without_network(tmp_path: Path) -> None:

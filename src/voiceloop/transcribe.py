@@ -461,6 +461,26 @@ def stretched_words(regions: list[Region], words: list[Word]) -> list[Word]:
     ]
 
 
+# A prompted segment holding this much more speech than its words could take skipped most of
+# what was said.
+SKIPPED_SPEECH_S = 2.0
+
+
+def skipped_speech(regions: list[Region], words: list[Word]) -> bool:
+    """Whether a segment's span holds ``SKIPPED_SPEECH_S`` more speech than its words take.
+
+    With the filler prompt, tiny.en sometimes returns only an answer's opening sentence
+    for a whole 30 s window, its words spread over speech they were not (seen on a blind dev
+    answer at 1.25x speed: 24 words over 29.6 s of speech). On the 834 prompted segments of
+    blind dev 11, that one held 14 s more speech than its words' plausible length; no other
+    held more than 0.02 s.
+    """
+    if not words:
+        return False
+    speech = _speech_within(regions, words[0].start, words[-1].end)
+    return speech - sum(plausible_length(w) for w in words) >= SKIPPED_SPEECH_S
+
+
 def redecode_stretched(
     model: WhisperModel,
     samples: np.ndarray,
@@ -494,16 +514,19 @@ def _fill_dropped_speech(
     segments: list[list[Word]],
     options: TranscribeOptions,
 ) -> list[Word]:
-    """The prompted pass's words, with looped segments removed, the speech it skipped
-    re-transcribed without the prompt, and words it stretched over skipped speech heard
-    again the same way."""
+    """The prompted pass's words, with looped segments and segments spread over speech they
+    skipped removed, the speech left without words re-transcribed without the prompt, and
+    words it stretched over skipped speech heard again the same way."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))
     regions = [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in found]
-    extra, redone = _decode_uncovered(model, samples, regions, _flat(segments), options)
-    kept = drop_repeated_segments(segments, heard=extra)
-    if len(kept) < len(segments):  # a loop: re-transcribe the speech it covered
+    unspread = [words for words in segments if not skipped_speech(regions, words)]
+    extra, redone = _decode_uncovered(model, samples, regions, _flat(unspread), options)
+    kept = drop_repeated_segments(unspread, heard=extra)
+    if len(kept) < len(segments):
+        # a loop or a spread segment: the plain pass over a long stretch can skip a sentence
+        # too, so what is still without words is transcribed once more
         more, again = _decode_uncovered(model, samples, regions, _flat(kept) + extra, options)
         extra, redone = extra + more, redone + again
     words = replace_in_regions(_flat(kept), extra, redone)
