@@ -258,7 +258,7 @@ _COST_OF_WORK = (
 # to"), noticing ("I started noticing") and reading ("I took it as a sign") are not actions.
 _NOT_DOING = (
     r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|understood|noticed|wanted|"
-    r"needed|had|was|lost)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
+    r"needed|had|was|lost|missed)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
     r"decided to (?:take (?:it|this|that) on|own )|"
     r"(?:started|began) (?:noticing|seeing|hearing|getting)|stopped (?:\w+ing|having to)|"
     r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson)|"
@@ -411,7 +411,8 @@ CUES: list[Cue] = [
         r"launched|delivered|hit|beat|exceeded|recovered)",
         r"(?:was|were|got) (?:adopted|rolled out|approved|launched|shipped|promoted|"
         r"recognized|extended|expanded|paid|resolved|restored|delivered|completed|renewed)",
-        r"(?:up|down) (?:by )?" + _NUM + r"|(?:up|down) from (?:about |around )?\$?\d",
+        r"(?:up|down) (?:by )?" + _NUM + r"|(?:up|down) from (?:about |around )?\$?\d|"
+        r"up from (?:almost |nearly |virtually |practically )?(?:nobody|none|nothing|zero)",
         r"(?:days?|weeks?|months?) (?:early|ahead of schedule)|ahead of time",
         r"(?:\+|-|\u2212|plus |minus )\d[\d,.]*",
         # a metric that moved: "went from about six hours to roughly 40 minutes", "shifted by
@@ -496,7 +497,8 @@ CUES: list[Cue] = [
         r"(?<!had )(?<!'d )never (?:had|needed) to|(?:didn't|did not) (?:have|need) to",
         # an outcome said without a number: "much better", "far fewer errors"
         r"(?:much|far|significantly|noticeably|substantially|dramatically) "
-        r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller)",
+        r"(?:better|faster|fewer|less|lower|higher|more|shorter|cheaper|smaller|slower|worse|"
+        r"longer)",
         # ... or as a state things got into: "onboarding got easier", "freed up four analysts"
         r"(?:got|became|felt) (?:\w+ ){0,2}?(?:easier|faster|simpler|cheaper|better|quicker|"
         r"smoother|shorter|calmer)|freed up|"
