@@ -568,7 +568,7 @@ def test_a_passive_drop_is_not_a_metric_moving() -> None:
         ("The owners told me plainly that they needed people to stop quitting.", "task"),
         ("The route by staging is still how that site loads its trucks.", "result"),
         ("Most families check grades online now, up from almost nobody.", "result"),
-        ("The copy ran far slower at full scale, so we had to roll back.", "result"),
+        ("At full scale the copy ran far slower than on staging.", "result"),
         # missing it is not a deed
         ("We missed the window, and customers were locked out on Sunday.", "result"),
         ("We missed the maintenance window and the migration slipped by another week.", "result"),
