@@ -124,6 +124,15 @@ TASK_FIRST: Answer = [
     ("result", "Within a month mis-picks dropped to about eight a week."),
 ]
 
+TASK_ASKED_FIRST: Answer = [
+    ("task", "My principal asked me to get more of our ninth graders passing algebra."),
+    ("situation", "I was the math lead at a public high school."),
+    ("situation", "At the time, about 45% of freshmen were failing the course."),
+    ("action", "First I sat down with the counselors and drafted a double period."),
+    ("action", "Then I set up weekly quizzes to regroup students by skill."),
+    ("result", "In the first year, the failure rate dropped from 45% to 22%."),
+]
+
 
 def build(answer: Answer, word_s: float = 0.3, gap_s: float = 0.4) -> Transcript:
     """Words at a steady pace with a pause after each sentence."""
@@ -150,6 +159,7 @@ def build(answer: Answer, word_s: float = 0.3, gap_s: float = 0.4) -> Transcript
         GOES_ON,
         RUNS_ON,
         TASK_FIRST,
+        TASK_ASKED_FIRST,
     ],
     ids=lambda a: a[0][1][:12],
 )

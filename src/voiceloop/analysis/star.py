@@ -810,6 +810,7 @@ def _transition(a: int, b: int) -> float:
 
 _TASK, _SITUATION = STAR_LABELS.index("task"), STAR_LABELS.index("situation")
 _SCENE_SET = 1.5  # the weight of one scene-setting cue ("at a payments company")
+_TASK_CUE = 1.8  # the weight of a Task cue ("asked me to", "I needed to"), not a hint
 
 
 def viterbi(emissions: list[list[float]], task_first: bool = False) -> list[int]:
@@ -878,10 +879,11 @@ def label_sentences(sentences: list[Sentence]) -> list[SentenceLabel]:
     if not sentences:
         return []
     evidence = [sentence_evidence(s.text) for s in sentences]
-    # "My job as shift lead was to cut picking errors", not "At my last company, I was
-    # asked to build a forecast" (a scene-setting cue: the Situation has begun)
+    # "My job as shift lead was to cut picking errors", "My principal asked me to get more
+    # ninth graders passing algebra", not "At my last company, I was asked to build a
+    # forecast" (a scene-setting cue: the Situation has begun)
     opening = evidence[0].score
-    task_first = opening["task"] >= _ANNOUNCED and opening["situation"] < _SCENE_SET
+    task_first = opening["task"] >= _TASK_CUE and opening["situation"] < _SCENE_SET
     path = viterbi(_emissions(sentences, evidence), task_first)
     labels = [STAR_LABELS[k] for k in path]
     return [
