@@ -280,7 +280,7 @@ CUES: list[Cue] = [
         1.5,
         r"at (?:a|an) (?:\S+ ){0,3}?(?:company|startup|firm|bank|retailer|hospital|clinic|"
         r"agency|school|university|lender|insurer|manufacturer|marketplace|nonprofit|charity|"
-        r"store|shop|mall|warehouse|restaurant|hotel|factory|plant|lab)",
+        r"store|shop|mall|warehouse|restaurant|hotel|factory|plant|lab|chain)",
         # the speaker's role: "I managed a clothing store with about 25 part-time staff"
         r"i (?:managed|ran|led|supervised) (?:a|an|the) (?:\S+ ){0,3}?(?:store|shop|restaurant|"
         r"warehouse|unit|ward|department|branch|clinic|crew|shift|kitchen|classroom)",
@@ -339,12 +339,16 @@ CUES: list[Cue] = [
     *_cues(
         "task",
         1.8,
-        r"(?:i|we) (?:needed|had|wanted) to|i needed (?!to)(?:\w+ ){1,2}?to",
+        r"(?:i|we) (?:also |really |still |just )?(?:needed|had|wanted) to|"
+        r"i (?:also |really |still |just )?needed (?!to)(?:\w+ ){1,2}?(?:to|on board)",
         r"(?:i|we) had (?:about |only |just |roughly )?(?:\w+ ){0,2}?"
         r"(?:days?|weeks?|months?|hours?) to",
         # the ask, reported: "my director asked whether I could deliver something within a
         # quarter", "the owners told me they needed people to stop quitting"
         r"asked (?:me )?(?:whether|if) (?:i|we) could|"
+        # ... or a question to answer: "the lab manager asked me to find out whether"
+        r"(?:asked|tasked) (?:me|us) (?:to|with) (?:find out|figure out|work out|look into|"
+        r"investigate|dig into|get to the bottom of)|"
         r"told (?:me|us) (?:\w+ )?(?:that )?(?:they|we|i|the \w+) (?:needed|wanted|had)"
         r"(?: \S+){0,2}? to",
         # "I still own delivering the model" (not "I own a fraud model": a role, the scene)
