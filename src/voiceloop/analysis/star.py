@@ -293,6 +293,9 @@ CUES: list[Cue] = [
         r"(?:this|that|it) was (?:at|back (?:at|in|when)|during|when i)",
         r"i (?:started|began) (?:noticing|seeing|hearing|getting)",
         r"i (?:joined|worked at|worked for)",
+        # how it was usually done: "the usual fix was restarting the service"
+        r"the (?:usual|normal|standard|default|old|existing) (?:fix|way|approach|process|"
+        r"practice|workaround|routine) (?:was|is|had been)",
         # the time around the speaker's arrival: "the year before I arrived, the store had"
         r"(?:before|when|after|until|by the time) i (?:arrived|joined|started there|took over|"
         r"got there|came in|came on board)",
