@@ -580,7 +580,10 @@ def test_a_passive_drop_is_not_a_metric_moving() -> None:
         ("Most families check grades online now, up from almost nobody.", "result"),
         ("The lab manager asked me to find out whether the problem was inside our lab.", "task"),
         ("We needed it for grant reporting, but I also needed Denise on board.", "task"),
-        ("The usual fix was restarting it, and then everyone went back to sleep.", "situation"),
+        (
+            "The usual workaround was a restart, and then someone reran the job by hand.",
+            "situation",
+        ),
         ("I was an analyst at a clothing chain, and I'd been asked to fix our sizes.", "situation"),
         ("We missed the maintenance window and the migration slipped by another week.", "result"),
         # knowing is not a deed, "that first week" is not a step
