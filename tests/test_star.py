@@ -523,6 +523,8 @@ def test_next_as_an_adjective_is_not_a_step() -> None:
     assert (
         "next" not in sentence_evidence("Marketing used it for the next campaign.").cues["action"]
     )
+    beside = sentence_evidence("We put a definition next to each metric.")
+    assert "next" not in beside.cues["action"]
     assert "next" in sentence_evidence("Next, I rebuilt the join.").cues["action"]
 
 
@@ -605,6 +607,7 @@ def test_cues_found_on_the_blind_dev_answers(sentence: str, label: str) -> None:
         ("The next version removed most of the screen switching.", "result", "removed most of"),
         ("The radiologist said it finally felt like part of her day.", "result", "finally felt"),
         ("At full scale the copy ran far slower than on staging.", "result", "far slower"),
+        ("It brought our shipping spend back to where it had been.", "result", "back to where"),
         ("We missed the window, and customers were locked out.", "result", "missed the window"),
     ],
 )

@@ -397,7 +397,7 @@ CUES: list[Cue] = [
         # not "the first four months" or "our next step"
         r"(?<!the )(?<!a )(?<!our )(?<!my )(?<!their )(?<!that )(?<!this )(?<!his )(?<!her )"
         r"first(?:ly)?|then|"
-        r"(?<!the )(?<!her )(?<!his )(?<!their )(?<!our )(?<!my )(?<!a )next|"
+        r"(?<!the )(?<!her )(?<!his )(?<!their )(?<!our )(?<!my )(?<!a )next(?! to)|"
         r"(?<!one )(?<!day )(?<!week )(?<!month )(?<!year )after that|afterwards|secondly|"
         r"finally i",
         r"we " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
@@ -451,7 +451,7 @@ CUES: list[Cue] = [
         r"cut \w+ (?:by )?(?:\d|half|substantially|significantly|dramatically)|"
         r"on (?:time|budget|schedule)|ahead of (?:the )?(?:schedule|deadline|plan)|"
         r"(?:met|beat|made) the deadline|"
-        r"back (?:in line|on track|under control|to normal)|ended up",
+        r"back (?:in line|on track|under control|to normal|to where)|ended up",
         # a metric that moved, not a rival that won ("where the vendor beat us")
         r"(?:" + "|".join(sorted(_CHANGE_PAST - {"went", "hit", "cut"})) + r")(?! (?:us|me))",
         r"lifts?|uplifts?|gains?|improvements?|reductions?|increases?|decreases?|impact",
