@@ -576,6 +576,7 @@ def test_a_passive_drop_is_not_a_metric_moving() -> None:
         ("I still own delivering the model finance relied on.", "task"),
         ("It made me realize that drawing the flow is the hardest part.", "reflection"),
         ("I had those 6 weeks to get the latency down.", "task"),
+        ("So, um, I task was to lead the migration without a failed renewal.", "task"),  # "my"
         ("My director asked whether I could deliver something useful in a month.", "task"),
         ("The owners told me plainly that they needed people to stop quitting.", "task"),
         ("The route by staging is still how that site loads its trucks.", "result"),

@@ -326,6 +326,8 @@ CUES: list[Cue] = [
         3.0,
         r"(?:my|our|the) (?:goal|task|job|mission|objective|mandate|ask|assignment|role|"
         r"responsibility|priority|brief|remit) (?:was|is|became|here)",
+        # ... as the recogniser sometimes hears "my" before it: "So, um, I task was to lead"
+        r"i (?:goal|task|job|mission) was to",
         # ... with words between: "my task, which I volunteered for, was to", "my job that
         # month was"
         r"(?:my|our|the) (?:goal|task|job|mission|objective|mandate|assignment)(?: \S+){1,8}? "
