@@ -13,6 +13,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from voiceloop.analysis.fillers import hesitation_type
+from voiceloop.analysis.pacing import spoken_length
 from voiceloop.analysis.timeline import norm
 from voiceloop.audio import SAMPLE_RATE
 from voiceloop.errors import VoiceloopError
@@ -478,7 +479,18 @@ def skipped_speech(regions: list[Region], words: list[Word]) -> bool:
     if not words:
         return False
     speech = _speech_within(regions, words[0].start, words[-1].end)
-    return speech - sum(plausible_length(w) for w in words) >= SKIPPED_SPEECH_S
+    return speech - sum(_said_length(w) for w in words) >= SKIPPED_SPEECH_S
+
+
+# A number is said as several words ("3.9%": three point nine percent), each this long at most
+NUMBER_WORD_S = 0.7
+
+
+def _said_length(word: Word) -> float:
+    """How long ``word`` can plausibly take, numbers counted as the words said."""
+    if any(ch.isdigit() for ch in word.text):
+        return NUMBER_WORD_S * spoken_length(word.text)
+    return plausible_length(word)
 
 
 def redecode_stretched(
