@@ -254,8 +254,9 @@ _COST_OF_WORK = (
     r"cost (?:us )?(?:nothing|anything|very little|almost nothing)"
 )
 
-# Past tenses of thinking and having ("I learned", "I had"), taking a task on ("I volunteered
-# to"), noticing ("I started noticing") and reading ("I took it as a sign") are not actions.
+# Past tenses of thinking and having ("I learned", "I had"), missing ("we missed the window"),
+# taking a task on ("I volunteered to"), noticing ("I started noticing") and reading ("I took
+# it as a sign") are not actions.
 _NOT_DOING = (
     r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|understood|noticed|wanted|"
     r"needed|had|was|lost|missed)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
@@ -825,8 +826,9 @@ _TASK_CUE = 1.8  # the weight of a Task cue ("asked me to", "I needed to"), not 
 def viterbi(emissions: list[list[float]], task_first: bool = False) -> list[int]:
     """Best label-index path under the order-respecting transition scores.
 
-    ``task_first``: the answer opens by announcing its Task ("My job as shift lead was to
-    cut picking errors"); the Situation may follow it without the cost of going back.
+    ``task_first``: the answer opens with its Task ("My job as shift lead was to cut picking
+    errors", "My principal asked me to ..."); the Situation may follow it without the cost
+    of going back.
     """
     n_lab = len(STAR_LABELS)
     best = list(emissions[0])
