@@ -34,10 +34,11 @@ def test_sub_word_pieces_join_the_word_before() -> None:
     assert merged.probability == pytest.approx(0.6)
 
 
-def test_words_run_on_past_the_window_end_are_dropped() -> None:
-    def word(text: str, start: float, end: float) -> Word:
-        return Word(text=text, start=start, end=end, probability=0.5)
+def word(text: str, start: float, end: float) -> Word:
+    return Word(text=text, start=start, end=end, probability=0.5)
 
+
+def test_words_run_on_past_the_window_end_are_dropped() -> None:
     # seen on a blind dev answer: "of the cloud service." at 30.12 s, where only "a compact
     # version" was said before the window ended
     words = [
@@ -57,9 +58,6 @@ def test_words_run_on_past_the_window_end_are_dropped() -> None:
 
 
 def test_a_segment_spread_over_speech_it_skipped_is_found() -> None:
-    def word(text: str, start: float, end: float) -> Word:
-        return Word(text=text, start=start, end=end, probability=0.5)
-
     regions = [(0.1, 6.5), (7.0, 29.8)]
     opening = "I was assistant principal at a middle school of about 700 students".split()
     # the opening sentence's 12 words spread over 29.7 s of speech
