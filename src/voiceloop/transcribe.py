@@ -431,7 +431,8 @@ def replace_in_regions(words: list[Word], extra: list[Word], redone: list[Region
 
 
 # How long a word can plausibly take when said slowly: a base plus a little per letter
-# ("that" 0.61 s). Numbers are left out: "$148,000" is said as six words.
+# ("that" 0.61 s). Not for numbers: "$148,000" is said as six words (stretched_words skips
+# them, _said_length counts their words).
 WORD_BASE_S = 0.25
 WORD_PER_LETTER_S = 0.09
 

@@ -274,11 +274,14 @@ _MOVED = (
 )
 _NUMBER_WORDS = "|".join(sorted(CARDINAL_WORDS | {"hundred"}, key=len, reverse=True))
 
+_SCENE_SET = 1.5  # the weight of one scene-setting cue ("at a payments company")
+_TASK_CUE = 1.8  # the weight of a Task cue ("asked me to", "I needed to"), not a hint
+
 CUES: list[Cue] = [
     # Situation: context, the state of things, the problem.
     *_cues(
         "situation",
-        1.5,
+        _SCENE_SET,
         r"at (?:a|an) (?:\S+ ){0,3}?(?:company|startup|firm|bank|retailer|hospital|clinic|"
         r"agency|school|university|lender|insurer|manufacturer|marketplace|nonprofit|charity|"
         r"store|shop|mall|warehouse|restaurant|hotel|factory|plant|lab|chain)",
@@ -344,7 +347,7 @@ CUES: list[Cue] = [
     ),
     *_cues(
         "task",
-        1.8,
+        _TASK_CUE,
         r"(?:i|we) (?:also |really |still |just )?(?:needed|had|wanted) to|"
         r"i (?:also |really |still |just )?needed (?!to)(?:\w+ ){1,2}?(?:to|on board)",
         r"(?:i|we) had (?:about |only |just |roughly )?(?:\w+ ){0,2}?"
@@ -819,8 +822,6 @@ def _transition(a: int, b: int) -> float:
 
 
 _TASK, _SITUATION = STAR_LABELS.index("task"), STAR_LABELS.index("situation")
-_SCENE_SET = 1.5  # the weight of one scene-setting cue ("at a payments company")
-_TASK_CUE = 1.8  # the weight of a Task cue ("asked me to", "I needed to"), not a hint
 
 
 def viterbi(emissions: list[list[float]], task_first: bool = False) -> list[int]:
