@@ -121,6 +121,31 @@ def test_uncovered_speech_finds_regions_without_words() -> None:
     assert uncovered_speech(regions[:1], words) == []
 
 
+def test_speech_skipped_between_two_words_is_found() -> None:
+    from voiceloop.transcribe import skipped_between_words, uncovered_speech
+
+    # seen on a blind dev answer at 1.25x speed: the sentence after "hit." was skipped, and
+    # "I also held ..." starts inside the same speech region, so the region has words
+    regions = [(24.2, 25.14), (25.14, 31.2)]
+    words = [
+        word("problem", 24.32, 24.64),
+        word("they", 24.64, 24.84),
+        word("hit.", 24.84, 24.93),
+        word("I", 29.39, 30.0),
+        word("also", 30.35, 30.84),
+        word("held", 30.84, 31.0),
+    ]
+    assert uncovered_speech(regions, words) == []
+    assert skipped_between_words(regions, words) == [(24.93, 29.39)]
+    # a missed "So," between two sentences leaves about a second: not a skipped sentence
+    assert skipped_between_words([(24.2, 26.3)], [words[2], word("I", 26.0, 26.2)]) == []
+    # the words need not come in time order (the gap-fill pass appends what it heard)
+    assert skipped_between_words(regions, [words[3], words[2]]) == [(24.93, 29.39)]
+    # hesitations are words the transcript has: a run of them is not a skipped sentence
+    uhs = [word("uh,", 25.0 + 0.8 * i, 25.3 + 0.8 * i) for i in range(6)]
+    assert skipped_between_words(regions, words + uhs) == []
+
+
 def test_a_lone_hesitation_does_not_cover_a_stretch_of_speech() -> None:
     from voiceloop.transcribe import uncovered_speech
 
