@@ -610,12 +610,41 @@ def test_cues_found_on_the_blind_dev_answers(sentence: str, label: str) -> None:
         ("At full scale the copy ran far slower than on staging.", "result", "far slower"),
         ("It brought our shipping spend back to where it had been.", "result", "back to where"),
         ("We missed the window, and customers were locked out.", "result", "missed the window"),
+        ("The cache didn't pay off, so I removed it.", "result", "didn't pay off"),
+        ("We wrote off under $8,000 of product.", "result", "wrote off"),
+        ("We had to roll back, which cost us 1,800 checkouts.", "result", "cost us"),
+        ("She approved the report, and they renewed two months later.", "result", "they renewed"),
+        ("Most of the children had moved up a reading level.", "result", "moved up a reading"),
     ],
 )
 def test_a_habit_these_days_and_what_the_work_did_are_named(
     sentence: str, label: str, cue: str
 ) -> None:
     assert any(c.startswith(cue) for c in sentence_evidence(sentence).cues[label])
+
+
+def test_others_asking_to_take_part_is_not_the_speakers_task() -> None:
+    asked_of_others = sentence_evidence("Several parents asked to keep borrowing the books.")
+    assert not asked_of_others.cues["task"]
+    for ask in ("My manager asked me to fix it.", "I was asked to fix it.", "We got asked to."):
+        assert sentence_evidence(ask).cues["task"], ask
+    # a request to the team in the scene is not the Task either
+    assert not sentence_evidence("Finance asked us to explain the bill.").cues["task"]
+    # what the speaker said is not an instruction to the speaker
+    assert (
+        "someone else acted" in sentence_evidence("She said to me that it worked.").cues["result"]
+    )
+
+
+def test_what_keeps_paying_off_is_a_lesson_not_an_outcome() -> None:
+    lesson = sentence_evidence("Learning is a small investment that keeps paying off.")
+    assert not lesson.cues["result"]
+
+
+def test_a_free_relative_is_not_a_deed() -> None:
+    owned = sentence_evidence("I owned the scripts, and whatever we decided, I was on call for it.")
+    assert "we decided" not in owned.cues["action"]
+    assert "we decided" in sentence_evidence("Then we decided to wait.").cues["action"]
 
 
 def test_a_miss_is_not_a_deed() -> None:
@@ -627,6 +656,9 @@ def test_agreement_to_the_speakers_step_is_not_an_outcome() -> None:
     for step in (
         "The project manager backed the decision and moved the crane booking.",
         "Two are keen straight away, and the other two agree to join the pilot.",
+        # a go-ahead given as an instruction
+        "The director said to hold the launch and rerun the test.",
+        "The district manager came in to see it and told me to keep it running.",
     ):
         assert "someone else acted" not in sentence_evidence(step).cues["result"], step
     adoption = sentence_evidence("The project managers moved every crane booking to Monday.")

@@ -164,6 +164,9 @@ _SPEAKER_WOULD = frozenset({"i'd", "we'd", "i'll", "we'll", "i'm", "we're"})
 _CONSENT = re.compile(
     r"(?<![\w'-])(?:agreed|agrees?|approved|approves?|signed off|said yes|okayed|liked the idea|"
     r"let (?:me|us)|gave (?:me|us) the (?:go-ahead|green light)|"
+    # ... or a go-ahead given as an instruction: "the director said to hold the launch",
+    # "she told me to keep it running"
+    r"said to(?= (?!(?:me|us|them|him|her|be)(?![\w']))\w)|told (?:me|us) to|"
     r"backed (?:the|my|our|that|this) (?:decision|plan|call|proposal|idea))(?![\w'])"
 )
 
@@ -366,7 +369,8 @@ CUES: list[Cue] = [
         r"gave (?:myself|ourselves|us|me) (?:\S+ ){1,3}?to",
         # taking the problem on: "it was on me to say", "so I took it on"
         r"(?:was|fell) (?:on|to) me|(?:was|is) up to me|(?:take|took|taking) (?:it|this|that) on",
-        r"(?:asked|tasked) (?:me )?(?:to|with)",
+        # asked of the speaker, not others asking ("several parents asked to keep the books")
+        r"(?:asked|tasked) me (?:to|with)|(?:i|we|was|were|been|got) (?:asked|tasked) (?:to|with)",
         # volunteering for it or setting the goal: "I volunteered to find where the money went"
         r"i (?:volunteered|offered|signed up|stepped up) to|"
         r"set (?:myself|ourselves|us|me) (?:a |the |an )?(?:\w+ )?(?:goal|target|deadline)",
@@ -389,7 +393,8 @@ CUES: list[Cue] = [
     *_cues(
         "action",
         1.5,
-        r"i " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
+        # not a free relative: "whatever we decided, I was the one on call for it"
+        r"(?<!whatever )i " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
         r"(?:so|first|then|next|after that),? i",
         r"i (?:decided(?! to (?:take (?:it|this|that) on|own ))|"
         r"(?:started|began)(?! (?:noticing|seeing|hearing|getting))|set up|"
@@ -406,7 +411,7 @@ CUES: list[Cue] = [
         r"(?<!the )(?<!her )(?<!his )(?<!their )(?<!our )(?<!my )(?<!a )next(?! to)|"
         r"(?<!one )(?<!day )(?<!week )(?<!month )(?<!year )after that|afterwards|secondly|"
         r"finally i",
-        r"we " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
+        r"(?<!whatever )we " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
         r"my approach|step (?:one|two|three|\d)",
     ),
     # Result: what changed, with or without numbers.
@@ -527,6 +532,16 @@ CUES: list[Cue] = [
         r"slipped (?:by|another)",
         # a stretch without the problem: "we went four months without an escaped bug"
         r"(?:went|gone|go) (?:\S+ ){0,3}?without (?:a|an|any)",
+        # whether it paid for itself: "the cache didn't pay off"; what was lost anyway: "we
+        # wrote off under $8,000 of product", "which cost us roughly 1,800 checkouts"
+        # (past only: "an investment that keeps paying off" is a lesson)
+        r"paid off|(?:didn't|did not|never) pay off|(?:wrote|written) off|write-?offs?|"
+        r"(?<!would )(?<!could )(?<!might )(?<!will )(?<!had )cost (?:us|the company|them)"
+        r"(?! (?:nothing|anything|very little|almost nothing)(?![\w']))",
+        # a customer staying: "they renewed two months later" (not "whether someone renewed")
+        r"(?:they|client|customer|customers|account) renewed|"
+        # a level reached: "11 of the 14 children had moved up at least one reading level"
+        r"moved (?:up|down) (?:\S+ ){0,4}?(?:levels?|grades?|places?|spots?|ranks?|tiers?|bands?)",
     ),
     *_cues(
         "result",
