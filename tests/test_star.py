@@ -636,6 +636,13 @@ def test_others_asking_to_take_part_is_not_the_speakers_task() -> None:
     )
 
 
+def test_deciding_to_find_out_is_the_task_not_a_step() -> None:
+    question = sentence_evidence("I decided to find the actual cause, and gave myself two weeks.")
+    assert "i decided to find the actual cause" in question.cues["task"]
+    assert "i decided" not in question.cues["action"]
+    assert "i decided" in sentence_evidence("I decided to learn it properly.").cues["action"]
+
+
 def test_what_keeps_paying_off_is_a_lesson_not_an_outcome() -> None:
     lesson = sentence_evidence("Learning is a small investment that keeps paying off.")
     assert not lesson.cues["result"]

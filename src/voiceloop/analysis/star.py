@@ -257,13 +257,18 @@ _COST_OF_WORK = (
     r"cost (?:us )?(?:nothing|anything|very little|almost nothing)"
 )
 
+# Setting oneself a question to answer: "I decided to find out what had gone wrong"
+_FIND_OUT = (
+    r"(?:find out|figure out|work out|get to the bottom|find the (?:actual |real |root )?cause)"
+)
+
 # Past tenses of thinking and having ("I learned", "I had"), missing ("we missed the window"),
 # taking a task on ("I volunteered to"), noticing ("I started noticing") and reading ("I took
 # it as a sign") are not actions.
 _NOT_DOING = (
     r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|understood|noticed|wanted|"
     r"needed|had|was|lost|missed)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
-    r"decided to (?:take (?:it|this|that) on|own )|"
+    r"decided to (?:take (?:it|this|that) on|own |" + _FIND_OUT + r")|"
     r"(?:started|began) (?:noticing|seeing|hearing|getting)|stopped (?:\w+ing|having to)|"
     r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson)|"
     r"took (?:away )?from (?:it|this|that))"
@@ -372,7 +377,7 @@ CUES: list[Cue] = [
         # asked of the speaker, not others asking ("several parents asked to keep the books")
         r"(?:asked|tasked) me (?:to|with)|(?:i|we|was|were|been|got) (?:asked|tasked) (?:to|with)",
         # volunteering for it or setting the goal: "I volunteered to find where the money went"
-        r"i (?:volunteered|offered|signed up|stepped up) to|"
+        r"i (?:volunteered|offered|signed up|stepped up) to|i decided to " + _FIND_OUT + "|"
         r"set (?:myself|ourselves|us|me) (?:a |the |an )?(?:\w+ )?(?:goal|target|deadline)",
     ),
     *_cues(
@@ -396,7 +401,7 @@ CUES: list[Cue] = [
         # not a free relative: "whatever we decided, I was the one on call for it"
         r"(?<!whatever )i " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
         r"(?:so|first|then|next|after that),? i",
-        r"i (?:decided(?! to (?:take (?:it|this|that) on|own ))|"
+        r"i (?:decided(?! to (?:take (?:it|this|that) on|own |" + _FIND_OUT + r"))|"
         r"(?:started|began)(?! (?:noticing|seeing|hearing|getting))|set up|"
         r"reached out|worked with|partnered|proposed)",
         r"i(?:'ve| have) (?:been )?\w+ed",
