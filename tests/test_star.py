@@ -615,6 +615,10 @@ def test_cues_found_on_the_blind_dev_answers(sentence: str, label: str) -> None:
         ("We had to roll back, which cost us 1,800 checkouts.", "result", "cost us"),
         ("She approved the report, and they renewed two months later.", "result", "they renewed"),
         ("Most of the children had moved up a reading level.", "result", "moved up a reading"),
+        ("With the new model we caught 30% more fraud.", "result", "caught 30%"),
+        ("The bars were fixed overnight.", "result", "were fixed"),
+        ("Since then we haven't had a single near miss.", "result", "haven't had a single"),
+        ("Every customer got a refund and we did not lose any of them.", "result", "did not lose"),
     ],
 )
 def test_a_habit_these_days_and_what_the_work_did_are_named(
@@ -634,6 +638,11 @@ def test_others_asking_to_take_part_is_not_the_speakers_task() -> None:
     assert (
         "someone else acted" in sentence_evidence("She said to me that it worked.").cues["result"]
     )
+
+
+def test_a_fix_still_awaited_is_not_an_outcome() -> None:
+    promise = sentence_evidence("I promised a daily update until it was fixed.")
+    assert not promise.cues["result"]
 
 
 def test_deciding_to_find_out_is_the_task_not_a_step() -> None:

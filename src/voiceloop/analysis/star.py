@@ -543,6 +543,14 @@ CUES: list[Cue] = [
         r"paid off|(?:didn't|did not|never) pay off|(?:wrote|written) off|write-?offs?|"
         r"(?<!would )(?<!could )(?<!might )(?<!will )(?<!had )cost (?:us|the company|them)"
         r"(?! (?:nothing|anything|very little|almost nothing)(?![\w']))",
+        # more of what it was built to catch: "the new model caught 18% more of the customers
+        # who later cancelled"; a fix that landed ("the bars were fixed overnight", not "a daily
+        # update until it was fixed"); what has not happened since, or was not lost
+        r"caught (?:about |roughly |nearly |around |over )?(?:\d[\d,.]*%?|more|far more|twice|"
+        + _NUMBER_WORDS
+        + r")(?![\w'])|(?<!until it )(?<!once it )(?:was|were|got) fixed|"
+        r"(?:haven't|have not|hasn't|has not) (?:had|seen) (?:a single|any|another)|"
+        r"(?:didn't|did not|never) los[et] (?:any|a single)",
         # a customer staying: "they renewed two months later" (not "whether someone renewed")
         r"(?:they|client|customer|customers|account) renewed|"
         # a level reached: "11 of the 14 children had moved up at least one reading level"
