@@ -619,6 +619,7 @@ def test_cues_found_on_the_blind_dev_answers(sentence: str, label: str) -> None:
         ("The bars were fixed overnight.", "result", "were fixed"),
         ("Since then we haven't had a single near miss.", "result", "haven't had a single"),
         ("Every customer got a refund and we did not lose any of them.", "result", "did not lose"),
+        ("By the spring assessment, most students read at grade level.", "result", "by the spring"),
     ],
 )
 def test_a_habit_these_days_and_what_the_work_did_are_named(
@@ -643,6 +644,8 @@ def test_others_asking_to_take_part_is_not_the_speakers_task() -> None:
 def test_a_fix_still_awaited_is_not_an_outcome() -> None:
     promise = sentence_evidence("I promised a daily update until it was fixed.")
     assert not promise.cues["result"]
+    deadline = sentence_evidence("We had a small budget to spend by spring.")
+    assert not deadline.cues["result"]
 
 
 def test_deciding_to_find_out_is_the_task_not_a_step() -> None:

@@ -551,6 +551,9 @@ CUES: list[Cue] = [
         + r")(?![\w'])|(?<!until it )(?<!once it )(?:was|were|got) fixed|"
         r"(?:haven't|have not|hasn't|has not) (?:had|seen) (?:a single|any|another)|"
         r"(?:didn't|did not|never) los[et] (?:any|a single)",
+        # a season after the work, opening the sentence: "By the spring assessment, 58% of my
+        # students were reading at grade level" (not "a budget to spend by spring")
+        r"^by (?:the )?(?:spring|summer|autumn|fall|winter)(?![\w'])",
         # a customer staying: "they renewed two months later" (not "whether someone renewed")
         r"(?:they|client|customer|customers|account) renewed|"
         # a level reached: "11 of the 14 children had moved up at least one reading level"
