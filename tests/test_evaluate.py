@@ -297,22 +297,6 @@ def test_scores_and_failures_keep_the_clip_group(tmp_path: Path) -> None:
     ]
 
 
-def test_each_clip_is_prepared_for_before_it_is_transcribed() -> None:
-    calls: list[str] = []
-
-    def transcriber(samples):  # type: ignore[no-untyped-def]
-        calls.append("transcribe")
-        raise VoiceloopError("stop here")
-
-    evaluate_clips(
-        load_dataset(EVAL_MINI),
-        transcriber,
-        EvalOptions(),
-        before_clip=lambda: calls.append("fresh model"),
-    )
-    assert calls == ["fresh model", "transcribe"] * 2
-
-
 def test_word_labels_come_from_the_section_over_their_midpoint() -> None:
     clip, transcript = perfect_transcript("star_short")
     analysis = analyze(transcript)

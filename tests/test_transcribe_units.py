@@ -87,16 +87,6 @@ def test_embedded_model_resolves_without_network(tmp_path: Path) -> None:
     assert (Path(resolved.source) / "model.bin").is_file()
 
 
-def test_a_reloaded_model_is_the_one_used_next() -> None:
-    from voiceloop.transcribe import TranscribeOptions, load_model, reload_model
-
-    options = TranscribeOptions()
-    first, _ = load_model(options)
-    fresh = reload_model(options)
-    assert fresh is not first
-    assert load_model(options)[0] is fresh
-
-
 def test_model_folder_under_models_dir(tmp_path: Path) -> None:
     folder = tmp_path / "mine"
     folder.mkdir()

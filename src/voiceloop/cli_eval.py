@@ -71,7 +71,7 @@ def eval_dataset(
         summarize,
         summarize_groups,
     )
-    from voiceloop.transcribe import load_model, reload_model, transcribe
+    from voiceloop.transcribe import load_model, transcribe
 
     clips = load_dataset(dataset)[:limit]
     options = transcribe_options(model, device, beam_size)
@@ -96,12 +96,7 @@ def eval_dataset(
                 sys.stderr.write("\n")
 
     results = evaluate_clips(
-        clips,
-        transcriber,
-        EvalOptions(filler_tolerance_s=filler_tolerance),
-        detector,
-        progress,
-        before_clip=lambda: reload_model(options),
+        clips, transcriber, EvalOptions(filler_tolerance_s=filler_tolerance), detector, progress
     )
     report = EvalReport(
         dataset=str(dataset),

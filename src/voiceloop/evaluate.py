@@ -1175,20 +1175,13 @@ def evaluate_clips(
     options: EvalOptions,
     acoustic: AcousticDetector | None = None,
     progress: Callable[[int, int, str], None] | None = None,
-    before_clip: Callable[[], object] | None = None,
 ) -> list[ClipResult]:
-    """Evaluate every clip; a clip the pipeline fails on is reported, not fatal.
-
-    ``before_clip`` runs before each clip, outside the timed part (the CLI loads a fresh
-    model there, so that each clip is transcribed as it would be alone).
-    """
+    """Evaluate every clip; a clip the pipeline fails on is reported, not fatal."""
     results: list[ClipResult] = []
     for k, clip in enumerate(clips):
         if progress is not None:
             progress(k, len(clips), clip.name)
         try:
-            if before_clip is not None:
-                before_clip()
             results.append(evaluate_clip(clip, transcriber, options, acoustic))
         except VoiceloopError as err:
             results.append(

@@ -211,19 +211,6 @@ def load_model(options: TranscribeOptions) -> tuple[WhisperModel, ResolvedModel]
     return model, resolved
 
 
-def reload_model(options: TranscribeOptions) -> WhisperModel:
-    """Load the model afresh, as a new run of voiceloop would.
-
-    CTranslate2 seeds its sampling generators when a model loads, and the temperature
-    fallback draws from them, so on hard audio a transcript made after others in the same
-    process can differ from the same audio transcribed alone (seen on the espeak dev set:
-    "cross validation" alone, "cross-malidation" after two other clips). ``voiceloop eval``
-    reloads before each clip so that no clip's figures depend on the clips before it.
-    """
-    _load.cache_clear()
-    return load_model(options)[0]
-
-
 def merge_pieces(pieces: Iterable[tuple[str, float, float, float]]) -> list[Word]:
     """Join Whisper's sub-word pieces: a piece with no leading space belongs to the word before.
 
