@@ -427,11 +427,27 @@ def _decode_uncovered(
     (hesitations aside). Returns the words heard and the regions they came from; a region
     where that pass hears nothing but hesitations is left as it was.
     """
+    return _hear_again(model, samples, uncovered_speech(regions, words), options)
+
+
+def _hear_again(
+    model: WhisperModel,
+    samples: np.ndarray,
+    spans: list[Region],
+    options: TranscribeOptions,
+    min_words: int = 1,
+    inside_only: bool = False,
+) -> tuple[list[Word], list[Region]]:
+    """The words a pass without the prompt hears over each span, and the spans where it
+    heard ``min_words`` words or more (hesitations aside). ``inside_only`` keeps only the
+    words centred in the span, not those heard in the padding around it."""
     extra: list[Word] = []
     redone: list[Region] = []
-    for start, end in uncovered_speech(regions, words):
+    for start, end in spans:
         heard = _decode_span(model, samples, start, end, options)
-        if any(not _is_hesitation(w) for w in heard):
+        if inside_only:
+            heard = [w for w in heard if start <= (w.start + w.end) / 2 <= end]
+        if sum(not _is_hesitation(w) for w in heard) >= min_words:
             extra += heard
             redone.append((start, end))
     return extra, redone
@@ -452,18 +468,15 @@ def fill_holes(
     """``words`` with the long stretches of speech between two of them (see
     ``skipped_between_words``) transcribed again without the prompt, where that pass hears
     ``HOLE_MIN_WORDS`` words or more (hesitations aside) inside the stretch."""
-    extra: list[Word] = []
-    redone: list[Region] = []
-    for start, end in skipped_between_words(regions, words):
-        # the padding around a stretch holds its neighbours, which ``words`` has
-        heard = [
-            w
-            for w in _decode_span(model, samples, start, end, options)
-            if start <= (w.start + w.end) / 2 <= end
-        ]
-        if sum(not _is_hesitation(w) for w in heard) >= HOLE_MIN_WORDS:
-            extra += heard
-            redone.append((start, end))
+    # the padding around a stretch holds its neighbours, which ``words`` has
+    extra, redone = _hear_again(
+        model,
+        samples,
+        skipped_between_words(regions, words),
+        options,
+        min_words=HOLE_MIN_WORDS,
+        inside_only=True,
+    )
     return replace_in_regions(words, extra, redone) if extra else words
 
 
