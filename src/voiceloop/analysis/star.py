@@ -261,6 +261,9 @@ _COST_OF_WORK = (
 _FIND_OUT = (
     r"(?:find out|figure out|work out|get to the bottom|find the (?:actual |real |root )?cause)"
 )
+# What "decided to" takes on when it is the Task, not a step: "I decided to take it on", "to
+# own the migration", "to find out what had gone wrong"
+_TAKING_ON = r"(?:take (?:it|this|that) on|own |" + _FIND_OUT + r")"
 
 # Past tenses of thinking and having ("I learned", "I had"), missing ("we missed the window"),
 # taking a task on ("I volunteered to"), noticing ("I started noticing") and reading ("I took
@@ -268,7 +271,7 @@ _FIND_OUT = (
 _NOT_DOING = (
     r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|understood|noticed|wanted|"
     r"needed|had|was|lost|missed)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
-    r"decided to (?:take (?:it|this|that) on|own |" + _FIND_OUT + r")|"
+    r"decided to " + _TAKING_ON + r"|"
     r"(?:started|began) (?:noticing|seeing|hearing|getting)|stopped (?:\w+ing|having to)|"
     r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson)|"
     r"took (?:away )?from (?:it|this|that))"
@@ -401,7 +404,7 @@ CUES: list[Cue] = [
         # not a free relative: "whatever we decided, I was the one on call for it"
         r"(?<!whatever )i " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
         r"(?:so|first|then|next|after that),? i",
-        r"i (?:decided(?! to (?:take (?:it|this|that) on|own |" + _FIND_OUT + r"))|"
+        r"i (?:decided(?! to " + _TAKING_ON + r")|"
         r"(?:started|began)(?! (?:noticing|seeing|hearing|getting))|set up|"
         r"reached out|worked with|partnered|proposed)",
         r"i(?:'ve| have) (?:been )?\w+ed",
