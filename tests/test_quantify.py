@@ -42,6 +42,8 @@ def kinds(text: str) -> list[tuple[str, str]]:
         ("shipped in 6 weeks", [("6 weeks", "duration")]),
         ("from 3 days to 4 hours", [("3 days", "duration"), ("4 hours", "duration")]),
         ("an AUC of 0.78", [("0.78", "number")]),
+        ("another three teams adopted it", [("three teams", "count")]),  # more, not which
+        ("in the first two weeks", [("two weeks", "duration")]),  # a time span still counts
     ],
 )  # fmt: skip
 def test_finds_quantities_in_digits_and_words(text: str, expected: list[tuple[str, str]]) -> None:
@@ -59,6 +61,9 @@ def test_finds_quantities_in_digits_and_words(text: str, expected: list[tuple[st
         "we had not built the next phase on a false one.",  # "a false one": a pronoun
         "the mobile version, one it's rerun, showed a clear lift",  # "once it's" misheard
         "it was the first release",  # an ordinal word
+        "she asked me to present it to our other two hospitals",  # which ones, not how many
+        "the other 4 teams asked to join",
+        "once the director saw the first ten runbooks",
     ],
 )
 def test_ignores_things_that_are_not_results(text: str) -> None:

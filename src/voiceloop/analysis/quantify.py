@@ -71,6 +71,10 @@ _AFTER_PRONOUN_ONE = frozenset(
     "of that who thing another it it's its they they're we we're i i'm he she you".split()
 )
 
+# A count after these picks out a group ("the other two hospitals", "the first ten
+# runbooks") instead of measuring what changed
+_NAMES_A_GROUP = frozenset({"other", "first"})
+
 
 def _token_kind(tokens: list[str], i: int, closed: list[bool]) -> tuple[int, Kind] | None:
     """If a quantity starts at token ``i``, return (last token index, kind).
@@ -157,6 +161,8 @@ def _token_kind(tokens: list[str], i: int, closed: list[bool]) -> tuple[int, Kin
         return last + 1, "multiplier"
     if nxt in _TIME_UNITS:
         return last + 1, "duration"
+    if i > 0 and tokens[i - 1] in _NAMES_A_GROUP:
+        return None  # "the other two hospitals": which ones, not how many changed
     if re.fullmatch(r"[a-z][a-z'-]*", nxt) and nxt not in _NOT_COUNT_NOUNS | _NUMBER_WORDS:
         return last + 1, "count"
     return last, "number"
