@@ -655,6 +655,19 @@ def test_deciding_to_find_out_is_the_task_not_a_step() -> None:
     assert "i decided" in sentence_evidence("I decided to learn it properly.").cues["action"]
 
 
+def test_setting_the_task_after_so_is_not_a_step() -> None:
+    find_out = sentence_evidence(
+        "It wasn't my model, but I used it more than anyone, so I decided to find out what "
+        "had gone wrong."
+    )
+    assert "so i" not in find_out.cues["action"]
+    assert find_out.score["task"] > find_out.score["action"]
+    set_out = sentence_evidence("So I set out to learn how big the gap really was.")
+    assert "i set out to" in set_out.cues["task"]
+    assert not set_out.cues["action"]
+    assert "so i" in sentence_evidence("So I set up a weekly review.").cues["action"]
+
+
 def test_what_keeps_paying_off_is_a_lesson_not_an_outcome() -> None:
     lesson = sentence_evidence("Learning is a small investment that keeps paying off.")
     assert not lesson.cues["result"]

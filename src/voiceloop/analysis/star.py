@@ -264,6 +264,9 @@ _FIND_OUT = (
 # What "decided to" takes on when it is the Task, not a step: "I decided to take it on", "to
 # own the migration", "to find out what had gone wrong"
 _TAKING_ON = r"(?:take (?:it|this|that) on|own |" + _FIND_OUT + r")"
+# The speaker setting the Task: "so I decided to find out why", "so I set out to learn how big
+# the gap was"; after "so" or "then" too, these are not a step
+_SETS_THE_TASK = r"(?:decided to " + _TAKING_ON + r"|set out to )"
 
 # Past tenses of thinking and having ("I learned", "I had"), missing ("we missed the window"),
 # taking a task on ("I volunteered to"), noticing ("I started noticing") and reading ("I took
@@ -271,8 +274,8 @@ _TAKING_ON = r"(?:take (?:it|this|that) on|own |" + _FIND_OUT + r")"
 _NOT_DOING = (
     r"(?!(?:learned|learnt|realized|realised|thought|felt|believed|knew|understood|noticed|wanted|"
     r"needed|had|was|lost|missed)(?![\w'])|(?:volunteered|offered|signed up|stepped up) to |"
-    r"decided to " + _TAKING_ON + r"|"
-    r"(?:started|began) (?:noticing|seeing|hearing|getting)|stopped (?:\w+ing|having to)|"
+    + _SETS_THE_TASK
+    + r"|(?:started|began) (?:noticing|seeing|hearing|getting)|stopped (?:\w+ing|having to)|"
     r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson)|"
     r"took (?:away )?from (?:it|this|that))"
 )
@@ -380,7 +383,7 @@ CUES: list[Cue] = [
         # asked of the speaker, not others asking ("several parents asked to keep the books")
         r"(?:asked|tasked) me (?:to|with)|(?:i|we|was|were|been|got) (?:asked|tasked) (?:to|with)",
         # volunteering for it or setting the goal: "I volunteered to find where the money went"
-        r"i (?:volunteered|offered|signed up|stepped up) to|i decided to " + _FIND_OUT + "|"
+        r"i (?:volunteered|offered|signed up|stepped up|set out) to|i decided to " + _FIND_OUT + "|"
         r"set (?:myself|ourselves|us|me) (?:a |the |an )?(?:\w+ )?(?:goal|target|deadline)",
     ),
     *_cues(
@@ -403,7 +406,7 @@ CUES: list[Cue] = [
         1.5,
         # not a free relative: "whatever we decided, I was the one on call for it"
         r"(?<!whatever )i " + _SUBJECT_ADVERB + _NOT_DOING + r"(?:" + _PAST_RE + r")",
-        r"(?:so|first|then|next|after that),? i",
+        r"(?:so|first|then|next|after that),? i(?! " + _SETS_THE_TASK + ")",
         r"i (?:decided(?! to " + _TAKING_ON + r")|"
         r"(?:started|began)(?! (?:noticing|seeing|hearing|getting))|set up|"
         r"reached out|worked with|partnered|proposed)",
