@@ -232,6 +232,47 @@ def test_order_smoothing_fills_a_sentence_without_cues() -> None:
     assert result.labels[3].reason.startswith("order:")
 
 
+def spoken_at(sentences: list[tuple[str, float, float]]) -> Transcript:
+    """Words spread evenly over each sentence's (start, end) in seconds."""
+    words: list[Word] = []
+    for text, start, end in sentences:
+        tokens = text.split()
+        step = (end - start) / len(tokens)
+        for k, token in enumerate(tokens):
+            words.append(Word(text=token, start=start + k * step, end=start + (k + 1) * step))
+    return Transcript(words=words, duration=sentences[-1][2] + 0.5)
+
+
+def test_a_sentence_without_cues_where_a_task_would_go_is_not_a_task() -> None:
+    # blind dev 11 as transcribed, with its sentence times: the third Situation sentence, a
+    # fifth into the answer, was taken for a Task on position alone
+    sentences = [
+        ("I was assistant principal at a middle school of about 700 students, and the "
+         "district was moving us to an online grade reporting system.", 0.5, 7.6),
+        ("A roll-out at a nearby school had gone badly, and our teachers had heard all "
+         "about it.", 8.0, 12.3),
+        ("At the first staff meeting, several teachers said they would stick with paper.",
+         12.5, 16.1),
+        ("Instead of pushing the deadline, I asked for volunteers to try it with just one "
+         "class and six teachers signed up.", 16.9, 23.1),
+        ("I sat with each of them after school to set it up, and I logged every problem "
+         "they hit.", 23.5, 28.0),
+        ("Then I took that log to the district and got the two biggest issues fixed before "
+         "anyone else had to switch.", 28.3, 33.7),
+        ("I also held two evening sessions for parents so that teachers wouldn't be "
+         "fielding every login question when the pilot teachers shared their experience "
+         "at the next staff meeting some of the lot of skeptics asked to join.", 34.0, 45.4),
+        ("By the end of the school year all 42 teachers were reporting grades through the "
+         "system about 80% of families now check grades online at least once a term up "
+         "from almost none.", 46.2, 56.4),
+        ("These days I start most changes with a few volunteers, because people trust "
+         "colleagues far more than announcements.", 57.2, 63.2),
+    ]  # fmt: skip
+    result = segment_star(spoken_at(sentences), AnalysisOptions())
+    assert result.labels[2].label != "task"  # Situation or Action: the order decides
+    assert "task" in result.missing
+
+
 def test_viterbi_keeps_order_unless_evidence_beats_the_penalty() -> None:
     # label indexes: 0 situation, 1 task, 2 action, 3 result, 4 reflection
     def rows(back_margin: float) -> list[list[float]]:
