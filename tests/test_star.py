@@ -709,6 +709,58 @@ def test_setting_the_task_after_so_is_not_a_step() -> None:
     assert "so i" in sentence_evidence("So I set up a weekly review.").cues["action"]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I was originally asked to improve the produce forecast.",
+        "I was accountable for the model and the handoff to their membership team.",
+        "The challenge for me was keeping same-day shipping on track.",
+        "I own both the model and the pipeline, so hitting the date was squarely on me.",
+    ],
+)
+def test_tasks_said_with_a_word_between_or_another_noun(sentence: str) -> None:
+    assert sentence_evidence(sentence).cues["task"], sentence
+
+
+def test_the_challenge_as_the_scene_is_not_a_task() -> None:
+    assert not sentence_evidence("The challenge was that the data was stale.").cues["task"]
+    assert not sentence_evidence("The challenge was something nobody had solved.").cues["task"]
+
+
+def test_taking_it_on_yourself_is_the_task_not_a_step() -> None:
+    ev = sentence_evidence(
+        "I took it on myself to figure out whether we were even measuring the right thing."
+    )
+    assert "i took" not in ev.cues["action"]
+    assert ev.score["task"] > ev.score["action"]
+
+
+def test_what_i_keep_from_it_is_a_lesson() -> None:
+    ev = sentence_evidence("What I keep from that experience is the written list of deferred work.")
+    assert ev.cues["reflection"]
+
+
+def test_i_had_before_a_participle_is_not_i_would() -> None:
+    assert not sentence_evidence("I'd also fixed the training deck.").cues["reflection"]
+    assert "i'd" in sentence_evidence("I'd bring the team in earlier.").cues["reflection"]
+
+
+def test_by_then_is_not_a_step_and_a_deed_left_undone_is_not_a_deed() -> None:
+    by_then = sentence_evidence(
+        "By then, though, the pilot was over and the client chose not to renew."
+    )
+    assert "then" not in by_then.cues["action"]
+    undone = sentence_evidence(
+        "A few locations did keep using the list and their manager said it helped, but we "
+        "never got the chance to show it at scale."
+    )
+    assert not undone.cues["action"]
+    assert "someone else acted" in undone.cues["result"]
+    # someone else's "never" is still what came of the work
+    lasting = sentence_evidence("Since then the job has almost never failed.")
+    assert lasting.cues["result"]
+
+
 def test_what_keeps_paying_off_is_a_lesson_not_an_outcome() -> None:
     lesson = sentence_evidence("Learning is a small investment that keeps paying off.")
     assert not lesson.cues["result"]

@@ -222,6 +222,9 @@ def _doers(tokens: list[str], start: int) -> tuple[int, int, int]:
         k = i - 1
         while k > start and tokens[k] in _BETWEEN_SUBJECT_AND_VERB:
             k -= 1
+        if tokens[k] in ("i", "we") and {"never", "not"} & set(tokens[k + 1 : i]):
+            continue  # "but we never got the chance": a deed left undone ("it never failed
+            # again" is still what came of the work)
         if tokens[k] in _NO_SUBJECT_BEFORE:
             continue
         if tokens[k] in ("i", "we"):
@@ -277,9 +280,12 @@ _NOT_DOING = (
     + _SETS_THE_TASK
     + r"|(?:started|began) (?:noticing|seeing|hearing|getting)|stopped (?:\w+ing|having to)|"
     r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson)|"
-    r"took (?:away )?from (?:it|this|that))"
+    r"took (?:away )?from (?:it|this|that)|took (?:it|this|that) on)"
 )
-_SUBJECT_ADVERB = r"(?:(?:" + "|".join(sorted(_BETWEEN_SUBJECT_AND_VERB)) + r") )?"
+# ... but a deed left undone ("we never got the chance", "I did not") is not a step
+_SUBJECT_ADVERB = (
+    r"(?:(?:" + "|".join(sorted(_BETWEEN_SUBJECT_AND_VERB - {"never", "not"})) + r") )?"
+)
 _NUM = r"(?:[+\-\u2212]?\$?\d[\d,.]*%?|plus \S+|minus \S+)"
 _PAST_RE = r"\w+ed|" + "|".join(sorted(_IRREGULAR_PAST | _CHANGE_PAST))
 _MOVED = (
@@ -355,7 +361,13 @@ CUES: list[Cue] = [
         r"(?:the|my|our) (?:real |big |main |key )?question (?:\S+ ){0,5}?(?:was|is|became)",
         r"what (?:i|we) (?:had|needed|wanted) to (?:figure out|work out|find out|decide|"
         r"understand|answer|solve|prove)",
-        r"i was (?:asked|tasked|responsible|expected|supposed|brought in|hired|charged)",
+        # "I was originally asked to improve the forecast"
+        r"i was (?:\w+ly )?(?:asked|tasked|responsible|accountable|expected|supposed|"
+        r"brought in|hired|charged)",
+        # "the challenge for me was keeping same-day shipping on track" (not "the challenge
+        # was that the data was stale": the scene)
+        r"(?:my|our|the) (?:\w+ )?challenge (?:for (?:me|us) |here )?(?:was|became) "
+        r"(?:to |(?!(?:some|no|any|every)thing)\w+ing)",
         # "I felt it was my job to make sure", not "it wasn't my job"
         r"(?:it|this|that) (?:was|is|became) (?:my|our) (?:job|responsibility|problem|call)",
     ),
@@ -379,7 +391,9 @@ CUES: list[Cue] = [
         # a deadline the speaker set: "I gave myself two sprints to do it"
         r"gave (?:myself|ourselves|us|me) (?:\S+ ){1,3}?to",
         # taking the problem on: "it was on me to say", "so I took it on"
-        r"(?:was|fell) (?:on|to) me|(?:was|is) up to me|(?:take|took|taking) (?:it|this|that) on",
+        # ("hitting the date was squarely on me")
+        r"(?:was|fell) (?:\w+ly |all )?(?:on|to) me|(?:was|is) up to me|"
+        r"(?:take|took|taking) (?:it|this|that) on",
         # asked of the speaker, not others asking ("several parents asked to keep the books")
         r"(?:asked|tasked) me (?:to|with)|(?:i|we|was|were|been|got) (?:asked|tasked) (?:to|with)",
         # volunteering for it or setting the goal: "I volunteered to find where the money went"
@@ -418,7 +432,7 @@ CUES: list[Cue] = [
         _COST_OF_WORK,
         # not "the first four months" or "our next step"
         r"(?<!the )(?<!a )(?<!our )(?<!my )(?<!their )(?<!that )(?<!this )(?<!his )(?<!her )"
-        r"first(?:ly)?|then|"
+        r"first(?:ly)?|(?<!by )(?<!until )(?<!till )(?<!since )(?<!back )then|"
         r"(?<!the )(?<!her )(?<!his )(?<!their )(?<!our )(?<!my )(?<!a )next(?! to)|"
         r"(?<!one )(?<!day )(?<!week )(?<!month )(?<!year )after that|afterwards|secondly|"
         r"finally i",
@@ -585,7 +599,8 @@ CUES: list[Cue] = [
         r"i took (?:away )?from (?:it|this|that)|"
         r"(?:taught|showed|reminded) me|(?:it|this|that) (?:also )?taught|"
         r"(?:made|makes) me (?:realize|realise|see|understand|rethink)|"
-        r"what i (?:took|take) (?:away )?from|i took away|"
+        # "what I keep from that experience is", "what I've carried from it"
+        r"what i(?:'ve)? (?:took|take|taken|keep|kept|carry|carried) (?:away )?from|i took away|"
         r"(?:the|my|a|one|biggest|bigger|key|main|real) (?:\w+ )?"
         r"(?:lesson|lessons|learning|learnings|takeaway)",
         r"in (?:hindsight|retrospect)|looking back|(?<!for )(?<!for the )next time|"
@@ -606,7 +621,13 @@ CUES: list[Cue] = [
         r"what (?:really |actually )?(?:worked|helped|made the difference|made it work)"
         r"(?: most| best)? (?:was|is)",
     ),
-    *_cues("reflection", 0.8, r"i would|i'd|always|never again|important to|it's worth"),
+    # "I'd" is "I would", not "I had" before a participle ("I'd also fixed the deck")
+    *_cues(
+        "reflection",
+        0.8,
+        r"i would|i'd(?! (?:(?:also|already|just|since|even) )?\w+ed(?![\w']))|always|"
+        r"never again|important to|it's worth",
+    ),
     # a judgement looking back: "for me, the hardest part of mentoring turned out to be"
     # (not "I think": "so I think the trust came back" is a hedged Result)
     *_cues(
