@@ -761,6 +761,18 @@ def test_by_then_is_not_a_step_and_a_deed_left_undone_is_not_a_deed() -> None:
     assert lasting.cues["result"]
 
 
+def test_a_season_later_and_a_measure_that_came_up_are_outcomes() -> None:
+    later = sentence_evidence(
+        "Later that season she came back for her next pair and brought in two friends."
+    )
+    assert later.cues["result"]
+    assert not sentence_evidence("Later that week I presented it to the VP.").cues["result"]
+    grades = sentence_evidence("His grades came up steadily over the spring.")
+    assert grades.cues["result"]
+    topic = sentence_evidence("The topic came up in our planning meeting.")
+    assert not any("came up" in cue for cue in topic.cues["result"])
+
+
 def test_what_keeps_paying_off_is_a_lesson_not_an_outcome() -> None:
     lesson = sentence_evidence("Learning is a small investment that keeps paying off.")
     assert not lesson.cues["result"]

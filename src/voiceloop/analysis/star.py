@@ -526,6 +526,12 @@ CUES: list[Cue] = [
         # a state that lasted: "two years later, the dashboard is still the first thing"
         r"(?:is|are) still (?:the|our|how|what|in use|running|live)|"
         r"(?:\w+ )?(?:years?|months?) later,?(?! (?:i|we) )|later on,?(?! (?:i|we) )|"
+        # "later that season she came back for her next pair" (not "later that week I")
+        r"later that (?:year|season|spring|summer|fall|autumn|winter|semester|term),?"
+        r"(?! (?:i|we) )|"
+        # a measure that came up: "his grades came up steadily over the spring"
+        r"(?:grades|scores?|ratings?|marks|sales|revenue|margins?|attendance|morale|"
+        r"numbers) (?:\w+ )?came (?:back )?up|"
         r"(?:has|had|have) (?:since )?become",
         # a share of the whole: "we archived 12 of the 14 dashboards"
         r"\d[\d,.]* of (?:the|our|all) (?:\w+ )?\d[\d,.]*",
