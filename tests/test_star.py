@@ -765,10 +765,10 @@ def test_a_season_later_and_a_measure_that_came_up_are_outcomes() -> None:
     later = sentence_evidence(
         "Later that season she came back for her next pair and brought in two friends."
     )
-    assert later.cues["result"]
+    assert "later that season" in later.cues["result"]
     assert not sentence_evidence("Later that week I presented it to the VP.").cues["result"]
     grades = sentence_evidence("His grades came up steadily over the spring.")
-    assert grades.cues["result"]
+    assert "grades came up" in grades.cues["result"]
     topic = sentence_evidence("The topic came up in our planning meeting.")
     assert not any("came up" in cue for cue in topic.cues["result"])
 
