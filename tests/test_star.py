@@ -738,6 +738,8 @@ def test_taking_it_on_yourself_is_the_task_not_a_step() -> None:
 def test_what_i_keep_from_it_is_a_lesson() -> None:
     ev = sentence_evidence("What I keep from that experience is the written list of deferred work.")
     assert ev.cues["reflection"]
+    heard = sentence_evidence("What keep from that experience as the written list.")  # "I" lost
+    assert heard.cues["reflection"]
 
 
 def test_i_had_before_a_participle_is_not_i_would() -> None:

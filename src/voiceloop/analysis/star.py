@@ -605,8 +605,10 @@ CUES: list[Cue] = [
         r"i took (?:away )?from (?:it|this|that)|"
         r"(?:taught|showed|reminded) me|(?:it|this|that) (?:also )?taught|"
         r"(?:made|makes) me (?:realize|realise|see|understand|rethink)|"
-        # "what I keep from that experience is", "what I've carried from it"
-        r"what i(?:'ve)? (?:took|take|taken|keep|kept|carry|carried) (?:away )?from|i took away|"
+        # "what I keep from that experience is", "what I've carried from it" (the recogniser
+        # sometimes drops the "I": "what keep from that experience")
+        r"what (?:i(?:'ve)? )?(?:took|take|taken|keep|kept|carry|carried) (?:away )?from|"
+        r"i took away|"
         r"(?:the|my|a|one|biggest|bigger|key|main|real) (?:\w+ )?"
         r"(?:lesson|lessons|learning|learnings|takeaway)",
         r"in (?:hindsight|retrospect)|looking back|(?<!for )(?<!for the )next time|"
