@@ -739,7 +739,7 @@ def test_what_i_keep_from_it_is_a_lesson() -> None:
     ev = sentence_evidence("What I keep from that experience is the written list of deferred work.")
     assert ev.cues["reflection"]
     heard = sentence_evidence("What keep from that experience as the written list.")  # "I" lost
-    assert heard.cues["reflection"]
+    assert "what keep from" in heard.cues["reflection"]
 
 
 def test_i_had_before_a_participle_is_not_i_would() -> None:
