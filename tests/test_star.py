@@ -775,6 +775,34 @@ def test_a_season_later_and_a_measure_that_came_up_are_outcomes() -> None:
     assert not any("came up" in cue for cue in topic.cues["result"])
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "What they wanted from me was a better weekly forecast by the end of the quarter.",
+        "The problem landed on my desk because the account manager was on leave.",
+        "Success meant a model that the regional controllers trusted.",
+        "My manager wanted a clear answer to a simple question before the planning cycle.",
+    ],
+)
+def test_tasks_told_as_what_others_wanted_or_what_landed_on_you(sentence: str) -> None:
+    assert sentence_evidence(sentence).cues["task"], sentence
+
+
+def test_others_wanting_something_done_is_still_the_scene() -> None:
+    ev = sentence_evidence("The district wanted us to move to standards-based grading.")
+    assert not ev.cues["task"]
+
+
+def test_talking_through_an_outcome_and_doing_it_in_advance_are_steps() -> None:
+    talk = sentence_evidence(
+        "We presented it to the director together, with me walking through the retention impact."
+    )
+    assert not talk.cues["result"]
+    early = sentence_evidence("We printed the packets ahead of time and set up an express counter.")
+    assert not early.cues["result"]
+    assert sentence_evidence("We delivered two weeks ahead of time.").cues["result"]
+
+
 def test_what_keeps_paying_off_is_a_lesson_not_an_outcome() -> None:
     lesson = sentence_evidence("Learning is a small investment that keeps paying off.")
     assert not lesson.cues["result"]

@@ -370,6 +370,9 @@ CUES: list[Cue] = [
         r"(?:to |(?!(?:some|no|any|every)thing)\w+ing)",
         # "I felt it was my job to make sure", not "it wasn't my job"
         r"(?:it|this|that) (?:was|is|became) (?:my|our) (?:job|responsibility|problem|call)",
+        # what others wanted from the speaker: "what the client needed from me was simple"
+        r"what (?:\w+ ){1,3}?(?:wanted|needed|expected|asked) (?:from|for|of) (?:me|us) "
+        r"(?:was|is)",
     ),
     *_cues(
         "task",
@@ -394,6 +397,12 @@ CUES: list[Cue] = [
         # ("hitting the date was squarely on me")
         r"(?:was|fell) (?:\w+ly |all )?(?:on|to) me|(?:was|is) up to me|"
         r"(?:take|took|taking) (?:it|this|that) on",
+        # a problem handed over, a bar to reach, an answer to find: "the problem landed on my
+        # desk", "success meant a model the controllers trusted", "my manager wanted a clear
+        # answer to a simple question"
+        r"(?:landed|ended up) on my (?:desk|plate|lap)|landed (?:on|with) me|"
+        r"success (?:meant|means|would mean|looked like|would look like|had to look like|"
+        r"was defined as)|(?:wanted|needed) (?:a |an )?(?:\w+ )?answer",
         # asked of the speaker, not others asking ("several parents asked to keep the books")
         r"(?:asked|tasked) me (?:to|with)|(?:i|we|was|were|been|got) (?:asked|tasked) (?:to|with)",
         # volunteering for it or setting the goal: "I volunteered to find where the money went"
@@ -456,7 +465,8 @@ CUES: list[Cue] = [
         r"recognized|extended|expanded|paid|resolved|restored|delivered|completed|renewed)",
         r"(?:up|down) (?:by )?" + _NUM + r"|(?:up|down) from (?:about |around )?\$?\d|"
         r"up from (?:almost |nearly |virtually |practically )?(?:nobody|none|nothing|zero)",
-        r"(?:days?|weeks?|months?) (?:early|ahead of schedule)|ahead of time",
+        # "two weeks ahead of time" (not "we printed the packets ahead of time": in advance)
+        r"(?:days?|weeks?|months?) (?:early|ahead of (?:schedule|time))",
         r"(?:\+|-|\u2212|plus |minus )\d[\d,.]*",
         # a metric that moved: "went from about six hours to roughly 40 minutes", "shifted by
         # 12%" (not "purchases were dropped from the metric")
@@ -746,6 +756,14 @@ def _token_at(joined: str, offset: int) -> int:
     return joined.count(" ", 0, offset)
 
 
+# Talking the audience through an outcome is a step: "me walking through the retention
+# impact", "I presented the savings" (an estimate of it is not: "finance estimated it saved")
+_TALKS_ABOUT = re.compile(
+    r"(?<![\w'])(?:walk(?:ed|ing)? (?:\w+ )?through|explain(?:ed|ing)?|present(?:ed|ing)?)"
+    r"(?![\w'])"
+)
+
+
 def _not_outcome_tokens(tokens: list[str], joined: str, clause_ends: list[bool]) -> set[int]:
     """Indexes of ``tokens`` (``joined`` with spaces; ``clause_ends[k]`` when punctuation
     closes a clause after token k) inside an aim, a staged launch, a condition or a time
@@ -765,6 +783,8 @@ def _not_outcome_tokens(tokens: list[str], joined: str, clause_ends: list[bool])
     for i, tok in enumerate(tokens):
         if tok in _CONDITIONS:
             out.update(clause_from(i))
+    for talk in _TALKS_ABOUT.finditer(joined):
+        out.update(clause_from(_token_at(joined, talk.start())))
     if tokens and tokens[0] in _TIME_OPENERS:
         clause = clause_from(0)
         if clause.stop < len(tokens) and tokens[clause.stop] in ("i", "we"):
