@@ -42,7 +42,9 @@ def test_answer_sets_are_well_formed(path: Path) -> None:
         assert {"situation", "action"} <= set(labels), answer["id"]
         for section in answer["sections"]:
             for sentence in section["sentences"]:
-                assert sentence.rstrip()[-1] in ".!?", (answer["id"], sentence)
+                # a closing quote may follow the stop: "... was on 'my manager listens to me.'"
+                end = sentence.rstrip().rstrip("'\"\u2019\u201d)")
+                assert end[-1] in ".!?", (answer["id"], sentence)
                 assert not any(f" {w} " in f" {sentence.lower()} " for w in ("um", "uh", "er"))
         if "result" in labels:  # the number-free rewrite is checked by the generator itself
             make_clips._unquantified(make_clips._sections(answer), answer["unquantified_result"])
