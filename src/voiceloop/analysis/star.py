@@ -759,15 +759,16 @@ def _token_at(joined: str, offset: int) -> int:
 # Talking the audience through an outcome is a step: "me walking through the retention
 # impact", "I presented the savings" (an estimate of it is not: "finance estimated it saved")
 _TALKS_ABOUT = re.compile(
-    r"(?<![\w'])(?:walk(?:ed|ing)? (?:\w+ )?through|explain(?:ed|ing)?|present(?:ed|ing)?)"
+    r"(?<![\w'])(?:walk(?:ed|ing)? (?:\w+ )?through|explain(?:ed|ing)?|present(?:ed|ing))"
     r"(?![\w'])"
 )
 
 
 def _not_outcome_tokens(tokens: list[str], joined: str, clause_ends: list[bool]) -> set[int]:
     """Indexes of ``tokens`` (``joined`` with spaces; ``clause_ends[k]`` when punctuation
-    closes a clause after token k) inside an aim, a staged launch, a condition or a time
-    clause that leads into the speaker's next step."""
+    closes a clause after token k) inside an aim, a staged launch, a condition, a clause
+    that talks an outcome through, or a time clause that leads into the speaker's next
+    step."""
 
     def clause_from(i: int) -> range:
         end = next((k for k in range(i, len(tokens)) if clause_ends[k]), len(tokens) - 1)
