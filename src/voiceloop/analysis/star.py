@@ -132,6 +132,8 @@ _BETWEEN_SUBJECT_AND_VERB = frozenset(
     even still never not soon again already really basically literally ultimately simply
     carefully""".split()
 )
+# ... those of them that leave the deed undone ("we never got the chance", "I did not")
+_NEGATIONS = frozenset({"never", "not"})
 # Words before a past tense that say nothing about who did it: a clause joined to the one
 # before ("and built"), an auxiliary ("had built", "was caught", "gets used"), an infinitive.
 _NO_SUBJECT_BEFORE = frozenset(
@@ -222,7 +224,7 @@ def _doers(tokens: list[str], start: int) -> tuple[int, int, int]:
         k = i - 1
         while k > start and tokens[k] in _BETWEEN_SUBJECT_AND_VERB:
             k -= 1
-        if tokens[k] in ("i", "we") and {"never", "not"} & set(tokens[k + 1 : i]):
+        if tokens[k] in ("i", "we") and _NEGATIONS & set(tokens[k + 1 : i]):
             continue  # "but we never got the chance": a deed left undone ("it never failed
             # again" is still what came of the work)
         if tokens[k] in _NO_SUBJECT_BEFORE:
@@ -282,10 +284,8 @@ _NOT_DOING = (
     r"took (?:\w+ )?as (?:a |an )?(?:sign|signal|compliment|win|lesson)|"
     r"took (?:away )?from (?:it|this|that)|took (?:it|this|that) on)"
 )
-# ... but a deed left undone ("we never got the chance", "I did not") is not a step
-_SUBJECT_ADVERB = (
-    r"(?:(?:" + "|".join(sorted(_BETWEEN_SUBJECT_AND_VERB - {"never", "not"})) + r") )?"
-)
+# ... but a deed left undone is not a step
+_SUBJECT_ADVERB = r"(?:(?:" + "|".join(sorted(_BETWEEN_SUBJECT_AND_VERB - _NEGATIONS)) + r") )?"
 _NUM = r"(?:[+\-\u2212]?\$?\d[\d,.]*%?|plus \S+|minus \S+)"
 _PAST_RE = r"\w+ed|" + "|".join(sorted(_IRREGULAR_PAST | _CHANGE_PAST))
 _MOVED = (
