@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from voiceloop.analysis.timeline import CARDINAL_WORDS, norm, split_sentences
+from voiceloop.analysis.wording import wording
 from voiceloop.models import (
     STAR_LABELS,
     Sentence,
@@ -694,6 +695,10 @@ class Evidence:
     score: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAR_LABELS, 0.0))
     cues: dict[str, list[str]] = field(default_factory=lambda: {lab: [] for lab in STAR_LABELS})
     headline: bool = False  # announces the outcome before the story: position says nothing
+    # the label the sentence's wording favours most and the words that leaned towards it
+    # (see voiceloop.analysis.wording); set by the labeller, not by sentence_evidence
+    wording_label: str | None = None
+    wording_words: list[str] = field(default_factory=list)
 
     def add(self, label: str, weight: float, name: str) -> None:
         if name in self.cues[label]:
@@ -861,6 +866,16 @@ def sentence_evidence(text: str) -> Evidence:
     return ev
 
 
+def add_wording(ev: Evidence, text: str) -> Evidence:
+    """Add the wording model's (scaled) evidence to a sentence's cue evidence."""
+    found = wording([t for w in text.split() if (t := norm(w))])
+    for lab in STAR_LABELS:
+        ev.score[lab] += found.score[lab]
+    ev.wording_label = max(STAR_LABELS, key=lambda k: found.score[k])
+    ev.wording_words = found.words[ev.wording_label]
+    return ev
+
+
 def position_prior(label: str, pos: float) -> float:
     centre, spread = _POSITION[label]
     return -POSITION_WEIGHT * 0.5 * ((pos - centre) / spread) ** 2
@@ -966,7 +981,12 @@ def order_reason(labels: Sequence[str], i: int, name: str, pos: float) -> str:
 def _reason(i: int, labels: list[StarLabel], evidence: list[Evidence], pos: float) -> str:
     lab = labels[i]
     ev = evidence[i]
-    reason = _quote(ev.cues[lab]) if ev.cues[lab] else order_reason(labels, i, NICE[lab], pos)
+    if ev.cues[lab]:
+        reason = _quote(ev.cues[lab])
+    else:
+        reason = order_reason(labels, i, NICE[lab], pos)
+        if ev.wording_label == lab and ev.wording_words:
+            reason += "; wording like " + ", ".join(f"'{w}'" for w in ev.wording_words[:2])
     strongest = max(STAR_LABELS, key=lambda k: ev.score[k])
     own = set(ev.cues[lab])
     other = [c for c in ev.cues[strongest] if c not in own]
@@ -979,7 +999,7 @@ def label_sentences(sentences: list[Sentence]) -> list[SentenceLabel]:
     """Label each sentence with a STAR section and a human-readable reason."""
     if not sentences:
         return []
-    evidence = [sentence_evidence(s.text) for s in sentences]
+    evidence = [add_wording(sentence_evidence(s.text), s.text) for s in sentences]
     # "My job as shift lead was to cut picking errors", "My principal asked me to get more
     # ninth graders passing algebra", not "At my last company, I was asked to build a
     # forecast" (a scene-setting cue: the Situation has begun)
