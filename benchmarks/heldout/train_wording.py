@@ -18,6 +18,7 @@ import hashlib
 import json
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -86,6 +87,14 @@ def train(rows: list[tuple[str, str, str]]) -> tuple[list[str], np.ndarray, np.n
     return vocab, w, b
 
 
+def _one_feature_a_line(model: dict[str, Any]) -> str:
+    """The model as JSON with one weight row a line, so a retrained model diffs readably."""
+    head = {k: v for k, v in model.items() if k != "weights"}
+    rows = [f"  {json.dumps(f)}: {json.dumps(ws)}" for f, ws in sorted(model["weights"].items())]
+    body = json.dumps(head, indent=1, sort_keys=True)[:-2]
+    return body + ',\n "weights": {\n' + ",\n".join(rows) + "\n }\n}\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("files", nargs="*", default=list(DEV_FILES), help="answers files here")
@@ -105,7 +114,7 @@ def main() -> int:
         "bias": [round(float(v), 3) for v in b],
         "weights": kept,
     }
-    args.out.write_text(json.dumps(model, separators=(",", ":"), sort_keys=True) + "\n")
+    args.out.write_text(_one_feature_a_line(model), encoding="utf-8")
     print(f"{len(rows)} sentences from {len(files)} files -> {len(kept)} features, {args.out}")
     return 0
 
