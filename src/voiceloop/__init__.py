@@ -1,3 +1,3 @@
 """voiceloop: a local, offline spoken mock-interview coach."""
 
-__version__ = "0.2.6"
+__version__ = "0.3.0"
