@@ -69,10 +69,14 @@ def test_the_wording_alone_leans_towards_the_section_the_sentence_belongs_to(
 
 
 def test_named_words_are_never_plain_words_numbers_or_openings() -> None:
-    found = wording(_tokens("The team adopted the new metric that quarter and churn fell by 9%."))
+    said = "Four weeks later the team adopted the new metric and churn fell by 9%."
+    found = wording(_tokens(said))
     named = [w for ws in found.words.values() for w in ws]
     assert named
-    assert not any(w.startswith("^") or "<n>" in w or w in {"the", "that", "and"} for w in named)
+    four = load_model().weights["four"]  # leans towards a label, but says nothing to a reader
+    assert max(four) - sum(four) / len(four) >= 0.3
+    plain = {"the", "and", "four"}
+    assert not any(w.startswith("^") or "<n>" in w or w in plain for w in named), named
 
 
 def test_a_model_whose_labels_differ_is_refused(tmp_path: Path) -> None:

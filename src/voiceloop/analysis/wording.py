@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from voiceloop.analysis.timeline import CARDINAL_WORDS
 from voiceloop.models import STAR_LABELS
 
 MODEL_PATH = Path(__file__).with_name("wording_model.json")
@@ -30,12 +31,12 @@ WORDING_WEIGHT = 0.15
 # A word needs at least this weight towards a label (over its mean weight) to be named.
 _NAMED_WEIGHT = 0.3
 _NUMBER = re.compile(r"^[+\-\u2212$]?\d")
-# Words too plain to explain a label on their own ("the", "a"): a feature made only of these
-# still counts, but the report does not name it.
-_PLAIN = frozenset(
+# Words too plain to explain a label on their own ("the", "a", "four"): a feature made only
+# of these still counts, but the report does not name it.
+_PLAIN = CARDINAL_WORDS | frozenset(
     """a an the and or but so of to in on at for with by from as that this it its is was
     were be been i we my our me us you he she they them his her their there which who what
-    when then than just also very really all some any one""".split()
+    when then than just also very really all some any hundred thousand million""".split()
 )
 
 
