@@ -5,7 +5,7 @@
 
 The model is a multinomial logistic regression from a sentence's words and word pairs (and
 its first word or two) to its STAR label, trained on every sentence of the blind *dev*
-answers (never the blind tests, `answers_test2.json` to `answers_test6.json`).
+answers (never the blind tests, `answers_test2.json` and later).
 The labeller adds a small share of its log-probabilities to the cue evidence; see
 `voiceloop.analysis.wording`. Training is full-batch and starts from zeros, so the same
 files give the same model.

@@ -58,7 +58,8 @@ def _score(answers: list[tuple[list[str], list[str]]]) -> tuple[int, int, int]:
 
 def main() -> None:
     default_load = wording_module.load_model
-    sums = [0, 0, 0, 0, 0]
+    weight = wording_module.WORDING_WEIGHT
+    sums = [0, 0, 0, 0, 0, 0]  # right and all-sections-right without/with the model, answers
     print(f"{'left out':22s} {'answers':>7s} {'cues only':>16s} {'cues + wording':>16s}")
     for name in train_wording.DEV_FILES:
         others = [f for f in train_wording.DEV_FILES if f != name]
@@ -70,9 +71,11 @@ def main() -> None:
             weights={f: tuple(float(v) for v in w[i]) for i, f in enumerate(vocab)},
         )
         answers = _answers(name)
-        wording_module.WORDING_WEIGHT, weight = 0.0, wording_module.WORDING_WEIGHT
-        base = _score(answers)
-        wording_module.WORDING_WEIGHT = weight
+        wording_module.WORDING_WEIGHT = 0.0
+        try:
+            base = _score(answers)
+        finally:
+            wording_module.WORDING_WEIGHT = weight
         wording_module.load_model = lambda *_, m=model: m  # type: ignore[assignment,misc]
         try:
             with_model = _score(answers)
@@ -83,12 +86,12 @@ def main() -> None:
             f" {with_model[0] / with_model[1]:9.1%} {with_model[2]:3d}/{len(answers):<3d}",
             flush=True,
         )
-        for k, v in enumerate((base[0], with_model[0], base[2], with_model[2], len(answers))):
-            sums[k] += v
-    sentences = sum(len(t) for f in train_wording.DEV_FILES for t, _ in _answers(f))
+        counts = (base[0], with_model[0], base[2], with_model[2], len(answers), base[1])
+        sums = [total + n for total, n in zip(sums, counts, strict=True)]
+    right, right_with, whole, whole_with, n_answers, sentences = sums
     print(
-        f"{'all':22s} {sums[4]:7d} {sums[0] / sentences:9.1%} {sums[2]:3d}/{sums[4]:<3d}"
-        f" {sums[1] / sentences:9.1%} {sums[3]:3d}/{sums[4]:<3d}"
+        f"{'all':22s} {n_answers:7d} {right / sentences:9.1%} {whole:3d}/{n_answers:<3d}"
+        f" {right_with / sentences:9.1%} {whole_with:3d}/{n_answers:<3d}"
     )
 
 

@@ -86,7 +86,8 @@ class Wording:
 
 
 def wording(tokens: list[str], model: WordingModel | None = None) -> Wording:
-    model = model or load_model()
+    if model is None:
+        model = load_model()
     logits = list(model.bias)
     leaning: dict[str, list[tuple[float, str]]] = {lab: [] for lab in STAR_LABELS}
     for feat in sentence_features(tokens):
