@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from sessionkit import answer_text, transcript_for
-from voiceloop.analysis.combined import analyze
+from voiceloop.analysis.combined import ANALYSIS_VERSION, analyze
 from voiceloop.index import SessionRow
 from voiceloop.models import Prompt
 from voiceloop.progress import (
@@ -32,6 +32,7 @@ def row(
     duration: float | None = 150.0,
     prompt_id: str | None = "q1",
     status: str = "analyzed",
+    version: str = ANALYSIS_VERSION,
 ) -> SessionRow:
     return SessionRow.model_validate(
         {
@@ -47,6 +48,7 @@ def row(
             "target_lo": 120.0,
             "target_hi": 180.0,
             "status": status,
+            "analysis_version": version,
         }
     )
 
@@ -101,6 +103,18 @@ def test_unanalyzed_sessions_are_left_out_and_counted() -> None:
     report = build_progress(rows, scope="test", counts={}, bank=BANK)
     assert report.count == 1 and report.skipped == 2
     assert trend(report, "wpm")[2] == "n/a"  # one session: nothing to compare
+
+
+def test_sessions_analyzed_by_another_version_are_counted_and_told() -> None:
+    rows = [row(0, version="0.2.6"), row(1, version="0.2.6"), row(2, version="0.1.0"), row(3)]
+    report = build_progress(rows, scope="test", counts={}, bank=BANK)
+    assert report.other_versions == {"0.1.0": 1, "0.2.6": 2}
+    text = render_text(report)
+    assert "3 of these sessions were analyzed by another voiceloop (0.1.0: 1, 0.2.6: 2;" in text
+    assert "voiceloop reanalyze --all" in text
+    same = build_progress([row(0), row(1)], scope="test", counts={}, bank=BANK)
+    assert same.other_versions == {}
+    assert "another voiceloop" not in render_text(same)
 
 
 def test_principles_never_practised_come_from_the_bank() -> None:

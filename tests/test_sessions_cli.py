@@ -248,6 +248,31 @@ def test_progress_and_compare(rec: Path) -> None:
     assert compared.startswith(f"A: {oldest}")
     better = next(line for line in compared.splitlines() if line.startswith("Better:"))
     assert "Fillers per minute" in better and "Result quantified" in better
+    assert "reanalyze" not in out and "Note:" not in compared  # all on this version
+
+
+def test_progress_and_compare_say_when_a_session_was_analyzed_by_another_version(
+    rec: Path,
+) -> None:
+    old = ids(rec)[-1]
+    for name, key in (("analysis.json", "version"), ("session.json", "analysis_version")):
+        data = json.loads((rec / old / name).read_text())
+        data[key] = "0.0.1-old"
+        (rec / old / name).write_text(json.dumps(data))
+    out = ok(run(rec, "progress", "--no-chart"))
+    note = "1 of these sessions were analyzed by another voiceloop (0.0.1-old: 1; this is"
+    note += f" {ANALYSIS_VERSION})"
+    assert note in out and "voiceloop reanalyze --all" in out
+    report = json.loads(ok(run(rec, "progress", "--json", "--no-chart")))
+    assert report["other_versions"] == {"0.0.1-old": 1}
+    compared = ok(run(rec, "compare", old, ids(rec)[0]))
+    assert f"Note: A was analyzed by voiceloop 0.0.1-old and B by {ANALYSIS_VERSION}" in compared
+    as_json = json.loads(ok(run(rec, "compare", old, ids(rec)[0], "--json")))
+    assert as_json["analysis_versions"] == ["0.0.1-old", ANALYSIS_VERSION]
+
+    ok(run(rec, "reanalyze", "--all"))
+    assert "another voiceloop" not in ok(run(rec, "progress", "--no-chart"))
+    assert "Note:" not in ok(run(rec, "compare", old, ids(rec)[0]))
 
 
 def test_reindex(rec: Path) -> None:

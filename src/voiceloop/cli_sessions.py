@@ -688,10 +688,12 @@ def compare(
     analysis_a = _need_analysis(folder / row_a.id, row_a.id)
     analysis_b = _need_analysis(folder / row_b.id, row_b.id)
     rows = compare_analyses(analysis_a, analysis_b)
+    versions = {analysis_a.version, analysis_b.version}
     if json_out:
         payload = {
             "a": row_a.id,
             "b": row_b.id,
+            "analysis_versions": [analysis_a.version, analysis_b.version],
             "rows": [r.model_dump(mode="json") for r in rows],
         }
         typer.echo(json.dumps(payload, indent=2))
@@ -713,6 +715,12 @@ def compare(
     lines.append("")
     lines.append("Better: " + (", ".join(better) or "nothing that matters"))
     lines.append("Worse: " + (", ".join(worse) or "nothing that matters"))
+    if len(versions) > 1:
+        lines.append(
+            f"Note: A was analyzed by voiceloop {analysis_a.version} and B by "
+            f"{analysis_b.version}, so some changes may come from the analysis, not from you: "
+            "`voiceloop reanalyze --all` puts both on this version."
+        )
     typer.echo("\n".join(lines))
 
 

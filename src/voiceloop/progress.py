@@ -8,6 +8,7 @@ is as good as it gets; fewer fillers is always better; Action share aims at 60%)
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from voiceloop import __version__ as ANALYSIS_VERSION  # analysis.combined's, without its imports
 from voiceloop.index import SessionRow
 from voiceloop.models import Analysis, Prompt
 from voiceloop.options import AnalysisOptions
@@ -35,6 +37,7 @@ class ProgressPoint(BaseModel):
     duration_s: float | None
     target_lo: float | None
     target_hi: float | None
+    analysis_version: str | None = None
 
     @property
     def length_pct(self) -> float | None:
@@ -70,6 +73,9 @@ class ProgressReport(BaseModel):
     trends: list[Trend]
     principles_practised: dict[str, int]  # principle -> sessions, over all recordings
     principles_never: list[str]  # in the prompt bank, never practised
+    # sessions analyzed by another voiceloop than this one, per version: their figures may
+    # differ from this version's for that reason alone (`voiceloop reanalyze --all`)
+    other_versions: dict[str, int] = {}
 
 
 def _mean(values: Iterable[float | None]) -> float | None:
@@ -222,6 +228,7 @@ def build_progress(
             duration_s=r.duration_s,
             target_lo=r.target_lo,
             target_hi=r.target_hi,
+            analysis_version=r.analysis_version,
         )
         for r in ordered
         if r.status == "analyzed" and r.wpm is not None
@@ -237,6 +244,28 @@ def build_progress(
         trends=_trends(points, options),
         principles_practised=practised,
         principles_never=never,
+        other_versions=dict(
+            sorted(
+                Counter(
+                    p.analysis_version or "unknown"
+                    for p in points
+                    if p.analysis_version != ANALYSIS_VERSION
+                ).items()
+            )
+        ),
+    )
+
+
+def version_note(other_versions: Mapping[str, int]) -> str | None:
+    """A line telling that some sessions were analyzed by another version, or None."""
+    if not other_versions:
+        return None
+    which = ", ".join(f"{v}: {n}" for v, n in other_versions.items())
+    count = sum(other_versions.values())
+    return (
+        f"{count} of these sessions were analyzed by another voiceloop ({which}; this is "
+        f"{ANALYSIS_VERSION}), so their figures can differ for that reason alone: "
+        "`voiceloop reanalyze --all` brings them to this version."
     )
 
 
@@ -386,6 +415,9 @@ def render_text(report: ProgressReport, chart: Path | None = None, table_rows: i
             lines.append(f"(and {len(report.points) - table_rows} older)")
     if report.skipped:
         lines.append(f"{report.skipped} session(s) left out: not analyzed or damaged.")
+    note = version_note(report.other_versions)
+    if note:
+        lines.append(note)
     lines.append("")
     if report.principles_practised:
         practised = ", ".join(f"{k} {v}" for k, v in report.principles_practised.items())
