@@ -260,7 +260,7 @@ def test_progress_and_compare_say_when_a_session_was_analyzed_by_another_version
         data[key] = "0.0.1-old"
         (rec / old / name).write_text(json.dumps(data))
     out = ok(run(rec, "progress", "--no-chart"))
-    note = "1 of these sessions were analyzed by another voiceloop (0.0.1-old: 1; this is"
+    note = "1 of these sessions was analyzed by another voiceloop (0.0.1-old: 1; this is"
     note += f" {ANALYSIS_VERSION})"
     assert note in out and "voiceloop reanalyze --all" in out
     report = json.loads(ok(run(rec, "progress", "--json", "--no-chart")))

@@ -263,7 +263,8 @@ def version_note(other_versions: Mapping[str, int]) -> str | None:
     which = ", ".join(f"{v}: {n}" for v, n in other_versions.items())
     count = sum(other_versions.values())
     return (
-        f"{count} of these sessions were analyzed by another voiceloop ({which}; this is "
+        f"{count} of these sessions {'was' if count == 1 else 'were'} analyzed by another "
+        f"voiceloop ({which}; this is "
         f"{ANALYSIS_VERSION}), so their figures can differ for that reason alone: "
         "`voiceloop reanalyze --all` brings them to this version."
     )
