@@ -13,7 +13,7 @@ import pytest
 
 import voiceloop.analysis.wording as wording_module
 from voiceloop.analysis.star import label_sentences
-from voiceloop.analysis.timeline import norm
+from voiceloop.analysis.timeline import norm_tokens
 from voiceloop.analysis.wording import MODEL_PATH, load_model, sentence_features, wording
 from voiceloop.models import Sentence
 
@@ -21,10 +21,6 @@ HELDOUT = Path(__file__).resolve().parents[1] / "benchmarks" / "heldout"
 sys.path.insert(0, str(HELDOUT))
 
 import train_wording  # noqa: E402  (a script folder, not a package)
-
-
-def _tokens(text: str) -> list[str]:
-    return [t for w in text.split() if (t := norm(w))]
 
 
 def test_the_shipped_model_comes_from_the_current_dev_answers_and_no_blind_test() -> None:
@@ -61,7 +57,7 @@ def test_features_are_words_pairs_and_the_opening_with_numbers_as_one_token() ->
 def test_the_wording_alone_leans_towards_the_section_the_sentence_belongs_to(
     text: str, label: str
 ) -> None:
-    found = wording(_tokens(text))
+    found = wording(norm_tokens(text))
     assert max(found.score, key=lambda k: found.score[k]) == label
     assert found.score[label] == 0.0
     assert all(v < 0 for k, v in found.score.items() if k != label)
@@ -70,7 +66,7 @@ def test_the_wording_alone_leans_towards_the_section_the_sentence_belongs_to(
 
 def test_named_words_are_never_plain_words_numbers_or_openings() -> None:
     said = "Four weeks later the team adopted the new metric and churn fell by 9%."
-    found = wording(_tokens(said))
+    found = wording(norm_tokens(said))
     named = [w for ws in found.words.values() for w in ws]
     assert named
     four = load_model().weights["four"]  # leans towards a label, but says nothing to a reader
@@ -134,5 +130,5 @@ def test_the_training_script_writes_a_model_the_labeller_can_load(tmp_path: Path
         "answers_dev3.json",
     }
     assert 100 < len(model.weights) < len(load_model().weights)
-    found = wording(_tokens("My job was to cut the backlog in half."), model)
+    found = wording(norm_tokens("My job was to cut the backlog in half."), model)
     assert max(found.score, key=lambda k: found.score[k]) == "task"

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from voiceloop.analysis.timeline import norm
+from voiceloop.analysis.timeline import norm_tokens
 from voiceloop.analysis.wording import FEATURE_RULE, MODEL_PATH, sentence_features
 from voiceloop.models import STAR_LABELS
 
@@ -53,7 +53,7 @@ def labelled_sentences(path: Path) -> list[tuple[str, str, str]]:
 
 
 def features(text: str) -> set[str]:
-    return sentence_features([t for w in text.split() if (t := norm(w))])
+    return sentence_features(norm_tokens(text))
 
 
 def train(rows: list[tuple[str, str, str]]) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -688,7 +688,6 @@ def compare(
     analysis_a = _need_analysis(folder / row_a.id, row_a.id)
     analysis_b = _need_analysis(folder / row_b.id, row_b.id)
     rows = compare_analyses(analysis_a, analysis_b)
-    versions = {analysis_a.version, analysis_b.version}
     if json_out:
         payload = {
             "a": row_a.id,
@@ -715,7 +714,7 @@ def compare(
     lines.append("")
     lines.append("Better: " + (", ".join(better) or "nothing that matters"))
     lines.append("Worse: " + (", ".join(worse) or "nothing that matters"))
-    if len(versions) > 1:
+    if analysis_a.version != analysis_b.version:
         lines.append(
             f"Note: A was analyzed by voiceloop {analysis_a.version} and B by "
             f"{analysis_b.version}, so some changes may come from the analysis, not from you: "

@@ -27,7 +27,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from voiceloop.analysis.timeline import CARDINAL_WORDS, norm, split_sentences
+from voiceloop.analysis.timeline import CARDINAL_WORDS, norm, norm_tokens, split_sentences
 from voiceloop.analysis.wording import wording
 from voiceloop.models import (
     STAR_LABELS,
@@ -868,7 +868,7 @@ def sentence_evidence(text: str) -> Evidence:
 
 def add_wording(ev: Evidence, text: str) -> Evidence:
     """Add the wording model's (scaled) evidence to a sentence's cue evidence."""
-    found = wording([t for w in text.split() if (t := norm(w))])
+    found = wording(norm_tokens(text))
     for lab in STAR_LABELS:
         ev.score[lab] += found.score[lab]
     ev.wording_label = max(STAR_LABELS, key=lambda k: found.score[k])

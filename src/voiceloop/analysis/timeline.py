@@ -22,6 +22,11 @@ def norm(text: str) -> str:
     return _EDGE_PUNCT.sub("", text.lower().replace("\u2019", "'"))
 
 
+def norm_tokens(text: str) -> list[str]:
+    """The normalized words of a text, punctuation-only pieces left out."""
+    return [t for w in text.split() if (t := norm(w))]
+
+
 def ends_sentence(text: str) -> bool:
     return bool(_SENTENCE_END.search(text.strip()))
 
