@@ -24,8 +24,8 @@ import soundfile as sf
 
 from voiceloop.analysis.combined import analyze
 from voiceloop.audio import SAMPLE_RATE, load_audio
-from voiceloop.cli_app import SAMPLE_ANSWER
-from voiceloop.transcribe import TranscribeOptions, load_model, transcribe
+from voiceloop.cli.app import SAMPLE_ANSWER
+from voiceloop.transcribe.decode import TranscribeOptions, load_model, transcribe
 
 
 def answer_of(seconds: float) -> np.ndarray:

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceloop.incremental import CHUNK_S
 from voiceloop.models import Word
+from voiceloop.transcribe.incremental import CHUNK_S
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -48,10 +48,10 @@ def _wpm(words: list[Word]) -> float:
 def quality(folders: list[Path], model: str, chunk_s: float) -> None:
     from voiceloop.analysis.fillers import detect_fillers
     from voiceloop.audio import load_audio
-    from voiceloop.evaluate import WordErrors, load_dataset, normalize_words, word_errors
-    from voiceloop.incremental import transcribe_incrementally
+    from voiceloop.evaluation.scoring import WordErrors, load_dataset, normalize_words, word_errors
     from voiceloop.options import AnalysisOptions
-    from voiceloop.transcribe import TranscribeOptions, transcribe
+    from voiceloop.transcribe.decode import TranscribeOptions, transcribe
+    from voiceloop.transcribe.incremental import transcribe_incrementally
 
     options = TranscribeOptions(model=model)
     analysis = AnalysisOptions()

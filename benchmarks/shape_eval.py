@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import test_shape as answers  # the answers live with their tests
 from voiceloop.prompts import get_prompt, load_bank
-from voiceloop.transcribe import TranscribeOptions, transcribe
+from voiceloop.transcribe.decode import TranscribeOptions, transcribe
 
 
 def main() -> None:

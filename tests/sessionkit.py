@@ -13,8 +13,8 @@ import numpy as np
 
 from voiceloop.analysis.combined import analyze
 from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript, Word
-from voiceloop.report import render_markdown
-from voiceloop.store import SessionFiles, new_session_id, write_session
+from voiceloop.render.markdown import render_markdown
+from voiceloop.sessions.store import SessionFiles, new_session_id, write_session
 
 SITUATION = "Last spring I was the data scientist on our search team and the click rate fell."
 TASK = "My task was to find out why before the quarterly review."

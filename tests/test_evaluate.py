@@ -14,7 +14,7 @@ import pytest
 from conftest import transcript_of
 from voiceloop.analysis.combined import analyze
 from voiceloop.errors import VoiceloopError
-from voiceloop.evaluate import (
+from voiceloop.evaluation.scoring import (
     ClipResult,
     EvalOptions,
     EvalReport,

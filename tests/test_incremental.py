@@ -21,16 +21,16 @@ import pytest
 import soundfile as sf
 
 from fakemic import RATE, FifoMic, alsa_env, to_pcm16
-from voiceloop.evaluate import normalize_words, word_errors
-from voiceloop.incremental import (
+from voiceloop.capture.recorder import RecordOptions, record
+from voiceloop.evaluation.scoring import normalize_words, word_errors
+from voiceloop.models import Word
+from voiceloop.transcribe.decode import TranscribeOptions, transcribe
+from voiceloop.transcribe.incremental import (
     IncrementalTranscriber,
     find_cut,
     quietest_cut,
     transcribe_incrementally,
 )
-from voiceloop.models import Word
-from voiceloop.recorder import RecordOptions, record
-from voiceloop.transcribe import TranscribeOptions, transcribe
 
 Speak = Callable[..., Path]
 

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from sessionkit import BASE, answer_text, days, make_session, transcript_for
-from voiceloop import index as ix
 from voiceloop.errors import VoiceloopError
-from voiceloop.index import INDEX_NAME, SessionQuery, open_index, read_row
 from voiceloop.models import Prompt
 from voiceloop.prompts import get_prompt, load_bank
+from voiceloop.sessions import index as ix
+from voiceloop.sessions.index import INDEX_NAME, SessionQuery, open_index, read_row
 
 TESTS = Path(__file__).parent
 
@@ -226,8 +226,8 @@ def test_record_quietly_warns_once_and_never_raises(
 def test_pipeline_indexes_each_new_session(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bank: list[Prompt]
 ) -> None:
-    from voiceloop import pipeline
-    from voiceloop.transcribe import TranscribeOptions
+    from voiceloop.sessions import analyze as pipeline
+    from voiceloop.transcribe.decode import TranscribeOptions
 
     text = answer_text(actions=4, fillers=3)
     monkeypatch.setattr(pipeline, "transcribe", lambda *a, **k: transcript_for(text))
@@ -248,8 +248,8 @@ def test_pipeline_indexes_each_new_session(
 def test_pipeline_keeps_the_session_when_the_index_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from voiceloop import pipeline
-    from voiceloop.transcribe import TranscribeOptions
+    from voiceloop.sessions import analyze as pipeline
+    from voiceloop.transcribe.decode import TranscribeOptions
 
     monkeypatch.setattr(ix, "_warned", False)
     monkeypatch.setattr(pipeline, "transcribe", lambda *a, **k: transcript_for(answer_text()))
@@ -269,7 +269,7 @@ WORKER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from voiceloop.index import record, open_index
+    from voiceloop.sessions.index import record, open_index
     folders = [Path(p) for p in sys.argv[1:]]
     for i, folder in enumerate(folders):
         record(folder)

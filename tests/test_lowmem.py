@@ -7,7 +7,7 @@ import tracemalloc
 import numpy as np
 from faster_whisper.feature_extractor import FeatureExtractor
 
-from voiceloop.lowmem import BLOCK_FRAMES, BlockFeatureExtractor, _BatchedSession
+from voiceloop.transcribe.lowmem import BLOCK_FRAMES, BlockFeatureExtractor, _BatchedSession
 
 
 def _signal(seconds: float, seed: int = 0) -> np.ndarray:

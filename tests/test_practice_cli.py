@@ -25,8 +25,8 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from fakemic import RATE, FifoMic, alsa_env, to_pcm16
-from voiceloop.cli_app import SAMPLE_PROMPT_ID, app
-from voiceloop.cli_practice import pick_prompt, practice_counts
+from voiceloop.cli.app import SAMPLE_PROMPT_ID, app
+from voiceloop.cli.practice import pick_prompt, practice_counts
 from voiceloop.models import SessionMeta
 from voiceloop.prompts import filter_prompts, load_bank
 

@@ -8,9 +8,9 @@ import pytest
 
 from sessionkit import answer_text, transcript_for
 from voiceloop.analysis.combined import ANALYSIS_VERSION, analyze
-from voiceloop.index import SessionRow
 from voiceloop.models import Prompt
-from voiceloop.progress import (
+from voiceloop.sessions.index import SessionRow
+from voiceloop.sessions.progress import (
     ProgressReport,
     build_progress,
     compare_analyses,

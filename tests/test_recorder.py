@@ -23,10 +23,8 @@ import pytest
 import soundfile as sf
 
 from fakemic import RATE, FifoMic, alsa_env, to_pcm16
-from voiceloop.devices import AudioDevice, NoInputDevice
-from voiceloop.errors import VoiceloopError
-from voiceloop.models import Prompt
-from voiceloop.recorder import (
+from voiceloop.capture.devices import AudioDevice, NoInputDevice
+from voiceloop.capture.recorder import (
     CLOSE_TIMEOUT_S,
     EnterKey,
     Monitor,
@@ -37,7 +35,7 @@ from voiceloop.recorder import (
     meter_bar,
     record,
 )
-from voiceloop.takes import (
+from voiceloop.capture.takes import (
     HEADER_BYTES,
     TakeInfo,
     TakeWriter,
@@ -46,6 +44,8 @@ from voiceloop.takes import (
     repair_wav,
     start_take,
 )
+from voiceloop.errors import VoiceloopError
+from voiceloop.models import Prompt
 
 # --- helpers --------------------------------------------------------------------------------
 
@@ -159,7 +159,7 @@ WRITER_SCRIPT = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from voiceloop.takes import TakeWriter
+    from voiceloop.capture.takes import TakeWriter
     data = Path(sys.argv[2]).read_bytes()
     writer = TakeWriter(Path(sys.argv[1]), 16000)
     block = 3200  # 0.1 s
@@ -436,7 +436,7 @@ def test_a_full_disk_ends_the_take_and_keeps_what_was_written(
 def test_the_question_is_spoken_or_the_reason_said_once(
     portaudio: Callable[..., ModuleType], tmp_path: Path
 ) -> None:
-    from voiceloop.speak import Speaker
+    from voiceloop.capture.speak import Speaker
 
     portaudio(None)  # the test device plays into ALSA's null sink
     said: list[str] = []

@@ -15,7 +15,7 @@ import soundfile as sf
 
 from sessionkit import ACTIONS, REFLECTION, RESULT_QUANTIFIED, SITUATION, TASK, make_session
 from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
-from voiceloop.report_html import audio_source, render_html
+from voiceloop.render.html import audio_source, render_html
 
 SAMPLE = Path(__file__).parents[1] / "src" / "voiceloop" / "samples" / "sample_answer.flac"
 INJECTED_WORD = "<script>document.body.dataset.pwned='1'</script>"

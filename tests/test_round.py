@@ -20,7 +20,7 @@ from voiceloop.analysis.combined import analyze
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Analysis, Prompt, Transcript
 from voiceloop.prompts import load_bank
-from voiceloop.round import (
+from voiceloop.sessions.round import (
     answer_entry,
     choose_follow_up,
     content_stems,

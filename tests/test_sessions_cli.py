@@ -17,9 +17,9 @@ import pytest
 
 from sessionkit import BASE, answer_text, days, make_session
 from voiceloop.analysis.combined import ANALYSIS_VERSION
-from voiceloop.index import INDEX_NAME
 from voiceloop.models import SessionMeta
 from voiceloop.prompts import get_prompt, load_bank
+from voiceloop.sessions.index import INDEX_NAME
 
 PLAN = [  # (prompt id or None, day, actions, fillers, quantified)
     ("dive-deep-root-cause", 0, 2, 9, False),

@@ -518,7 +518,7 @@ def _meta(prompt: Prompt, transcript: Transcript, analysis: Analysis) -> Session
 
 
 def test_markdown_report_shows_shape_and_coverage(bank: list[Prompt]) -> None:
-    from voiceloop.report import render_markdown
+    from voiceloop.render.markdown import render_markdown
 
     prompt = get_prompt(bank, "project-end-to-end")
     transcript = build(PROJECT_GAPS)
@@ -533,7 +533,7 @@ def test_markdown_report_shows_shape_and_coverage(bank: list[Prompt]) -> None:
 
 
 def test_html_report_shows_shape_and_coverage_escaped(bank: list[Prompt]) -> None:
-    from voiceloop.report_html import render_html
+    from voiceloop.render.html import render_html
 
     prompt = get_prompt(bank, "intro-tell-me-about-yourself")
     answer = [*INTRO_GAPS[:3], ("highlight", "I built <b>x</b> that cut costs by 10%.")]
@@ -594,7 +594,7 @@ def answer_kind(name: str) -> str:
 def spoken_results(
     tmp_path_factory: pytest.TempPathFactory, bank: list[Prompt]
 ) -> dict[str, tuple[Analysis, tuple[int, int]]]:
-    from voiceloop.transcribe import TranscribeOptions, transcribe
+    from voiceloop.transcribe.decode import TranscribeOptions, transcribe
 
     out: dict[str, tuple[Analysis, tuple[int, int]]] = {}
     for name, prompt_id, answer in COMPLETE:

@@ -8,7 +8,7 @@ import pytest
 from voiceloop.analysis.timeline import norm
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Word
-from voiceloop.transcribe import (
+from voiceloop.transcribe.decode import (
     drop_collapsed_words,
     merge_pieces,
     resolve_model,
@@ -112,7 +112,7 @@ def test_folder_without_model_bin_is_refused(tmp_path: Path) -> None:
 
 def test_uncovered_speech_finds_regions_without_words() -> None:
     from voiceloop.models import Word
-    from voiceloop.transcribe import uncovered_speech
+    from voiceloop.transcribe.decode import uncovered_speech
 
     words = [Word(text="hello", start=0.5, end=1.0), Word(text="again", start=9.0, end=9.5)]
     regions = [(0.4, 1.1), (2.0, 4.0), (4.5, 6.0), (7.0, 7.3), (8.8, 9.6)]
@@ -122,7 +122,7 @@ def test_uncovered_speech_finds_regions_without_words() -> None:
 
 
 def test_speech_skipped_between_two_words_is_found() -> None:
-    from voiceloop.transcribe import skipped_between_words, uncovered_speech
+    from voiceloop.transcribe.decode import skipped_between_words, uncovered_speech
 
     # seen on a blind dev answer at 1.25x speed: the sentence after "hit." was skipped, and
     # "I also held ..." starts inside the same speech region, so the region has words
@@ -147,7 +147,7 @@ def test_speech_skipped_between_two_words_is_found() -> None:
 
 
 def test_a_lone_hesitation_does_not_cover_a_stretch_of_speech() -> None:
-    from voiceloop.transcribe import uncovered_speech
+    from voiceloop.transcribe.decode import uncovered_speech
 
     # the prompted pass wrote one "Um," over 5.9 s of speech it skipped
     words = [
@@ -161,7 +161,7 @@ def test_a_lone_hesitation_does_not_cover_a_stretch_of_speech() -> None:
 
 
 def test_words_heard_again_replace_the_hesitations_in_their_region() -> None:
-    from voiceloop.transcribe import replace_in_regions
+    from voiceloop.transcribe.decode import replace_in_regions
 
     prompted = [
         Word(text="team.", start=4.5, end=5.0),
@@ -189,7 +189,7 @@ def _seg(text: str, start: float) -> list[Word]:
 
 
 def test_a_segment_repeating_what_the_plain_pass_heard_is_dropped() -> None:
-    from voiceloop.transcribe import drop_repeated_segments
+    from voiceloop.transcribe.decode import drop_repeated_segments
 
     heard = _seg("asked to deliver a propensity model to prioritize sales leads", 0.0)
     looped = _seg("Ask to deliver a propensity model to prioritize sales leads.", 22.0)
@@ -206,7 +206,7 @@ def test_a_segment_repeating_what_the_plain_pass_heard_is_dropped() -> None:
 
 
 def test_a_low_confidence_thank_you_after_the_answer_is_dropped() -> None:
-    from voiceloop.transcribe import drop_closing_hallucination
+    from voiceloop.transcribe.decode import drop_closing_hallucination
 
     answer = [Word(text="discounts.", start=25.9, end=26.4, probability=0.99)]
     ghost = [
@@ -230,7 +230,7 @@ def test_a_low_confidence_thank_you_after_the_answer_is_dropped() -> None:
 
 
 def test_a_word_stretched_over_speech_is_found() -> None:
-    from voiceloop.transcribe import stretched_words
+    from voiceloop.transcribe.decode import stretched_words
 
     words = [
         Word(text="needed", start=9.5, end=9.9),
@@ -250,7 +250,7 @@ def test_a_word_stretched_over_speech_is_found() -> None:
 
 
 def test_the_words_heard_over_a_stretched_word_replace_it() -> None:
-    from voiceloop.transcribe import words_heard_over
+    from voiceloop.transcribe.decode import words_heard_over
 
     stretched = Word(text="for", start=10.0, end=12.3)
     heard = _seg("needed for a windshield claim. I worked with", 9.7)  # 9.7 .. 12.05
@@ -268,7 +268,7 @@ def test_speech_under_a_stretched_word_is_transcribed_again(speak: Callable[...,
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     from voiceloop.audio import load_audio
-    from voiceloop.transcribe import TranscribeOptions, load_model, redecode_stretched
+    from voiceloop.transcribe.decode import TranscribeOptions, load_model, redecode_stretched
 
     text = "I was asked to redesign the glass claim process without adding any fraud risk."
     samples = load_audio(speak(text, rate_wpm=140)).samples

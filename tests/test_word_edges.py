@@ -1,4 +1,4 @@
-"""Word edges moved off silence and onto the sound next to them (voiceloop.word_edges)."""
+"""Word edges moved off silence and onto the sound next to them (transcribe.word_edges)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from voiceloop.audio import SAMPLE_RATE
 from voiceloop.models import Word
-from voiceloop.word_edges import frame_levels_db, speech_threshold_db, tighten_word_edges
+from voiceloop.transcribe.word_edges import frame_levels_db, speech_threshold_db, tighten_word_edges
 
 RNG = np.random.default_rng(7)
 

@@ -41,7 +41,9 @@ class BlockFeatureExtractor(FeatureExtractor):  # type: ignore[misc]
         n_frames = 1 + (len(padded) - self.n_fft) // self.hop_length
         window = np.hanning(self.n_fft + 1)[:-1].astype("float32")
         # power spectrum, block by block (the final frame is dropped, as faster-whisper does)
-        power = np.empty((self.n_fft // 2 + 1, n_frames - 1), dtype=np.float32)
+        # in column order, as faster-whisper's own spectrum is: the Mel product's sums then run
+        # in the same order (numpy picks its matmul kernel by the operands' memory layout)
+        power = np.empty((self.n_fft // 2 + 1, n_frames - 1), dtype=np.float32, order="F")
         for first in range(0, n_frames - 1, BLOCK_FRAMES):
             last = min(first + BLOCK_FRAMES, n_frames - 1)
             piece = padded[first * self.hop_length : (last - 1) * self.hop_length + self.n_fft]

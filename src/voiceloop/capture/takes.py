@@ -31,8 +31,8 @@ from voiceloop.models import Prompt, SessionMeta, Transcript
 if TYPE_CHECKING:
     import numpy as np
 
-    from voiceloop.pipeline import SessionResult
-    from voiceloop.transcribe import TranscribeOptions
+    from voiceloop.sessions.analyze import SessionResult
+    from voiceloop.transcribe.decode import TranscribeOptions
 
 try:  # POSIX: advisory locks mark a take as still being recorded
     import fcntl
@@ -252,8 +252,8 @@ def _started(info: TakeInfo) -> datetime:
 def write_unanalyzed(recordings_dir: Path, take: Take, samples: np.ndarray) -> Path:
     """Save a take as a session folder holding only audio.wav and session.json."""
     from voiceloop.audio import SAMPLE_RATE, write_wav
-    from voiceloop.index import record_quietly
-    from voiceloop.store import AUDIO_NAME, SESSION_NAME, new_session_id
+    from voiceloop.sessions.index import record_quietly
+    from voiceloop.sessions.store import AUDIO_NAME, SESSION_NAME, new_session_id
 
     prompt = take.info.prompt
     started = _started(take.info)
@@ -295,7 +295,7 @@ def analyze_take(
 
     ``transcript``: the take's transcript made while it was recorded (not made again).
     """
-    from voiceloop.pipeline import analyze_samples
+    from voiceloop.sessions.analyze import analyze_samples
 
     result = analyze_samples(
         samples,
@@ -382,7 +382,7 @@ def _no_answer(err: VoiceloopError) -> bool:
 
 def unanalyzed_sessions(recordings_dir: Path) -> Iterator[tuple[Path, SessionMeta]]:
     """Session folders saved without analysis (a second Ctrl-C), oldest first."""
-    from voiceloop.store import SESSION_NAME, read_session_meta
+    from voiceloop.sessions.store import SESSION_NAME, read_session_meta
 
     if not recordings_dir.is_dir():
         return

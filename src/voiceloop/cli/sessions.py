@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from voiceloop.cli_app import (
+from voiceloop.cli.app import (
     BeamOpt,
     DeviceOpt,
     ModelOpt,
@@ -26,9 +26,9 @@ from voiceloop.cli_app import (
 from voiceloop.errors import VoiceloopError
 
 if TYPE_CHECKING:
-    from voiceloop.index import SessionIndex, SessionQuery, SessionRow
     from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
-    from voiceloop.transcribe import TranscribeOptions
+    from voiceloop.sessions.index import SessionIndex, SessionQuery, SessionRow
+    from voiceloop.transcribe.decode import TranscribeOptions
 
 # --- shared options ------------------------------------------------------------------------
 
@@ -80,13 +80,13 @@ def parse_when(text: str, *, end: bool = False, option: str = "--since") -> date
 
 
 def _recordings(recordings: Path | None) -> Path:
-    from voiceloop.store import default_recordings_dir
+    from voiceloop.sessions.store import default_recordings_dir
 
     return recordings or default_recordings_dir()
 
 
 def _open(recordings: Path | None) -> SessionIndex:
-    from voiceloop.index import open_index
+    from voiceloop.sessions.index import open_index
 
     return open_index(_recordings(recordings))
 
@@ -98,7 +98,7 @@ def _query(
     until: str | None,
     limit: int | None,
 ) -> SessionQuery:
-    from voiceloop.index import SessionQuery
+    from voiceloop.sessions.index import SessionQuery
 
     return SessionQuery(
         prompt=prompt,
@@ -127,7 +127,7 @@ def _notes(row: SessionRow) -> str:
 
 
 def _load_meta(folder: Path) -> SessionMeta:
-    from voiceloop.store import read_session_meta
+    from voiceloop.sessions.store import read_session_meta
 
     return read_session_meta(folder)
 
@@ -136,7 +136,7 @@ def _load_transcript(folder: Path) -> Transcript | None:
     from pydantic import ValidationError
 
     from voiceloop.models import Transcript
-    from voiceloop.store import TRANSCRIPT_NAME
+    from voiceloop.sessions.store import TRANSCRIPT_NAME
 
     try:
         return Transcript.model_validate_json((folder / TRANSCRIPT_NAME).read_bytes())
@@ -148,7 +148,7 @@ def _load_analysis(folder: Path) -> Analysis | None:
     from pydantic import ValidationError
 
     from voiceloop.models import Analysis
-    from voiceloop.store import ANALYSIS_NAME
+    from voiceloop.sessions.store import ANALYSIS_NAME
 
     try:
         return Analysis.model_validate_json((folder / ANALYSIS_NAME).read_bytes())
@@ -321,7 +321,7 @@ def report(
 ) -> None:
     """Render a session's report as Markdown, a self-contained HTML page, or JSON."""
     from voiceloop.fsutil import atomic_write_text, describe_os_error
-    from voiceloop.report import render_json, render_markdown
+    from voiceloop.render.markdown import render_json, render_markdown
 
     with _open(recordings) as index:
         row = index.resolve(session)
@@ -336,7 +336,7 @@ def report(
     if output is None and (fmt is ReportFormat.html or open_it):
         output = folder / f"report.{fmt.value}"
     if fmt is ReportFormat.html:
-        from voiceloop.report_html import audio_source, render_html
+        from voiceloop.render.html import audio_source, render_html
 
         target = output if output is not None and not to_stdout else folder / "report.html"
         src = audio_source(folder / meta.audio_file, target, embed=embed_audio)
@@ -420,7 +420,7 @@ def export(
     import io
 
     from voiceloop.fsutil import atomic_write_text, describe_os_error
-    from voiceloop.index import SessionRow
+    from voiceloop.sessions.index import SessionRow
 
     query = _query(prompt, lp, since, until, None).model_copy(update={"oldest_first": True})
     with _open(recordings) as index:
@@ -482,15 +482,15 @@ def reanalyze_folder(folder: Path, retranscribe: TranscribeOptions | None = None
     """
     from voiceloop.analysis.combined import analyze
     from voiceloop.fsutil import atomic_write_text, describe_os_error
-    from voiceloop.report import render_markdown
-    from voiceloop.store import ANALYSIS_NAME, REPORT_NAME, SESSION_NAME, TRANSCRIPT_NAME
+    from voiceloop.render.markdown import render_markdown
+    from voiceloop.sessions.store import ANALYSIS_NAME, REPORT_NAME, SESSION_NAME, TRANSCRIPT_NAME
 
     meta = _load_meta(folder)
     old = _load_analysis(folder)
     if retranscribe is not None:
         from voiceloop.audio import check_usable, load_audio
-        from voiceloop.pipeline import require_speech
-        from voiceloop.transcribe import transcribe
+        from voiceloop.sessions.analyze import require_speech
+        from voiceloop.transcribe.decode import transcribe
 
         audio_path = folder / meta.audio_file
         if not audio_path.is_file():
@@ -625,8 +625,8 @@ def progress(
     Compares the earlier half of the chosen sessions with the later half, writes a chart,
     and lists the leadership principles never practised.
     """
-    from voiceloop.progress import build_progress, render_text, write_chart
     from voiceloop.prompts import load_bank
+    from voiceloop.sessions.progress import build_progress, render_text, write_chart
 
     folder = _recordings(recordings)
     if not folder.is_dir():
@@ -680,7 +680,7 @@ def compare(
     """Two sessions side by side, marking which figures got better or worse."""
     import json
 
-    from voiceloop.progress import compare_analyses
+    from voiceloop.sessions.progress import compare_analyses
 
     with _open(recordings) as index:
         row_a, row_b = index.resolve(a), index.resolve(b)
@@ -729,7 +729,7 @@ def compare(
 @app.command()
 def reindex(recordings: RecordingsOpt = None) -> None:
     """Rebuild the session index (index.sqlite) from the session folders."""
-    from voiceloop.index import open_index
+    from voiceloop.sessions.index import open_index
 
     folder = _recordings(recordings)
     if not folder.is_dir():

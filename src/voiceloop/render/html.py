@@ -19,7 +19,12 @@ from pathlib import Path
 from voiceloop.analysis.verdict import clock
 from voiceloop.models import Analysis, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
-from voiceloop.report import GUIDANCE_OF, MEASURED_ACCURACY, shape_title, transcript_sections
+from voiceloop.render.markdown import (
+    GUIDANCE_OF,
+    MEASURED_ACCURACY,
+    shape_title,
+    transcript_sections,
+)
 
 LABEL_COLORS = {
     "situation": "#4e79a7",

@@ -29,7 +29,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from voiceloop.errors import VoiceloopError
-from voiceloop.store import ANALYSIS_NAME, AUDIO_NAME, SESSION_NAME, TRANSCRIPT_NAME
+from voiceloop.sessions.store import ANALYSIS_NAME, AUDIO_NAME, SESSION_NAME, TRANSCRIPT_NAME
 
 INDEX_NAME = "index.sqlite"
 BUSY_TIMEOUT_S = 15.0

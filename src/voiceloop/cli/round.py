@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from voiceloop.cli_app import (
+from voiceloop.cli.app import (
     BeamOpt,
     CountdownOpt,
     DeviceOpt,
@@ -32,7 +32,7 @@ from voiceloop.errors import VoiceloopError
 
 if TYPE_CHECKING:
     from voiceloop.models import Analysis, Prompt, Transcript
-    from voiceloop.round import RoundAnswer, RoundSummary
+    from voiceloop.sessions.round import RoundAnswer, RoundSummary
 
 ROUNDS_DIR = "rounds"
 ROUND_JSON = "round.json"
@@ -47,7 +47,7 @@ def new_round_id(now: datetime | None = None) -> str:
 def write_round(recordings_dir: Path, summary: RoundSummary) -> Path:
     """recordings/rounds/<round-id>/ with round.json and round.md, each written atomically."""
     from voiceloop.fsutil import atomic_write_text, describe_os_error
-    from voiceloop.round import render_round_markdown
+    from voiceloop.sessions.round import render_round_markdown
 
     folder = recordings_dir / ROUNDS_DIR / summary.round_id
     try:
@@ -114,8 +114,12 @@ def round_command(
 
     Needs a microphone: a round cannot be faked with the bundled sample.
     """
-    from voiceloop.cli_app import transcribe_options
-    from voiceloop.cli_practice import (
+    from voiceloop.capture.devices import NoInputDevice, NoPortAudio, pick_input
+    from voiceloop.capture.recorder import EnterKey, LiveDisplay, RecordOptions, record
+    from voiceloop.capture.speak import Speaker
+    from voiceloop.capture.takes import leftover_takes, recover_takes
+    from voiceloop.cli.app import transcribe_options
+    from voiceloop.cli.practice import (
         clock,
         countdown,
         follow_up_prompt,
@@ -125,10 +129,8 @@ def round_command(
         settle,
         show_question,
     )
-    from voiceloop.devices import NoInputDevice, NoPortAudio, pick_input
     from voiceloop.prompts import load_bank
-    from voiceloop.recorder import EnterKey, LiveDisplay, RecordOptions, record
-    from voiceloop.round import (
+    from voiceloop.sessions.round import (
         FOLLOW_UP_SECONDS,
         answer_entry,
         choose_follow_up,
@@ -138,9 +140,7 @@ def round_command(
         select_set,
         summarize_round,
     )
-    from voiceloop.speak import Speaker
-    from voiceloop.store import default_recordings_dir, ensure_writable
-    from voiceloop.takes import leftover_takes, recover_takes
+    from voiceloop.sessions.store import default_recordings_dir, ensure_writable
 
     recordings_dir = recordings or default_recordings_dir()
     wanted = resolve_principles(lp or [])

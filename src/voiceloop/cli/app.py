@@ -14,9 +14,9 @@ import typer
 
 if TYPE_CHECKING:
     from voiceloop.models import Prompt
-    from voiceloop.transcribe import ProgressFn, TranscribeOptions
+    from voiceloop.transcribe.decode import ProgressFn, TranscribeOptions
 
-SAMPLE_ANSWER = Path(__file__).parent / "samples" / "sample_answer.flac"
+SAMPLE_ANSWER = Path(__file__).parent.parent / "samples" / "sample_answer.flac"
 SAMPLE_PROMPT_ID = "dive-deep-root-cause"
 
 app = typer.Typer(
@@ -55,7 +55,7 @@ def _root() -> None:
 
 
 def transcribe_options(model: str, device: str, beam_size: int) -> TranscribeOptions:
-    from voiceloop.transcribe import TranscribeOptions
+    from voiceloop.transcribe.decode import TranscribeOptions
 
     compute = "int8" if device == "cpu" else "int8_float16"
     return TranscribeOptions(model=model, device=device, beam_size=beam_size, compute_type=compute)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from voiceloop.cli_app import (
+from voiceloop.cli.app import (
     SAMPLE_ANSWER,
     SAMPLE_PROMPT_ID,
     BeamOpt,
@@ -38,12 +38,12 @@ from voiceloop.cli_app import (
 from voiceloop.errors import VoiceloopError
 
 if TYPE_CHECKING:
-    from voiceloop.incremental import IncrementalTranscriber
+    from voiceloop.capture.recorder import Recording
+    from voiceloop.capture.speak import Speaker
+    from voiceloop.capture.takes import Outcome
     from voiceloop.models import Prompt, Transcript
-    from voiceloop.recorder import Recording
-    from voiceloop.speak import Speaker
-    from voiceloop.takes import Outcome
-    from voiceloop.transcribe import TranscribeOptions
+    from voiceloop.transcribe.decode import TranscribeOptions
+    from voiceloop.transcribe.incremental import IncrementalTranscriber
 
 FOLLOW_UP_TARGET_S = (30.0, 90.0)
 
@@ -77,7 +77,7 @@ def clock(seconds: float) -> str:
 
 def practice_counts(recordings_dir: Path) -> dict[str, int]:
     """How many sessions answered each prompt (from the session index)."""
-    from voiceloop.index import practice_counts as indexed_counts
+    from voiceloop.sessions.index import practice_counts as indexed_counts
 
     return indexed_counts(recordings_dir)
 
@@ -143,8 +143,8 @@ def preload_model(options: TranscribeOptions) -> threading.Thread:
         try:
             from faster_whisper.vad import get_vad_model
 
-            import voiceloop.pipeline  # noqa: F401
-            from voiceloop.transcribe import load_model
+            import voiceloop.sessions.analyze  # noqa: F401
+            from voiceloop.transcribe.decode import load_model
 
             load_model(options)
             if options.vad_filter:
@@ -158,7 +158,7 @@ def preload_model(options: TranscribeOptions) -> threading.Thread:
 
 
 def report_recording(rec: Recording) -> None:
-    from voiceloop.recorder import WARNING_TEXT
+    from voiceloop.capture.recorder import WARNING_TEXT
 
     note(f"Recorded {rec.seconds:.1f} s from {rec.device.name}: {rec.reason_text}.")
     for kind in rec.warnings:
@@ -192,8 +192,8 @@ def settle(
     Libraries can turn a KeyboardInterrupt into an error of their own (an interrupted
     import becomes a RuntimeError), so the press itself is noted by a signal handler.
     """
-    from voiceloop.recorder import sigint_deferred
-    from voiceloop.takes import read_take, settle_take, write_unanalyzed
+    from voiceloop.capture.recorder import sigint_deferred
+    from voiceloop.capture.takes import read_take, settle_take, write_unanalyzed
 
     pressed = [rec.second_interrupt]
 
@@ -236,7 +236,7 @@ def ask_next(prompt: Prompt, follow_ups_done: int) -> str:
     """'f' (follow-up), 'n' (next question) or 'q'; only asked on a terminal."""
     if not sys.stdin.isatty():
         return "q"
-    from voiceloop.recorder import EnterKey
+    from voiceloop.capture.recorder import EnterKey
 
     EnterKey().discard_typeahead()  # an Enter pressed as the take stopped is no answer
     choices = []
@@ -257,9 +257,9 @@ def sample_fallback(
     reason: str, recordings_dir: Path, options: TranscribeOptions, json_out: bool
 ) -> None:
     """No microphone: analyze the bundled sample answer so the command still shows its work."""
-    from voiceloop.pipeline import analyze_file
-    from voiceloop.report import render_json, render_terminal
-    from voiceloop.store import REPORT_NAME
+    from voiceloop.render.markdown import render_json, render_terminal
+    from voiceloop.sessions.analyze import analyze_file
+    from voiceloop.sessions.store import REPORT_NAME
 
     note(f"Cannot record: {reason}. Analyzing the bundled sample answer instead.")
     prompt = find_prompt(SAMPLE_PROMPT_ID)
@@ -327,13 +327,13 @@ def practice(
 
     With no microphone at all, analyzes the bundled sample answer instead.
     """
-    from voiceloop.devices import NoInputDevice, NoPortAudio, pick_input
-    from voiceloop.incremental import IncrementalTranscriber
-    from voiceloop.recorder import EnterKey, LiveDisplay, RecordOptions, record
-    from voiceloop.report import render_json, render_terminal
-    from voiceloop.speak import Speaker
-    from voiceloop.store import REPORT_NAME, default_recordings_dir, ensure_writable
-    from voiceloop.takes import leftover_takes, recover_takes
+    from voiceloop.capture.devices import NoInputDevice, NoPortAudio, pick_input
+    from voiceloop.capture.recorder import EnterKey, LiveDisplay, RecordOptions, record
+    from voiceloop.capture.speak import Speaker
+    from voiceloop.capture.takes import leftover_takes, recover_takes
+    from voiceloop.render.markdown import render_json, render_terminal
+    from voiceloop.sessions.store import REPORT_NAME, default_recordings_dir, ensure_writable
+    from voiceloop.transcribe.incremental import IncrementalTranscriber
 
     recordings_dir = recordings or default_recordings_dir()
     ensure_writable(recordings_dir)
@@ -395,7 +395,7 @@ def practice(
             if outcome.kind == "kept":
                 raise typer.Exit(1)
         if rec.reason in ("interrupt", "device", "disk"):
-            from voiceloop.recorder import HUNG_STREAMS
+            from voiceloop.capture.recorder import HUNG_STREAMS
 
             if HUNG_STREAMS:  # PortAudio would wait for the hung device at exit: do not
                 sys.stdout.flush()
@@ -431,7 +431,7 @@ def prompts_command(
     (format: prompts/README.md).
     """
     from voiceloop.prompts import filter_prompts, load_bank, match_principles
-    from voiceloop.store import default_recordings_dir
+    from voiceloop.sessions.store import default_recordings_dir
 
     found = filter_prompts(load_bank(), principle=lp, kind=kind, text=search)
     if json_out:
@@ -464,7 +464,7 @@ def prompts_command(
 @app.command()
 def devices() -> None:
     """List the audio devices (microphones and outputs) PortAudio can see."""
-    from voiceloop.devices import format_devices, list_devices
+    from voiceloop.capture.devices import format_devices, list_devices
 
     echo(format_devices(list_devices()))
 
@@ -475,7 +475,7 @@ def doctor(
     recordings: RecordingsOpt = None,
 ) -> None:
     """Check what practice needs (PortAudio, microphone, speaker, TTS, model, folder)."""
-    from voiceloop.doctor_checks import run_checks
+    from voiceloop.doctor import run_checks
 
     results = run_checks(model, recordings)
     for check in results:
@@ -503,10 +503,10 @@ def recover(
     Each unfinished take in recordings/.takes/ is analyzed into a session (or, when it
     holds no usable speech, saved unanalyzed). Takes still being recorded are left alone.
     """
-    from voiceloop.cli_sessions import reanalyze_folder
-    from voiceloop.index import record_quietly
-    from voiceloop.store import default_recordings_dir
-    from voiceloop.takes import recover_takes, unanalyzed_sessions
+    from voiceloop.capture.takes import recover_takes, unanalyzed_sessions
+    from voiceloop.cli.sessions import reanalyze_folder
+    from voiceloop.sessions.index import record_quietly
+    from voiceloop.sessions.store import default_recordings_dir
 
     recordings_dir = recordings or default_recordings_dir()
     options = transcribe_options(model, device, beam_size)

@@ -18,7 +18,7 @@ from voiceloop.analysis.timeline import norm
 from voiceloop.audio import SAMPLE_RATE
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Transcript, Word
-from voiceloop.word_edges import tighten_word_edges
+from voiceloop.transcribe.word_edges import tighten_word_edges
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -66,7 +66,7 @@ class TranscribeOptions(BaseModel):
     # speech that voice-activity detection found but that got no words (or only one word
     # stretched over it), without the prompt.
     fill_gaps: bool = True
-    # Move word edges off the silence that word timestamps include (voiceloop.word_edges):
+    # Move word edges off the silence that word timestamps include (transcribe.word_edges):
     # the speaking span, and so the pace, and the pauses come out right.
     tighten_edges: bool = True
 
@@ -140,7 +140,7 @@ SAMPLING_SEED = 20_240_601
 def _load(
     source: str, device: str, compute_type: str, cpu_threads: int, download: bool
 ) -> WhisperModel:
-    from voiceloop.lowmem import BlockFeatureExtractor, batch_vad
+    from voiceloop.transcribe.lowmem import BlockFeatureExtractor, batch_vad
 
     model = _open(source, device, compute_type, cpu_threads, download)
     batch_vad()
@@ -627,7 +627,7 @@ def decode_words(
     """Words of 16 kHz mono ``samples``, their times shifted by ``offset`` seconds.
 
     The one decoding recipe (filler prompt, VAD, word timestamps, the gap-fill pass) for a
-    whole answer and for a chunk of one (see ``voiceloop.incremental``). ``prompt=False``
+    whole answer and for a chunk of one (see ``voiceloop.transcribe.incremental``). ``prompt=False``
     decodes without the initial prompt, as faster-whisper decodes every 30 s window after
     the first when it does not condition on the text before.
     """

@@ -33,10 +33,10 @@ from typing import Any, Literal, TextIO
 import numpy as np
 from pydantic import BaseModel
 
-from voiceloop.devices import AudioDevice, load_sounddevice, pick_input
+from voiceloop.capture.devices import AudioDevice, load_sounddevice, pick_input
+from voiceloop.capture.takes import Take, TakeInfo, mark_stopped, new_take_id, start_take
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Prompt
-from voiceloop.takes import Take, TakeInfo, mark_stopped, new_take_id, start_take
 
 PREFERRED_RATE = 16_000
 SPEECH_FLOOR_DB = -45.0  # a block quieter than this never counts as speech

@@ -82,7 +82,7 @@ class Speaker:
         """(sounddevice, device index), or None with the reason said once."""
         if self.reason is not None:
             return None
-        from voiceloop.devices import load_sounddevice, pick_output
+        from voiceloop.capture.devices import load_sounddevice, pick_output
 
         try:
             sd = load_sounddevice()

@@ -17,9 +17,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from voiceloop import __version__ as ANALYSIS_VERSION  # analysis.combined's, without its imports
-from voiceloop.index import SessionRow
 from voiceloop.models import Analysis, Prompt
 from voiceloop.options import AnalysisOptions
+from voiceloop.sessions.index import SessionRow
 
 Direction = Literal["better", "worse", "steady", "n/a"]
 
@@ -282,7 +282,7 @@ def _day(created_at: str) -> str:
 
 def render_chart(report: ProgressReport, options: AnalysisOptions | None = None) -> str:
     """An SVG document: one small line chart per figure, sessions oldest to newest."""
-    from voiceloop.report_html import esc, svg_line_chart
+    from voiceloop.render.html import esc, svg_line_chart
 
     options = options or AnalysisOptions()
     pts = report.points

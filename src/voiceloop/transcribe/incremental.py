@@ -31,7 +31,7 @@ from voiceloop.audio import SAMPLE_RATE
 from voiceloop.models import Transcript, Word
 
 if TYPE_CHECKING:
-    from voiceloop.transcribe import TranscribeOptions
+    from voiceloop.transcribe.decode import TranscribeOptions
 
 CHUNK_S = 24.0  # look for a cut once this much audio is pending (shorter: worse words)
 CHECK_EVERY_S = 1.0  # ... and then again after each further second
@@ -153,7 +153,7 @@ class IncrementalTranscriber:
         return np.asarray(out, dtype=np.float32)
 
     def _decode(self, samples: np.ndarray, offset: int) -> None:
-        from voiceloop.transcribe import decode_words, load_model
+        from voiceloop.transcribe.decode import decode_words, load_model
 
         if self.ready is not None:
             self.ready.join()
@@ -240,7 +240,7 @@ class IncrementalTranscriber:
             if self.error is None:
                 self.error = TimeoutError(f"not done after {timeout} s")
             return None
-        from voiceloop.transcribe import load_model
+        from voiceloop.transcribe.decode import load_model
 
         if not self.model_label:
             self.model_label = load_model(self.options)[1].label

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from voiceloop.cli_app import BeamOpt, DeviceOpt, ModelOpt, app, transcribe_options
+from voiceloop.cli.app import BeamOpt, DeviceOpt, ModelOpt, app, transcribe_options
 from voiceloop.errors import VoiceloopError
 
 
@@ -61,7 +61,7 @@ def eval_dataset(
     memory. Figures a sidecar has no truth for are skipped (shown as '-'). With two or more
     groups (the sidecars' speech_style, else variant) the figures are also given per group.
     """
-    from voiceloop.evaluate import (
+    from voiceloop.evaluation.scoring import (
         EvalOptions,
         EvalReport,
         evaluate_clips,
@@ -71,7 +71,7 @@ def eval_dataset(
         summarize,
         summarize_groups,
     )
-    from voiceloop.transcribe import load_model, transcribe
+    from voiceloop.transcribe.decode import load_model, transcribe
 
     clips = load_dataset(dataset)[:limit]
     options = transcribe_options(model, device, beam_size)

@@ -12,12 +12,12 @@ from voiceloop.analysis.combined import analyze
 from voiceloop.analysis.pacing import spoken_words
 from voiceloop.audio import MIN_SECONDS, check_usable, load_audio
 from voiceloop.errors import VoiceloopError
-from voiceloop.index import record_quietly
 from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
-from voiceloop.report import render_markdown
-from voiceloop.store import SessionFiles, ensure_writable, new_session_id, write_session
-from voiceloop.transcribe import ProgressFn, TranscribeOptions, transcribe
+from voiceloop.render.markdown import render_markdown
+from voiceloop.sessions.index import record_quietly
+from voiceloop.sessions.store import SessionFiles, ensure_writable, new_session_id, write_session
+from voiceloop.transcribe.decode import ProgressFn, TranscribeOptions, transcribe
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def analyze_samples(
 
     ``created_at`` is when the answer was recorded (default: now); a recovered take keeps
     the time it was spoken. ``transcript``, when given, is the samples' transcript made
-    already (during recording: ``voiceloop.incremental``); they are not transcribed again.
+    already (during recording, by ``transcribe.incremental``); they are not transcribed again.
     """
     ensure_writable(recordings_dir)
     if transcript is None:

@@ -29,7 +29,7 @@ class Check(BaseModel):
 
 
 def _portaudio() -> Check:
-    from voiceloop.devices import PORTAUDIO_FIX, load_sounddevice, portaudio_version
+    from voiceloop.capture.devices import PORTAUDIO_FIX, load_sounddevice, portaudio_version
 
     try:
         load_sounddevice()
@@ -39,7 +39,7 @@ def _portaudio() -> Check:
 
 
 def _microphone() -> Check:
-    from voiceloop.devices import load_sounddevice, pick_input
+    from voiceloop.capture.devices import load_sounddevice, pick_input
 
     fix = (
         "connect a microphone or headset and enable it in the system sound settings "
@@ -59,7 +59,7 @@ def _microphone() -> Check:
 
 
 def _speaker() -> Check:
-    from voiceloop.devices import pick_output
+    from voiceloop.capture.devices import pick_output
 
     try:
         out = pick_output()
@@ -74,7 +74,7 @@ def _speaker() -> Check:
 
 
 def _tts() -> Check:
-    from voiceloop.speak import TTS_FIX, synthesize, tts_engine
+    from voiceloop.capture.speak import TTS_FIX, synthesize, tts_engine
 
     engine = tts_engine()
     if engine is None:
@@ -88,8 +88,8 @@ def _tts() -> Check:
 
 
 def _model(model: str) -> Check:
-    from voiceloop.cli_app import transcribe_options
-    from voiceloop.transcribe import load_model
+    from voiceloop.cli.app import transcribe_options
+    from voiceloop.transcribe.decode import load_model
 
     started = time.perf_counter()
     try:
@@ -107,8 +107,8 @@ def _model(model: str) -> Check:
 
 
 def _recordings(folder: Path) -> Check:
-    from voiceloop.store import ensure_writable
-    from voiceloop.takes import leftover_takes
+    from voiceloop.capture.takes import leftover_takes
+    from voiceloop.sessions.store import ensure_writable
 
     try:
         ensure_writable(folder)
@@ -133,7 +133,7 @@ def _recordings(folder: Path) -> Check:
 
 
 def run_checks(model: str, recordings: Path | None) -> list[Check]:
-    from voiceloop.store import default_recordings_dir
+    from voiceloop.sessions.store import default_recordings_dir
 
     folder = recordings or default_recordings_dir()
     checks: list[Callable[[], Check]] = [

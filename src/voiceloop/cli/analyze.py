@@ -1,19 +1,13 @@
-"""The command line entry point and ``voiceloop analyze``.
-
-The CLI is thin: it parses options, calls the library and renders the result. Heavy
-libraries (faster-whisper, librosa, sounddevice, numpy) are imported inside the commands so
-that ``voiceloop --help`` stays instant.
-"""
+"""`voiceloop analyze`: transcribe and analyze a recording that already exists."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from voiceloop.cli_app import (
+from voiceloop.cli.app import (
     SAMPLE_ANSWER,
     SAMPLE_PROMPT_ID,
     BeamOpt,
@@ -56,9 +50,9 @@ def analyze(
     Writes recordings/<session-id>/ with audio.wav, transcript.json, analysis.json and
     report.md, and prints a short verdict.
     """
-    from voiceloop.pipeline import analyze_file
-    from voiceloop.report import render_json, render_terminal
-    from voiceloop.store import REPORT_NAME, default_recordings_dir
+    from voiceloop.render.markdown import render_json, render_terminal
+    from voiceloop.sessions.analyze import analyze_file
+    from voiceloop.sessions.store import REPORT_NAME, default_recordings_dir
 
     if sample and file is not None:
         raise VoiceloopError("give either a FILE or --sample, not both")
@@ -79,27 +73,3 @@ def analyze(
         typer.echo(render_json(result.meta, result.transcript, result.analysis))
     else:
         typer.echo(render_terminal(result.meta, result.analysis, str(result.folder / REPORT_NAME)))
-
-
-# Importing these modules registers their commands on ``app``.
-from voiceloop import cli_eval, cli_practice, cli_round, cli_sessions  # noqa: E402, F401
-
-
-def main() -> None:
-    """Console entry point: user errors become one line on stderr and a non-zero exit."""
-    try:
-        app()
-    except VoiceloopError as err:
-        sys.stderr.write(f"voiceloop: error: {err}\n")
-        sys.exit(err.exit_code)
-    except KeyboardInterrupt:
-        sys.stderr.write("voiceloop: interrupted\n")
-        sys.exit(130)
-    except OSError as err:  # e.g. a full disk outside the places that already explain it
-        from voiceloop.fsutil import describe_os_error
-
-        sys.stderr.write(f"voiceloop: error: {describe_os_error(err, 'files')}\n")
-        sys.exit(1)
-    except MemoryError:
-        sys.stderr.write("voiceloop: error: out of memory\n")
-        sys.exit(1)

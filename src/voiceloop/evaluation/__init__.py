@@ -1,0 +1,1 @@
+"""Accuracy against labelled clips (``voiceloop eval``): sidecars, word errors, scoring, tables."""

@@ -1,0 +1,1 @@
+"""Turn a session into what a person reads: terminal lines, Markdown, JSON, HTML and charts."""
