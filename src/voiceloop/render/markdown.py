@@ -17,13 +17,13 @@ GUIDANCE_OF = {
 }
 
 # How much the figures are worth, measured by `voiceloop eval` on recordings the analysis was
-# not tuned on (the README's accuracy table). Update with the table.
+# not tuned on (docs/accuracy.md). Update with the table.
 MEASURED_ACCURACY = (
     "How far to trust these figures: on recordings voiceloop was not tuned on, it found 12 of "
     "14 fillers in unscripted real speech (2 false alarms); across 564 recordings of 120 "
     "answers it put 96% of words in the right STAR section, called a missing Result right on "
     "551 and measured pace within 3% on all 564 (measured 2026-11-26 on answers written for "
-    "the test and read by a synthetic voice; see the README)."
+    "the test and read by a synthetic voice; see docs/accuracy.md in the project)."
 )
 
 
