@@ -20,13 +20,13 @@ from voiceloop.analysis.combined import analyze
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Analysis, Prompt, Transcript
 from voiceloop.prompts import load_bank
+from voiceloop.render.round import render_round_markdown
 from voiceloop.sessions.round import (
     answer_entry,
     choose_follow_up,
     content_stems,
     find_reused_stories,
     plan_round,
-    render_round_markdown,
     resolve_principles,
     select_set,
     summarize_round,

@@ -29,7 +29,7 @@ from voiceloop.analysis.quantify import find_quantities
 from voiceloop.analysis.shape import TextIndex, find_dates, heard_nearly, phrase_re
 from voiceloop.analysis.star import sentence_evidence
 from voiceloop.analysis.timeline import norm
-from voiceloop.analysis.verdict import clock
+from voiceloop.clock import clock
 from voiceloop.models import (
     CoverageItem,
     CoverageResult,

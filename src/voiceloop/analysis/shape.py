@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from voiceloop.analysis.quantify import find_quantities
 from voiceloop.analysis.star import order_reason, sentence_evidence
 from voiceloop.analysis.timeline import norm
-from voiceloop.analysis.verdict import clock
+from voiceloop.clock import clock
 from voiceloop.models import (
     INTRO_LABELS,
     PROJECT_STAGES,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from voiceloop.clock import clock
 from voiceloop.models import (
     CoverageResult,
     FillerResult,
@@ -18,12 +19,6 @@ from voiceloop.models import (
     Verdict,
 )
 from voiceloop.options import AnalysisOptions
-
-
-def clock(seconds: float) -> str:
-    """Seconds as m:ss."""
-    seconds = max(0, round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 @dataclass

@@ -35,6 +35,7 @@ from pydantic import BaseModel
 
 from voiceloop.capture.devices import AudioDevice, load_sounddevice, pick_input
 from voiceloop.capture.takes import Take, TakeInfo, mark_stopped, new_take_id, start_take
+from voiceloop.clock import clock
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Prompt
 
@@ -188,11 +189,6 @@ class Monitor:
 # --- the live line -------------------------------------------------------------------------
 
 
-def clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def meter_bar(level_db: float, width: int = 16) -> str:
     """``[#####.....]`` for -60..0 dBFS."""
     fill = (
@@ -206,7 +202,7 @@ def meter_bar(level_db: float, width: int = 16) -> str:
 def live_line(monitor: Monitor, target: tuple[float, float], silence_stop_s: float | None) -> str:
     """One line: elapsed against the target, the input level and the current warning."""
     low, high = target
-    parts = [f"REC {clock(monitor.elapsed)} / {clock(low)}-{clock(high)}"]
+    parts = [f"REC {clock(monitor.elapsed, running=True)} / {clock(low)}-{clock(high)}"]
     if monitor.elapsed > high:
         parts[0] += " (over)"
     level = "  -inf" if monitor.rms_db == float("-inf") else f"{monitor.rms_db:4.0f} dB"

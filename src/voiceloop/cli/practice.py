@@ -35,6 +35,7 @@ from voiceloop.cli.app import (
     progress_printer,
     transcribe_options,
 )
+from voiceloop.clock import clock
 from voiceloop.errors import VoiceloopError
 
 if TYPE_CHECKING:
@@ -65,11 +66,6 @@ def note(text: str) -> None:
     """Status lines go to stderr so stdout carries only questions, verdicts and data."""
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
-
-
-def clock(seconds: float) -> str:
-    seconds = max(0, round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 # --- choosing the question -----------------------------------------------------------------

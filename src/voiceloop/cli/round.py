@@ -28,6 +28,7 @@ from voiceloop.cli.app import (
     SilenceStopOpt,
     app,
 )
+from voiceloop.clock import clock
 from voiceloop.errors import VoiceloopError
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def new_round_id(now: datetime | None = None) -> str:
 def write_round(recordings_dir: Path, summary: RoundSummary) -> Path:
     """recordings/rounds/<round-id>/ with round.json and round.md, each written atomically."""
     from voiceloop.fsutil import atomic_write_text, describe_os_error
-    from voiceloop.sessions.round import render_round_markdown
+    from voiceloop.render.round import render_round_markdown
 
     folder = recordings_dir / ROUNDS_DIR / summary.round_id
     try:
@@ -120,7 +121,6 @@ def round_command(
     from voiceloop.capture.takes import leftover_takes, recover_takes
     from voiceloop.cli.app import transcribe_options
     from voiceloop.cli.practice import (
-        clock,
         countdown,
         follow_up_prompt,
         note,
@@ -130,12 +130,12 @@ def round_command(
         show_question,
     )
     from voiceloop.prompts import load_bank
+    from voiceloop.render.round import render_round_terminal
     from voiceloop.sessions.round import (
         FOLLOW_UP_SECONDS,
         answer_entry,
         choose_follow_up,
         plan_round,
-        render_round_terminal,
         resolve_principles,
         select_set,
         summarize_round,

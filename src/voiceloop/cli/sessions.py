@@ -23,6 +23,7 @@ from voiceloop.cli.app import (
     app,
     transcribe_options,
 )
+from voiceloop.clock import clock
 from voiceloop.errors import VoiceloopError
 
 if TYPE_CHECKING:
@@ -107,13 +108,6 @@ def _query(
         until=parse_when(until, end=True, option="--until") if until else None,
         limit=limit or None,
     )
-
-
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    s = max(0, round(seconds))
-    return f"{s // 60}:{s % 60:02d}"
 
 
 def _notes(row: SessionRow) -> str:
@@ -208,7 +202,7 @@ def sessions(
     header = f"{'LENGTH':>6} {'WPM':>4} {'FILL/MIN':>8} {'ACTION':>6} {'QUANT':>5}"
     typer.echo(f"{'ID':<{width}}  {header}  NOTES")
     for r in rows:
-        length = _clock(r.duration_s)
+        length = clock(r.duration_s)
         if r.duration_verdict in ("short", "long"):
             length += "!"
         wpm = "-" if r.wpm is None else f"{r.wpm:.0f}"
@@ -259,7 +253,7 @@ def show(session: SessionArg, recordings: RecordingsOpt = None) -> None:
         quant = {True: "yes", False: "no", None: "no Result heard"}[q.result_quantified]
         lines += [
             "",
-            f"Length {_clock(p.duration_s)} (target {_clock(lo)}-{_clock(hi)}: "
+            f"Length {clock(p.duration_s)} (target {clock(lo)}-{clock(hi)}: "
             f"{p.duration_verdict}); {p.wpm:.0f} wpm ({p.pace_verdict}); "
             f"{f.per_minute:.1f} fillers/min; {len(p.long_pauses)} pauses over 2 s",
             "STAR: "

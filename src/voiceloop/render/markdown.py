@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from voiceloop.analysis.verdict import clock
+from voiceloop.clock import clock
 from voiceloop.models import Analysis, SessionMeta, Transcript
 
 GUIDANCE_OF = {

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from voiceloop import __version__ as ANALYSIS_VERSION  # analysis.combined's, without its imports
+from voiceloop.clock import clock
 from voiceloop.models import Analysis, Prompt
 from voiceloop.options import AnalysisOptions
 from voiceloop.sessions.index import SessionRow
@@ -378,13 +379,6 @@ def _fmt(metric: str, value: float | None) -> str:
     return f"{value:.0f}"
 
 
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    s = round(seconds)
-    return f"{s // 60}:{s % 60:02d}"
-
-
 def render_text(report: ProgressReport, chart: Path | None = None, table_rows: int = 15) -> str:
     """The trends table, the latest sessions and the principles never practised."""
     if not report.count:
@@ -409,7 +403,7 @@ def render_text(report: ProgressReport, chart: Path | None = None, table_rows: i
             action = "-" if p.action_share is None else f"{p.action_share * 100:.0f}%"
             lines.append(
                 f"{p.created_at[:16].replace('T', ' '):17}{(p.prompt_id or 'free answer')[:33]:34}"
-                f"{_clock(p.duration_s):>8}{_fmt('wpm', p.wpm):>6}"
+                f"{clock(p.duration_s):>8}{_fmt('wpm', p.wpm):>6}"
                 f"{_fmt('fillers_per_min', p.fillers_per_min):>9}{action:>8}  {quant}"
             )
         if len(report.points) > table_rows:
@@ -486,7 +480,7 @@ def compare_analyses(
     guide = options.star_guidance
 
     def length(x: Analysis) -> str:
-        return f"{_clock(x.pacing.duration_s)} ({x.pacing.duration_verdict})"
+        return f"{clock(x.pacing.duration_s)} ({x.pacing.duration_verdict})"
 
     def off_target(x: Analysis) -> float:
         t_lo, t_hi = x.pacing.target_seconds
