@@ -9,14 +9,13 @@ import pytest
 from sessionkit import answer_text, transcript_for
 from voiceloop.analysis.combined import ANALYSIS_VERSION, analyze
 from voiceloop.models import Prompt
+from voiceloop.render.progress import render_chart, render_text
 from voiceloop.sessions.index import SessionRow
 from voiceloop.sessions.progress import (
     ProgressReport,
     build_progress,
     compare_analyses,
     principle_coverage,
-    render_chart,
-    render_text,
 )
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -50,7 +50,7 @@ def analyze(
     Writes recordings/<session-id>/ with audio.wav, transcript.json, analysis.json and
     report.md, and prints a short verdict.
     """
-    from voiceloop.render.markdown import render_json, render_terminal
+    from voiceloop.render.terminal import render_json, render_terminal
     from voiceloop.sessions.analyze import analyze_file
     from voiceloop.sessions.store import REPORT_NAME, default_recordings_dir
 

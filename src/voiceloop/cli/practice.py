@@ -253,7 +253,7 @@ def sample_fallback(
     reason: str, recordings_dir: Path, options: TranscribeOptions, json_out: bool
 ) -> None:
     """No microphone: analyze the bundled sample answer so the command still shows its work."""
-    from voiceloop.render.markdown import render_json, render_terminal
+    from voiceloop.render.terminal import render_json, render_terminal
     from voiceloop.sessions.analyze import analyze_file
     from voiceloop.sessions.store import REPORT_NAME
 
@@ -327,7 +327,7 @@ def practice(
     from voiceloop.capture.recorder import EnterKey, LiveDisplay, RecordOptions, record
     from voiceloop.capture.speak import Speaker
     from voiceloop.capture.takes import leftover_takes, recover_takes
-    from voiceloop.render.markdown import render_json, render_terminal
+    from voiceloop.render.terminal import render_json, render_terminal
     from voiceloop.sessions.store import REPORT_NAME, default_recordings_dir, ensure_writable
     from voiceloop.transcribe.incremental import IncrementalTranscriber
 

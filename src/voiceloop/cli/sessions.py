@@ -315,7 +315,8 @@ def report(
 ) -> None:
     """Render a session's report as Markdown, a self-contained HTML page, or JSON."""
     from voiceloop.fsutil import atomic_write_text, describe_os_error
-    from voiceloop.render.markdown import render_json, render_markdown
+    from voiceloop.render.markdown import render_markdown
+    from voiceloop.render.terminal import render_json
 
     with _open(recordings) as index:
         row = index.resolve(session)
@@ -620,7 +621,8 @@ def progress(
     and lists the leadership principles never practised.
     """
     from voiceloop.prompts import load_bank
-    from voiceloop.sessions.progress import build_progress, render_text, write_chart
+    from voiceloop.render.progress import render_text
+    from voiceloop.sessions.progress import build_progress, write_chart
 
     folder = _recordings(recordings)
     if not folder.is_dir():

@@ -1,9 +1,6 @@
-"""Render a session as Markdown (verdict first) or JSON."""
+"""Render a session as the Markdown report (verdict first)."""
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 from voiceloop.clock import clock
 from voiceloop.models import Analysis, SessionMeta, Transcript
@@ -34,26 +31,6 @@ def _pct(x: float) -> str:
 def _bar(value: float, top: float, width: int = 20) -> str:
     filled = 0 if top <= 0 else round(min(value / top, 1.0) * width)
     return "█" * filled + "·" * (width - filled)
-
-
-def render_json(meta: SessionMeta, transcript: Transcript, analysis: Analysis) -> str:
-    payload: dict[str, Any] = {
-        "session": meta.model_dump(mode="json"),
-        "analysis": analysis.model_dump(mode="json"),
-        "transcript": transcript.model_dump(mode="json"),
-    }
-    return json.dumps(payload, indent=2, ensure_ascii=False)
-
-
-def render_terminal(meta: SessionMeta, analysis: Analysis, report_path: str) -> str:
-    """The short verdict printed after an analysis."""
-    lines = [analysis.verdict.headline]
-    if analysis.verdict.tips:
-        lines.append("Fix next:")
-        for i, tip in enumerate(analysis.verdict.tips, 1):
-            lines.append(f"  {i}. {tip.title} - {tip.figure}. {tip.detail}")
-    lines.append(f"Report: {report_path}")
-    return "\n".join(lines)
 
 
 def _verdict_md(analysis: Analysis) -> list[str]:
