@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from voiceloop.errors import VoiceloopError
+from voiceloop.errors import AudioUnreadable, NoSpeech, VoiceloopError
 from voiceloop.fsutil import FILE_MODE
 
 SAMPLE_RATE = 16_000
@@ -47,23 +47,23 @@ class Audio:
 def load_audio(path: Path) -> Audio:
     """Read ``path`` and return 16 kHz mono samples, or raise a one-line VoiceloopError."""
     if not path.exists():
-        raise VoiceloopError(f"no such file: {path}")
+        raise AudioUnreadable(f"no such file: {path}")
     if path.is_dir():
-        raise VoiceloopError(f"{path} is a directory, not an audio file")
+        raise AudioUnreadable(f"{path} is a directory, not an audio file")
     try:
         size = path.stat().st_size
     except OSError as err:
-        raise VoiceloopError(f"cannot read {path}: {err.strerror}") from err
+        raise AudioUnreadable(f"cannot read {path}: {err.strerror}") from err
     if size == 0:
-        raise VoiceloopError(f"{path} is empty (0 bytes)")
+        raise AudioUnreadable(f"{path} is empty (0 bytes)")
     if not os.access(path, os.R_OK):
-        raise VoiceloopError(f"cannot read {path}: permission denied")
+        raise AudioUnreadable(f"cannot read {path}: permission denied")
 
     audio = _read_with_soundfile(path)
     if audio is None:
         audio = _read_with_pyav(path)
     if len(audio.samples) == 0:
-        raise VoiceloopError(f"{path} holds no audio samples")
+        raise AudioUnreadable(f"{path} holds no audio samples")
     return audio
 
 
@@ -99,9 +99,9 @@ def _read_with_soundfile(path: Path) -> Audio | None:
         with _quiet_c_stderr():
             data, rate = sf.read(str(path), dtype="float32", always_2d=True)
     except (sf.LibsndfileError, RuntimeError) as err:
-        raise VoiceloopError(f"{path} is corrupt or truncated: {err}") from err
+        raise AudioUnreadable(f"{path} is corrupt or truncated: {err}") from err
     if info.frames > 0 and len(data) < info.frames:
-        raise VoiceloopError(
+        raise AudioUnreadable(
             f"{path} is truncated: its header promises {info.frames / rate:.1f} s "
             f"but only {len(data) / rate:.1f} s is there"
         )
@@ -114,11 +114,11 @@ def _read_with_pyav(path: Path) -> Audio:
         import av
         from faster_whisper.audio import decode_audio
     except ImportError as err:  # pragma: no cover - faster-whisper is a dependency
-        raise VoiceloopError(f"cannot decode {path}: {err}") from err
+        raise AudioUnreadable(f"cannot decode {path}: {err}") from err
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
             if not container.streams.audio:
-                raise VoiceloopError(f"{path} has no audio stream (not an audio file?)")
+                raise AudioUnreadable(f"{path} has no audio stream (not an audio file?)")
             stream = container.streams.audio[0]
             rate = int(stream.rate or SAMPLE_RATE)
             channels = int(stream.channels or 1)
@@ -126,7 +126,7 @@ def _read_with_pyav(path: Path) -> Audio:
     except VoiceloopError:
         raise
     except Exception as err:  # PyAV raises many error types for undecodable input
-        raise VoiceloopError(
+        raise AudioUnreadable(
             f"cannot read {path} as audio (not an audio file, or corrupt): {type(err).__name__}"
         ) from err
     return Audio(np.asarray(samples, dtype=np.float32), source_rate=rate, source_channels=channels)
@@ -145,14 +145,14 @@ def resample(samples: np.ndarray, rate: int) -> np.ndarray:
 def check_usable(audio: Audio, name: str) -> None:
     """Refuse audio too short or too quiet to hold a spoken answer."""
     if audio.seconds < MIN_SECONDS:
-        raise VoiceloopError(
+        raise NoSpeech(
             f"{name} is only {audio.seconds:.1f} s long; an answer needs at least "
             f"{MIN_SECONDS:.0f} s of speech"
         )
     peak = audio.peak_dbfs
     if peak < SILENT_PEAK_DBFS:
         level = "silent" if peak == float("-inf") else f"near-silent (peak {peak:.0f} dBFS)"
-        raise VoiceloopError(f"{name} is {level}: no speech to analyze; check the microphone")
+        raise NoSpeech(f"{name} is {level}: no speech to analyze; check the microphone")
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> None:

@@ -1,4 +1,9 @@
-"""The one exception type the CLI turns into a single line on stderr."""
+"""The exception types the CLI turns into a single line on stderr.
+
+Callers that must tell one failure from another (a take with no answer in it is saved
+unanalyzed; a model that will not load keeps the take for a retry) test the subclass, never
+the wording of the message.
+"""
 
 from __future__ import annotations
 
@@ -9,3 +14,15 @@ class VoiceloopError(Exception):
     def __init__(self, message: str, exit_code: int = 2) -> None:
         super().__init__(message)
         self.exit_code = exit_code
+
+
+class NoSpeech(VoiceloopError):
+    """The audio holds no answer to analyze: too short, silent, or no speech heard in it."""
+
+
+class AudioUnreadable(VoiceloopError):
+    """An audio file that is missing, empty, unreadable or cannot be decoded."""
+
+
+class ModelUnavailable(VoiceloopError):
+    """The Whisper model cannot be found, downloaded or loaded."""

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from voiceloop.errors import VoiceloopError
+from voiceloop.errors import NoSpeech, VoiceloopError
 from voiceloop.fsutil import FILE_MODE, atomic_write_text, describe_os_error
 from voiceloop.models import Prompt, SessionMeta, Transcript
 
@@ -349,7 +349,9 @@ def settle_take(
         check_usable(Audio(samples, take.info.capture_rate, 1), "the recording")
         result = analyze_take(recordings_dir, take, samples, transcribe_options, transcript)
     except VoiceloopError as err:
-        if not _no_answer(err):
+        # No answer in it (too short, silent, no speech) is kept as a session; anything else
+        # (a model that will not load, a full disk) is a broken setup: the take waits.
+        if not isinstance(err, NoSpeech):
             return Outcome("kept", f"{err}; the take stays in {take.wav} for `voiceloop recover`")
         folder = write_unanalyzed(recordings_dir, take, samples)
         return Outcome("unanalyzed", f"{err}; saved unanalyzed as {folder}", folder=folder)
@@ -369,15 +371,6 @@ def recover_takes(
         echo(f"  {label}: {outcome.message}")
         outcomes.append(outcome)
     return outcomes
-
-
-def _no_answer(err: VoiceloopError) -> bool:
-    """The audio holds no usable answer (too short, silent, no speech), not a broken setup."""
-    text = str(err)
-    return any(
-        phrase in text
-        for phrase in ("speech found in", "is silent", "near-silent", "long; an answer")
-    )
 
 
 def unanalyzed_sessions(recordings_dir: Path) -> Iterator[tuple[Path, SessionMeta]]:

