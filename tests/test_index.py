@@ -18,6 +18,7 @@ from voiceloop.errors import VoiceloopError
 from voiceloop.models import Prompt
 from voiceloop.prompts import get_prompt, load_bank
 from voiceloop.sessions import index as ix
+from voiceloop.sessions import migrations as mig
 from voiceloop.sessions.index import INDEX_NAME, SessionQuery, open_index, read_row
 
 TESTS = Path(__file__).parent
@@ -39,16 +40,16 @@ def notices() -> tuple[list[str], ix.Notice]:
 
 def test_fresh_index_runs_every_migration_once_in_wal_mode(tmp_path: Path) -> None:
     with open_index(tmp_path) as index:
-        applied = ix.applied_migrations(index.db)
+        applied = mig.applied_migrations(index.db)
         mode = index.db.execute("PRAGMA journal_mode").fetchone()[0]
         timeout = index.db.execute("PRAGMA busy_timeout").fetchone()[0]
-    assert applied == [fn.__name__ for fn in ix.MIGRATIONS]
+    assert applied == [fn.__name__ for fn in mig.MIGRATIONS]
     assert applied == sorted(applied)  # names carry their order
     assert mode == "wal"
     assert timeout >= 5000
     with open_index(tmp_path) as again:
-        assert ix.migrate(again.db) == []
-        assert ix.applied_migrations(again.db) == applied
+        assert mig.migrate(again.db) == []
+        assert mig.applied_migrations(again.db) == applied
 
 
 def test_old_index_upgrades_and_refills_derived_columns(tmp_path: Path, bank: list[Prompt]) -> None:
@@ -56,7 +57,7 @@ def test_old_index_upgrades_and_refills_derived_columns(tmp_path: Path, bank: li
     # An index written by a version that knew only the first migration.
     db = sqlite3.connect(tmp_path / INDEX_NAME, isolation_level=None)
     db.execute("CREATE TABLE _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-    ix.m001_sessions(db)
+    mig.m001_sessions(db)
     db.execute("INSERT INTO _migrations VALUES ('m001_sessions', 'then')")
     db.execute(
         "INSERT INTO sessions (id, created_at, created_ts, status, folder_mtime_ns) "
@@ -66,7 +67,7 @@ def test_old_index_upgrades_and_refills_derived_columns(tmp_path: Path, bank: li
     db.close()
 
     with open_index(tmp_path) as index:
-        assert ix.applied_migrations(index.db)[1:] == [fn.__name__ for fn in ix.MIGRATIONS[1:]]
+        assert mig.applied_migrations(index.db)[1:] == [fn.__name__ for fn in mig.MIGRATIONS[1:]]
         rows = index.query(SessionQuery(principle="dive deep"))
     assert [r.id for r in rows] == [folder.name]
     assert "Dive Deep" in rows[0].principles
@@ -299,5 +300,5 @@ def test_concurrent_writers_do_not_corrupt_the_index(tmp_path: Path) -> None:
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] == len(folders)
     names = [r[0] for r in db.execute("SELECT name FROM _migrations")]
-    assert names == [fn.__name__ for fn in ix.MIGRATIONS]  # each migration ran exactly once
+    assert names == [fn.__name__ for fn in mig.MIGRATIONS]  # each migration ran exactly once
     db.close()

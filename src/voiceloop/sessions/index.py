@@ -7,10 +7,7 @@ it is rebuilt from scratch when missing or corrupt. SQLite runs in WAL mode with
 timeout, and every write is one ``BEGIN IMMEDIATE`` transaction, so several processes may
 record sessions at once.
 
-The schema grows by an ordered list of small named migrations, each registered with
-``@migration``; the ``_migrations`` table records which ran, so an old index upgrades itself
-on open. A migration that adds a derived column may simply ``DELETE FROM sessions``: the next
-sync re-reads every folder.
+Its schema is built and upgraded by ``migrations``.
 """
 
 from __future__ import annotations
@@ -19,9 +16,8 @@ import json
 import os
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import datetime, timezone
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -29,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from voiceloop.errors import VoiceloopError
+from voiceloop.sessions.migrations import migrate, transaction
 from voiceloop.sessions.store import ANALYSIS_NAME, AUDIO_NAME, SESSION_NAME, TRANSCRIPT_NAME
 
 INDEX_NAME = "index.sqlite"
@@ -125,124 +122,6 @@ class _MetaDigest(BaseModel):
     model: str = ""
     analysis_version: str | None = None
     status: str = "analyzed"
-
-
-# --- migrations ----------------------------------------------------------------------------
-
-Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = []
-
-
-def migration(fn: Migration) -> Migration:
-    """Register ``fn`` as the next schema migration; its name is recorded once it has run."""
-    MIGRATIONS.append(fn)
-    return fn
-
-
-@migration
-def m001_sessions(db: sqlite3.Connection) -> None:
-    db.execute(
-        """
-        CREATE TABLE sessions (
-            id TEXT PRIMARY KEY,
-            created_at TEXT NOT NULL,
-            created_ts REAL NOT NULL,
-            prompt_id TEXT,
-            prompt_text TEXT,
-            kind TEXT,
-            duration_s REAL,
-            target_lo REAL,
-            target_hi REAL,
-            audio_seconds REAL,
-            wpm REAL,
-            fillers_per_min REAL,
-            action_share REAL,
-            result_quantified INTEGER,
-            missing_sections TEXT NOT NULL DEFAULT '[]',
-            word_count INTEGER,
-            model TEXT NOT NULL DEFAULT '',
-            analysis_version TEXT,
-            status TEXT NOT NULL,
-            problems TEXT NOT NULL DEFAULT '[]',
-            folder_mtime_ns INTEGER NOT NULL DEFAULT 0
-        )
-        """
-    )
-
-
-@migration
-def m002_principles(db: sqlite3.Connection) -> None:
-    db.execute("ALTER TABLE sessions ADD COLUMN principles TEXT NOT NULL DEFAULT '[]'")
-    db.execute(
-        """
-        CREATE TABLE session_principles (
-            session_id TEXT NOT NULL,
-            principle TEXT NOT NULL,
-            PRIMARY KEY (session_id, principle)
-        )
-        """
-    )
-    db.execute("DELETE FROM sessions")  # derived data: the next sync fills the new column
-
-
-@migration
-def m003_query_indexes(db: sqlite3.Connection) -> None:
-    db.execute("CREATE INDEX sessions_by_time ON sessions (created_ts)")
-    db.execute("CREATE INDEX sessions_by_prompt ON sessions (prompt_id, created_ts)")
-    db.execute("CREATE INDEX principles_by_name ON session_principles (principle)")
-
-
-def applied_migrations(db: sqlite3.Connection) -> list[str]:
-    db.execute(
-        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-    )
-    return [row[0] for row in db.execute("SELECT name FROM _migrations ORDER BY rowid")]
-
-
-def migrate(db: sqlite3.Connection) -> list[str]:
-    """Run the migrations this database has not seen, in order; return their names."""
-    pending = set(_names(MIGRATIONS)) - set(_applied_quietly(db))
-    if not pending:
-        return []
-    ran: list[str] = []
-    with _write(db):  # one writer at a time: a second process waits, then finds them done
-        done = set(applied_migrations(db))
-        for fn in MIGRATIONS:
-            if fn.__name__ in done:
-                continue
-            fn(db)
-            db.execute(
-                "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
-                (fn.__name__, datetime.now(timezone.utc).isoformat(timespec="seconds")),
-            )
-            ran.append(fn.__name__)
-    return ran
-
-
-def _names(fns: Sequence[Migration]) -> list[str]:
-    return [fn.__name__ for fn in fns]
-
-
-def _applied_quietly(db: sqlite3.Connection) -> list[str]:
-    """The applied migrations, read without taking a write lock when the table exists."""
-    exists = db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
-    ).fetchone()
-    if not exists:
-        return []
-    return [row[0] for row in db.execute("SELECT name FROM _migrations")]
-
-
-@contextmanager
-def _write(db: sqlite3.Connection) -> Iterator[None]:
-    """One write transaction, taken up front so concurrent writers queue on the busy timeout."""
-    db.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
 
 
 # --- reading a session folder --------------------------------------------------------------
@@ -493,7 +372,7 @@ class SessionIndex:
             f"INSERT OR REPLACE INTO sessions ({', '.join(_COLUMNS)}, folder_mtime_ns) "
             f"VALUES ({placeholders})"
         )
-        with _write(self.db):
+        with transaction(self.db):
             for session_id in remove:
                 self.db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
                 self.db.execute(
@@ -550,7 +429,7 @@ class SessionIndex:
             for name, mtime_ns in sorted(_folder_mtimes(self.recordings_dir).items())
             if is_session_folder(self.recordings_dir / name)
         ]
-        with _write(self.db):
+        with transaction(self.db):
             self.db.execute("DELETE FROM sessions")
             self.db.execute("DELETE FROM session_principles")
         self._store(rows)
