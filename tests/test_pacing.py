@@ -84,7 +84,7 @@ def test_empty_transcript_gives_zero_figures() -> None:
      ("1,250", 5), ("1998", 3), ("2023", 4), ("120k", 4), ("<cutoff-mont>", 1), ("6%.", 2)],
 )  # fmt: skip
 def test_spoken_length_counts_words_as_said(token: str, words: int) -> None:
-    from voiceloop.analysis.pacing import spoken_length
+    from voiceloop.analysis.numbers import spoken_length
 
     assert spoken_length(token) == words
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 
+# spoken_length is also read from here by the transcriber
+from voiceloop.analysis.numbers import spoken_length as spoken_length
 from voiceloop.models import PaceWindow, PacingResult, Pause, Transcript, Word
 from voiceloop.options import AnalysisOptions
 
@@ -18,71 +20,6 @@ WPM_DEFINITION = (
     "out, pauses inside count. "
     "Articulation rate leaves out pauses of {pause:.2f} s or more as well."
 )
-
-_NUMBER = re.compile(r"(\d[\d,]*)(?:\.(\d+))?")
-_SMALL = 20  # one..nineteen are one word each
-_SCALE_SUFFIX = {"k": 1, "m": 1, "b": 1, "bn": 1, "x": 1, "st": 0, "nd": 0, "rd": 0, "th": 0,
-                 "s": 0, "h": 1, "pp": 2, "ms": 1}  # fmt: skip
-
-
-def _below_thousand(n: int) -> int:
-    words = 0
-    if n >= 100:
-        words += 2  # "three hundred"
-        n %= 100
-    if n >= _SMALL:
-        words += 1 if n % 10 == 0 else 2  # "forty" / "forty two"
-    elif n > 0:
-        words += 1
-    return words
-
-
-def integer_words(n: int) -> int:
-    """How many words it takes to say ``n``; 1100-1999 read as years ("nineteen ninety")."""
-    if 1100 <= n <= 1999 and n % 100 != 0:
-        return _below_thousand(n // 100) + _below_thousand(n % 100)
-    return _plain_words(n)
-
-
-def _plain_words(n: int) -> int:
-    """Words of ``n`` read in full ("1,250" -> one thousand two hundred fifty: 5)."""
-    if n == 0:
-        return 1
-    words = 0
-    scale = 0
-    while n:
-        group = n % 1000
-        if group:
-            words += _below_thousand(group) + (1 if scale else 0)
-        n //= 1000
-        scale += 1
-    return words
-
-
-def spoken_length(token: str) -> int:
-    """Words a token takes to say: "9.8%" -> 4, "$200,000" -> 4, "add-to-cart" -> 3, "the" -> 1."""
-    text = token.strip().lower()
-    if text.startswith(("<", "[")):  # transcript markup such as <cutoff-...> is one token
-        return 1
-    total = 0
-    for part in re.split(r"[-/\u2013]", text):
-        if not _HAS_ALNUM.search(part):
-            continue
-        match = _NUMBER.search(part)
-        if match is None:
-            total += 1
-            continue
-        whole, decimals = match.groups()
-        digits = whole.replace(",", "")
-        count = integer_words(int(digits)) if "," not in whole else _plain_words(int(digits))
-        count += 1 if match.start() > 0 and part[: match.start()].isalpha() else 0  # "q3"
-        if decimals:
-            count += 1 + len(decimals)  # "point" and one word per digit
-        rest = part[match.end() :].strip(".,;:!?\"')")
-        count += _SCALE_SUFFIX.get(rest, 1 if rest.isalpha() else 0)
-        count += part.count("%") + part.count("$") + part.count("+")
-        total += count
-    return max(total, 1)
 
 
 def spoken_words(words: list[Word]) -> list[Word]:

@@ -13,16 +13,20 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from voiceloop.analysis.timeline import CARDINAL_WORDS, norm
+from voiceloop.analysis.numbers import CARDINAL_WORDS, SCALES
+from voiceloop.analysis.timeline import norm
 from voiceloop.models import QuantifyResult, Quantity, StarResult, Transcript, Word
 from voiceloop.options import AnalysisOptions
 
 Kind = Literal["percent", "currency", "multiplier", "count", "duration", "number"]
 FALLBACK_TAIL = 0.25  # share of the answer read when no Result section was labelled
 
-_UNITS = CARDINAL_WORDS
-_SCALES = {"hundred", "thousand", "million", "billion", "trillion", "k", "m", "bn"}
-_NUMBER_WORDS = set(_UNITS) | _SCALES | {"half", "dozen"}
+# Words that scale the number before them: spelled scales and the suffixes the recogniser
+# sometimes writes apart from the digits ("3.2 m").
+_SCALES = {"hundred", *SCALES, "k", "m", "bn"}
+_NUMBER_WORDS = CARDINAL_WORDS | _SCALES | {"half", "dozen"}
+# Words a number said as words starts with ("trillion" and the suffixes only continue one).
+_NUMBER_STARTS = CARDINAL_WORDS | {"half", "dozen", "hundred", "thousand", "million", "billion"}
 _MULTIPLIER_WORDS = {"twice", "double", "doubled", "triple", "tripled", "quadrupled", "halved",
                      "tenfold"}  # fmt: skip
 _CURRENCY_WORDS = {"dollars", "dollar", "euros", "euro", "pounds", "pound", "bucks", "usd",
@@ -42,7 +46,7 @@ _DIGIT = re.compile(
 _SPLIT = re.compile(r"[/\u2192]")
 
 _BASELINE = re.compile(
-    r"(?<![\w'])(?:from\s+\S*\d\S*|from\s+(?:" + "|".join(_UNITS) + r")\b.*\bto|versus|vs|"
+    r"(?<![\w'])(?:from\s+\S*\d\S*|from\s+(?:" + "|".join(CARDINAL_WORDS) + r")\b.*\bto|versus|vs|"
     r"compared (?:to|with)|relative to|up from|down from|over (?:the )?(?:baseline|control)|"
     r"(?:above|below|against|than) (?:the )?(?:baseline|control|before|last|previous|prior)|"
     r"baseline|control group|previously|prior|than before|before (?:it|that|this|we|i)|"
@@ -108,7 +112,7 @@ def _token_kind(tokens: list[str], i: int, closed: list[bool]) -> tuple[int, Kin
             return last, "duration"
         if suffix.startswith("-"):
             return None  # "90-day revenue", "30-minute review": a modifier, not a figure
-    elif tok in _UNITS or tok in {"half", "dozen", "hundred", "thousand", "million", "billion"}:
+    elif tok in _NUMBER_STARTS:
         if (
             tok == "one"
             and (

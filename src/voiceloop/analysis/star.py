@@ -27,7 +27,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from voiceloop.analysis.timeline import CARDINAL_WORDS, norm, norm_tokens, split_sentences
+from voiceloop.analysis.numbers import CARDINAL_WORDS
+from voiceloop.analysis.timeline import norm, norm_tokens, split_sentences
 from voiceloop.analysis.wording import wording
 from voiceloop.models import (
     STAR_LABELS,

@@ -9,13 +9,6 @@ from voiceloop.models import Sentence, Word
 _EDGE_PUNCT = re.compile(r"^[^\w$%]+|[^\w%]+$")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
 
-# Cardinal numbers said as words, below a hundred ("twenty" "five", not "twenty-five").
-CARDINAL_WORDS = frozenset(
-    """zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen
-    fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy
-    eighty ninety""".split()
-)
-
 
 def norm(text: str) -> str:
     """Lower-case a word and strip surrounding punctuation ("Um," -> "um", "6%." -> "6%")."""

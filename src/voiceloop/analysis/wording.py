@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from voiceloop.analysis.timeline import CARDINAL_WORDS
+from voiceloop.analysis.numbers import CARDINAL_WORDS
 from voiceloop.models import STAR_LABELS
 
 MODEL_PATH = Path(__file__).with_name("wording_model.json")
