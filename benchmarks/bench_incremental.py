@@ -48,7 +48,8 @@ def _wpm(words: list[Word]) -> float:
 def quality(folders: list[Path], model: str, chunk_s: float) -> None:
     from voiceloop.analysis.fillers import detect_fillers
     from voiceloop.audio import load_audio
-    from voiceloop.evaluation.scoring import WordErrors, load_dataset, normalize_words, word_errors
+    from voiceloop.evaluation.sidecars import load_dataset
+    from voiceloop.evaluation.wer import WordErrors, normalize_words, word_errors
     from voiceloop.options import AnalysisOptions
     from voiceloop.transcribe.decode import TranscribeOptions, transcribe
     from voiceloop.transcribe.incremental import transcribe_incrementally

@@ -14,27 +14,25 @@ import pytest
 from conftest import transcript_of
 from voiceloop.analysis.combined import analyze
 from voiceloop.errors import VoiceloopError
+from voiceloop.evaluation.fillers import FillerCounts, compatible, match_fillers
 from voiceloop.evaluation.scoring import (
     ClipResult,
     EvalOptions,
     EvalReport,
-    FillerCounts,
-    TruthFiller,
-    WordErrors,
-    compatible,
     evaluate_clips,
-    load_dataset,
-    match_fillers,
-    normalize_words,
-    parse_sidecar,
-    render_table,
     score_clip,
     star_word_accuracy,
-    style_category,
     summarize,
     summarize_groups,
-    word_errors,
 )
+from voiceloop.evaluation.sidecars import (
+    TruthFiller,
+    load_dataset,
+    parse_sidecar,
+    style_category,
+)
+from voiceloop.evaluation.tables import render_table
+from voiceloop.evaluation.wer import WordErrors, normalize_words, word_errors
 from voiceloop.models import FillerEvent, StarSection, Word
 
 EVAL_MINI = Path(__file__).parent / "data" / "eval_mini"

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from voiceloop.evaluation.scoring import load_dataset, parse_sidecar
+from voiceloop.evaluation.sidecars import load_dataset, parse_sidecar
 from voiceloop.models import STAR_LABELS
 
 HELDOUT = Path(__file__).resolve().parents[1] / "benchmarks" / "heldout"

@@ -88,12 +88,11 @@ def _tts() -> Check:
 
 
 def _model(model: str) -> Check:
-    from voiceloop.cli.app import transcribe_options
-    from voiceloop.transcribe.decode import load_model
+    from voiceloop.transcribe.decode import load_model, options_for
 
     started = time.perf_counter()
     try:
-        _whisper, resolved = load_model(transcribe_options(model, "cpu", 1))
+        _whisper, resolved = load_model(options_for(model, "cpu", 1))
     except VoiceloopError as err:
         return Check(
             name="model",

@@ -61,16 +61,16 @@ def eval_dataset(
     memory. Figures a sidecar has no truth for are skipped (shown as '-'). With two or more
     groups (the sidecars' speech_style, else variant) the figures are also given per group.
     """
+    from voiceloop.evaluation.memory import memory_method
     from voiceloop.evaluation.scoring import (
         EvalOptions,
         EvalReport,
         evaluate_clips,
-        load_dataset,
-        memory_method,
-        render_table,
         summarize,
         summarize_groups,
     )
+    from voiceloop.evaluation.sidecars import load_dataset
+    from voiceloop.evaluation.tables import render_table
     from voiceloop.transcribe.decode import load_model, transcribe
 
     clips = load_dataset(dataset)[:limit]

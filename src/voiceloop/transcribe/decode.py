@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -683,3 +684,34 @@ def transcribe(
         model=resolved.label,
         decoding=options.describe(),
     )
+
+
+def options_for(model: str, device: str, beam_size: int) -> TranscribeOptions:
+    """The options behind ``--model``, ``--device`` and ``--beam-size``: int8 on a CPU."""
+    compute = "int8" if device == "cpu" else "int8_float16"
+    return TranscribeOptions(model=model, device=device, beam_size=beam_size, compute_type=compute)
+
+
+def preload_model(options: TranscribeOptions, *modules: str) -> threading.Thread:
+    """Load the model (and import ``modules``) on a background thread, e.g. while one speaks.
+
+    Failures are ignored here: they are reported properly when the model is loaded for use.
+    """
+
+    def work() -> None:
+        try:
+            import importlib
+
+            from faster_whisper.vad import get_vad_model
+
+            for name in modules:
+                importlib.import_module(name)
+            load_model(options)
+            if options.vad_filter:
+                get_vad_model()  # cached by faster-whisper: onnxruntime and the VAD weights
+        except Exception:
+            pass
+
+    thread = threading.Thread(target=work, name="model-preload", daemon=True)
+    thread.start()
+    return thread
