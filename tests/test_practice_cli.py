@@ -26,9 +26,10 @@ from typer.testing import CliRunner
 
 from fakemic import RATE, FifoMic, alsa_env, to_pcm16
 from voiceloop.cli.app import SAMPLE_PROMPT_ID, app
-from voiceloop.cli.practice import pick_prompt, practice_counts
 from voiceloop.models import SessionMeta
 from voiceloop.prompts import filter_prompts, load_bank
+from voiceloop.sessions.index import practice_counts
+from voiceloop.sessions.round import pick_prompt
 
 PROMPT = "dive-deep-root-cause"
 ANSWER = (

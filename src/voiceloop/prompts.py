@@ -404,3 +404,18 @@ def choose_prompt(
     fewest = min(practice_counts.get(p.id, 0) for p in matches)
     least = [p for p in matches if practice_counts.get(p.id, 0) == fewest]
     return (rng or random.Random()).choice(least)
+
+
+FOLLOW_UP_TARGET_S = (30.0, 90.0)  # a follow-up asks for one point, not a whole story
+
+
+def follow_up_prompt(parent: Prompt, index: int) -> Prompt:
+    """A bank question's follow-up, as a short prompt of its own."""
+    return Prompt(
+        id=f"{parent.id}-followup-{index + 1}",
+        text=parent.follow_ups[index],
+        kind=parent.kind if parent.kind != "intro" else "star",
+        principles=parent.principles,
+        target_seconds=FOLLOW_UP_TARGET_S,
+        source=parent.source,
+    )

@@ -1,4 +1,4 @@
-"""Takes in progress: crash-safe WAV files under recordings/.takes/, and their recovery.
+"""Takes in progress: the crash-safe WAV files under recordings/.takes/ and their sidecars.
 
 A take is written to ``<recordings>/.takes/<id>.wav`` while it is recorded, with a sidecar
 ``<id>.json`` naming the question. Samples go to the operating system as each block arrives
@@ -6,6 +6,8 @@ and the WAV header's sizes are rewritten every half second, so a killed process 
 playable file; ``repair_wav`` fixes the header from the file's size so not even that half
 second is lost. The recorder holds an exclusive ``flock`` on the file while it records, so
 ``voiceloop recover`` in another terminal never takes a recording still in progress.
+
+Only the file format lives here; turning a take into a session is ``sessions.takes``.
 """
 
 from __future__ import annotations
@@ -13,10 +15,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import struct
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -24,15 +24,12 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ValidationError
 
-from voiceloop.errors import NoSpeech, VoiceloopError
+from voiceloop.errors import VoiceloopError
 from voiceloop.fsutil import FILE_MODE, atomic_write_text, describe_os_error
-from voiceloop.models import Prompt, SessionMeta, Transcript
+from voiceloop.models import Prompt
 
 if TYPE_CHECKING:
     import numpy as np
-
-    from voiceloop.sessions.analyze import SessionResult
-    from voiceloop.transcribe.decode import TranscribeOptions
 
 try:  # POSIX: advisory locks mark a take as still being recorded
     import fcntl
@@ -54,6 +51,13 @@ class TakeInfo(BaseModel):
     capture_rate: int
     device: str = ""
     status: Literal["recording", "stopped"] = "recording"
+
+    def started(self) -> datetime:
+        """When the answer began (now, when the sidecar's time cannot be read)."""
+        try:
+            return datetime.fromisoformat(self.started_at)
+        except ValueError:
+            return datetime.now().astimezone()
 
 
 def takes_dir(recordings_dir: Path) -> Path:
@@ -240,151 +244,3 @@ def read_take(take: Take) -> np.ndarray:
     if frames == 0:
         return np.zeros(0, dtype=np.float32)
     return load_audio(take.wav).samples
-
-
-def _started(info: TakeInfo) -> datetime:
-    try:
-        return datetime.fromisoformat(info.started_at)
-    except ValueError:
-        return datetime.now().astimezone()
-
-
-def write_unanalyzed(recordings_dir: Path, take: Take, samples: np.ndarray) -> Path:
-    """Save a take as a session folder holding only audio.wav and session.json."""
-    from voiceloop.audio import SAMPLE_RATE, write_wav
-    from voiceloop.sessions.index import record_quietly
-    from voiceloop.sessions.store import AUDIO_NAME, SESSION_NAME, new_session_id
-
-    prompt = take.info.prompt
-    started = _started(take.info)
-    meta = SessionMeta(
-        id=new_session_id(prompt.id if prompt else None, started),
-        created_at=started.isoformat(timespec="seconds"),
-        prompt_id=prompt.id if prompt else None,
-        prompt_text=prompt.text if prompt else None,
-        source="microphone",
-        audio_file=AUDIO_NAME,
-        audio_seconds=len(samples) / SAMPLE_RATE,
-        model="",
-        analysis_version="",
-        status="unanalyzed",
-    )
-    final = recordings_dir / meta.id
-    staging = recordings_dir / f".tmp-{meta.id}"
-    try:
-        staging.mkdir(parents=True)
-        write_wav(staging / AUDIO_NAME, samples)
-        atomic_write_text(staging / SESSION_NAME, meta.model_dump_json(indent=2))
-        os.rename(staging, final)
-    except OSError as err:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise describe_os_error(err, f"session {meta.id}") from err
-    take.discard()
-    record_quietly(final)
-    return final
-
-
-def analyze_take(
-    recordings_dir: Path,
-    take: Take,
-    samples: np.ndarray,
-    transcribe_options: TranscribeOptions,
-    transcript: Transcript | None = None,
-) -> SessionResult:
-    """Transcribe and analyze a finished take into a session; the take files go afterwards.
-
-    ``transcript``: the take's transcript made while it was recorded (not made again).
-    """
-    from voiceloop.sessions.analyze import analyze_samples
-
-    result = analyze_samples(
-        samples,
-        source="microphone",
-        prompt=take.info.prompt,
-        recordings_dir=recordings_dir,
-        transcribe_options=transcribe_options,
-        created_at=_started(take.info),
-        transcript=transcript,
-    )
-    take.discard()
-    return result
-
-
-Echo = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What became of a take: analyzed or unanalyzed (with its session), removed, or kept."""
-
-    kind: Literal["analyzed", "unanalyzed", "removed", "kept"]
-    message: str
-    result: SessionResult | None = None
-    folder: Path | None = None
-
-
-def settle_take(
-    recordings_dir: Path,
-    take: Take,
-    transcribe_options: TranscribeOptions,
-    transcript: Transcript | None = None,
-) -> Outcome:
-    """Turn a finished take into a session: analyzed when it holds an answer, else unanalyzed.
-
-    ``transcript``: the take's transcript when it was made during recording.
-
-    An empty take is removed. A take whose analysis fails for another reason (the model
-    cannot load, the disk is full) is kept where it is for `voiceloop recover`.
-    """
-    from voiceloop.audio import Audio, check_usable
-
-    try:
-        samples = read_take(take)
-    except (VoiceloopError, OSError) as err:
-        return Outcome("kept", f"cannot read it ({err}); left in {take.wav}")
-    if len(samples) == 0:
-        take.discard()
-        return Outcome("removed", "no audio was recorded")
-    try:
-        check_usable(Audio(samples, take.info.capture_rate, 1), "the recording")
-        result = analyze_take(recordings_dir, take, samples, transcribe_options, transcript)
-    except VoiceloopError as err:
-        # No answer in it (too short, silent, no speech) is kept as a session; anything else
-        # (a model that will not load, a full disk) is a broken setup: the take waits.
-        if not isinstance(err, NoSpeech):
-            return Outcome("kept", f"{err}; the take stays in {take.wav} for `voiceloop recover`")
-        folder = write_unanalyzed(recordings_dir, take, samples)
-        return Outcome("unanalyzed", f"{err}; saved unanalyzed as {folder}", folder=folder)
-    return Outcome("analyzed", f"analyzed -> {result.folder}", result, result.folder)
-
-
-def recover_takes(
-    recordings_dir: Path, transcribe_options: TranscribeOptions, echo: Echo
-) -> list[Outcome]:
-    """Settle every take left behind by a crash or kill, oldest first, reporting each."""
-    outcomes = []
-    for take in leftover_takes(recordings_dir):
-        seconds = max(take.wav.stat().st_size - HEADER_BYTES, 0) / 2 / take.info.capture_rate
-        label = f"{take.wav.name} ({seconds:.1f} s"
-        label += f", question {take.info.prompt.id})" if take.info.prompt else ")"
-        outcome = settle_take(recordings_dir, take, transcribe_options)
-        echo(f"  {label}: {outcome.message}")
-        outcomes.append(outcome)
-    return outcomes
-
-
-def unanalyzed_sessions(recordings_dir: Path) -> Iterator[tuple[Path, SessionMeta]]:
-    """Session folders saved without analysis (a second Ctrl-C), oldest first."""
-    from voiceloop.sessions.store import SESSION_NAME, read_session_meta
-
-    if not recordings_dir.is_dir():
-        return
-    for folder in sorted(recordings_dir.iterdir()):
-        if folder.name.startswith(".") or not (folder / SESSION_NAME).is_file():
-            continue
-        try:
-            meta = read_session_meta(folder)
-        except VoiceloopError:
-            continue
-        if meta.status == "unanalyzed":
-            yield folder, meta

@@ -1,20 +1,32 @@
-"""The Typer app and what every command shares: options, prompt lookup, progress.
+"""The Typer app and what every command shares: options, prompt lookup, progress, and the
+terminal side of asking a question and settling its answer.
 
-Command modules (cli.py, cli_practice.py, cli_sessions.py, cli_eval.py) register their
-commands on ``app``. Heavy libraries are imported inside functions so ``--help`` stays instant.
+The command modules (analyze, practice, round, sessions, evaluate) register their commands on
+``app`` and import helpers only from here, never from each other. Heavy libraries are
+imported inside functions so ``--help`` stays instant.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from voiceloop.clock import clock
+
 if TYPE_CHECKING:
-    from voiceloop.models import Prompt
+    from voiceloop.capture.recorder import Recording
+    from voiceloop.capture.speak import Speaker
+    from voiceloop.models import Prompt, Transcript
+    from voiceloop.sessions.takes import Outcome
     from voiceloop.transcribe.decode import ProgressFn, TranscribeOptions
+    from voiceloop.transcribe.incremental import IncrementalTranscriber
 
 SAMPLE_ANSWER = Path(__file__).parent.parent / "samples" / "sample_answer.flac"
 SAMPLE_PROMPT_ID = "dive-deep-root-cause"
@@ -55,10 +67,9 @@ def _root() -> None:
 
 
 def transcribe_options(model: str, device: str, beam_size: int) -> TranscribeOptions:
-    from voiceloop.transcribe.decode import TranscribeOptions
+    from voiceloop.transcribe.decode import options_for
 
-    compute = "int8" if device == "cpu" else "int8_float16"
-    return TranscribeOptions(model=model, device=device, beam_size=beam_size, compute_type=compute)
+    return options_for(model, device, beam_size)
 
 
 def find_prompt(prompt_id: str | None) -> Prompt | None:
@@ -122,3 +133,144 @@ CountdownOpt = Annotated[
     int,
     typer.Option("--countdown", min=0, max=30, help="Seconds of countdown before recording."),
 ]
+
+
+# --- the terminal side of one answer (practice and round) ---------------------------------
+
+
+def echo(text: str = "") -> None:
+    typer.echo(text)
+
+
+def note(text: str) -> None:
+    """Status lines go to stderr so stdout carries only questions, verdicts and data."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def show_question(prompt: Prompt, to_stderr: bool = False) -> None:
+    """The question and its target; on stderr when stdout carries JSON."""
+    out = note if to_stderr else echo
+    low, high = prompt.target_seconds
+    tags = [prompt.id, prompt.kind]
+    if prompt.principles:
+        tags.append(", ".join(prompt.principles))
+    tags.append(f"aim for {clock(low)}-{clock(high)}")
+    out("")
+    out(f"Question ({'; '.join(tags)}):")
+    out(f"  {prompt.text}")
+    out("")
+
+
+def countdown(seconds: int, speaker: Speaker) -> None:
+    if seconds > 0:
+        for left in range(seconds, 0, -1):
+            sys.stderr.write(f"\rStarting in {left}... ")
+            sys.stderr.flush()
+            time.sleep(1)
+        sys.stderr.write("\r" + " " * 20 + "\r")
+    speaker.beep()
+
+
+def preload_model(options: TranscribeOptions) -> threading.Thread:
+    """Load the model (and the analysis code) while the user speaks, not after."""
+    from voiceloop.transcribe.decode import preload_model as preload
+
+    return preload(options, "voiceloop.sessions.analyze")
+
+
+def report_recording(rec: Recording) -> None:
+    from voiceloop.capture.recorder import WARNING_TEXT
+
+    note(f"Recorded {rec.seconds:.1f} s from {rec.device.name}: {rec.reason_text}.")
+    for kind in rec.warnings:
+        note(f"warning: {WARNING_TEXT.get(kind, kind)}")
+    if rec.overflows:
+        note(f"warning: the input overflowed {rec.overflows} times; a few frames may be missing")
+
+
+def finish_incremental(worker: IncrementalTranscriber | None, rec: Recording) -> Transcript | None:
+    """The transcript made while recording, or None (then the whole take is transcribed)."""
+    if worker is None:
+        return None
+    transcript = worker.finish(duration=rec.seconds)
+    if transcript is None:
+        note(f"Background transcription failed ({worker.error}); transcribing the whole answer.")
+    return transcript
+
+
+def settle(
+    recordings_dir: Path,
+    rec: Recording,
+    options: TranscribeOptions,
+    preload: threading.Thread,
+    worker: IncrementalTranscriber | None = None,
+) -> Outcome:
+    """Analyze the take; a second Ctrl-C saves it unanalyzed and ends the command.
+
+    With ``worker`` (transcription during recording) only the tail since its last cut is
+    transcribed now; if it failed, the whole take is transcribed as without it.
+
+    Libraries can turn a KeyboardInterrupt into an error of their own (an interrupted
+    import becomes a RuntimeError), so the press itself is noted by a signal handler.
+    """
+    from voiceloop.capture.recorder import sigint_deferred
+    from voiceloop.capture.takes import read_take
+    from voiceloop.sessions.takes import settle_take, write_unanalyzed
+
+    pressed = [rec.second_interrupt]
+
+    def on_sigint(_signum: int, _frame: object) -> None:
+        pressed[0] = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        report_recording(rec)
+        if pressed[0]:
+            raise KeyboardInterrupt
+        note("Transcribing and analyzing...")
+        preload.join()
+        transcript = finish_incremental(worker, rec)
+        return settle_take(recordings_dir, rec.take, options, transcript)
+    except BaseException:
+        if worker is not None:
+            worker.abandon()
+        if not pressed[0]:
+            raise
+        if not rec.take.wav.exists():  # analyzed just before the press: nothing to save
+            raise typer.Exit(130) from None
+        with sigint_deferred():
+            folder = write_unanalyzed(recordings_dir, rec.take, read_take(rec.take))
+        note(f"Saved without analysis: {folder}")
+        note("`voiceloop recover --unanalyzed` analyzes it later.")
+        if worker is not None:
+            # The interpreter's shutdown can crash (SIGSEGV in native code) after a decode on
+            # the background thread was interrupted this way; everything is saved: leave now.
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
+        raise typer.Exit(130) from None
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def ask_next(prompt: Prompt, follow_ups_done: int) -> str:
+    """'f' (follow-up), 'n' (next question) or 'q'; only asked on a terminal."""
+    if not sys.stdin.isatty():
+        return "q"
+    from voiceloop.capture.recorder import EnterKey
+
+    EnterKey().discard_typeahead()  # an Enter pressed as the take stopped is no answer
+    choices = []
+    if follow_ups_done < len(prompt.follow_ups):
+        echo(f'Follow-up: "{prompt.follow_ups[follow_ups_done]}"')
+        choices.append("[f] answer the follow-up")
+    choices += ["[n] another question", "[q] quit"]
+    while True:
+        try:
+            answer = input("  ".join(choices) + ": ").strip().lower()[:1]
+        except EOFError:
+            return "q"
+        if answer in ("n", "q") or (answer == "f" and "[f]" in choices[0]):
+            return answer  # anything else (a stray Enter included) asks again

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -31,22 +28,22 @@ from voiceloop.cli.app import (
     RecordingsOpt,
     SilenceStopOpt,
     app,
+    ask_next,
+    countdown,
+    echo,
     find_prompt,
+    note,
+    preload_model,
     progress_printer,
+    settle,
+    show_question,
     transcribe_options,
 )
 from voiceloop.clock import clock
 from voiceloop.errors import VoiceloopError
 
 if TYPE_CHECKING:
-    from voiceloop.capture.recorder import Recording
-    from voiceloop.capture.speak import Speaker
-    from voiceloop.capture.takes import Outcome
-    from voiceloop.models import Prompt, Transcript
     from voiceloop.transcribe.decode import TranscribeOptions
-    from voiceloop.transcribe.incremental import IncrementalTranscriber
-
-FOLLOW_UP_TARGET_S = (30.0, 90.0)
 
 LpOpt = Annotated[
     Optional[str],  # noqa: UP045 - typer needs Optional on Python 3.10
@@ -56,197 +53,6 @@ KindOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option("--kind", help="Question kind: intro, star, project or deep_dive."),
 ]
-
-
-def echo(text: str = "") -> None:
-    typer.echo(text)
-
-
-def note(text: str) -> None:
-    """Status lines go to stderr so stdout carries only questions, verdicts and data."""
-    sys.stderr.write(text + "\n")
-    sys.stderr.flush()
-
-
-# --- choosing the question -----------------------------------------------------------------
-
-
-def practice_counts(recordings_dir: Path) -> dict[str, int]:
-    """How many sessions answered each prompt (from the session index)."""
-    from voiceloop.sessions.index import practice_counts as indexed_counts
-
-    return indexed_counts(recordings_dir)
-
-
-def pick_prompt(
-    prompt_id: str | None, lp: str | None, kind: str | None, recordings_dir: Path
-) -> Prompt:
-    from voiceloop.prompts import choose_prompt, get_prompt, load_bank
-
-    bank = load_bank()
-    if prompt_id is not None:
-        if lp or kind:
-            raise VoiceloopError("give either a PROMPT_ID or --lp/--kind, not both")
-        return get_prompt(bank, prompt_id)
-    return choose_prompt(bank, practice_counts(recordings_dir), principle=lp, kind=kind)
-
-
-def follow_up_prompt(parent: Prompt, index: int) -> Prompt:
-    """A bank question's follow-up, as a short prompt of its own."""
-    from voiceloop.models import Prompt
-
-    return Prompt(
-        id=f"{parent.id}-followup-{index + 1}",
-        text=parent.follow_ups[index],
-        kind=parent.kind if parent.kind != "intro" else "star",
-        principles=parent.principles,
-        target_seconds=FOLLOW_UP_TARGET_S,
-        source=parent.source,
-    )
-
-
-def show_question(prompt: Prompt, to_stderr: bool = False) -> None:
-    """The question and its target; on stderr when stdout carries JSON."""
-    out = note if to_stderr else echo
-    low, high = prompt.target_seconds
-    tags = [prompt.id, prompt.kind]
-    if prompt.principles:
-        tags.append(", ".join(prompt.principles))
-    tags.append(f"aim for {clock(low)}-{clock(high)}")
-    out("")
-    out(f"Question ({'; '.join(tags)}):")
-    out(f"  {prompt.text}")
-    out("")
-
-
-# --- the parts of one answer ---------------------------------------------------------------
-
-
-def countdown(seconds: int, speaker: Speaker) -> None:
-    if seconds > 0:
-        for left in range(seconds, 0, -1):
-            sys.stderr.write(f"\rStarting in {left}... ")
-            sys.stderr.flush()
-            time.sleep(1)
-        sys.stderr.write("\r" + " " * 20 + "\r")
-    speaker.beep()
-
-
-def preload_model(options: TranscribeOptions) -> threading.Thread:
-    """Load the model (and the analysis code) while the user speaks, not after."""
-
-    def work() -> None:
-        try:
-            from faster_whisper.vad import get_vad_model
-
-            import voiceloop.sessions.analyze  # noqa: F401
-            from voiceloop.transcribe.decode import load_model
-
-            load_model(options)
-            if options.vad_filter:
-                get_vad_model()  # cached by faster-whisper: onnxruntime and the VAD weights
-        except Exception:  # reported properly when the analysis itself loads it
-            pass
-
-    thread = threading.Thread(target=work, name="model-preload", daemon=True)
-    thread.start()
-    return thread
-
-
-def report_recording(rec: Recording) -> None:
-    from voiceloop.capture.recorder import WARNING_TEXT
-
-    note(f"Recorded {rec.seconds:.1f} s from {rec.device.name}: {rec.reason_text}.")
-    for kind in rec.warnings:
-        note(f"warning: {WARNING_TEXT.get(kind, kind)}")
-    if rec.overflows:
-        note(f"warning: the input overflowed {rec.overflows} times; a few frames may be missing")
-
-
-def finish_incremental(worker: IncrementalTranscriber | None, rec: Recording) -> Transcript | None:
-    """The transcript made while recording, or None (then the whole take is transcribed)."""
-    if worker is None:
-        return None
-    transcript = worker.finish(duration=rec.seconds)
-    if transcript is None:
-        note(f"Background transcription failed ({worker.error}); transcribing the whole answer.")
-    return transcript
-
-
-def settle(
-    recordings_dir: Path,
-    rec: Recording,
-    options: TranscribeOptions,
-    preload: threading.Thread,
-    worker: IncrementalTranscriber | None = None,
-) -> Outcome:
-    """Analyze the take; a second Ctrl-C saves it unanalyzed and ends the command.
-
-    With ``worker`` (transcription during recording) only the tail since its last cut is
-    transcribed now; if it failed, the whole take is transcribed as without it.
-
-    Libraries can turn a KeyboardInterrupt into an error of their own (an interrupted
-    import becomes a RuntimeError), so the press itself is noted by a signal handler.
-    """
-    from voiceloop.capture.recorder import sigint_deferred
-    from voiceloop.capture.takes import read_take, settle_take, write_unanalyzed
-
-    pressed = [rec.second_interrupt]
-
-    def on_sigint(_signum: int, _frame: object) -> None:
-        pressed[0] = True
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    try:
-        report_recording(rec)
-        if pressed[0]:
-            raise KeyboardInterrupt
-        note("Transcribing and analyzing...")
-        preload.join()
-        transcript = finish_incremental(worker, rec)
-        return settle_take(recordings_dir, rec.take, options, transcript)
-    except BaseException:
-        if worker is not None:
-            worker.abandon()
-        if not pressed[0]:
-            raise
-        if not rec.take.wav.exists():  # analyzed just before the press: nothing to save
-            raise typer.Exit(130) from None
-        with sigint_deferred():
-            folder = write_unanalyzed(recordings_dir, rec.take, read_take(rec.take))
-        note(f"Saved without analysis: {folder}")
-        note("`voiceloop recover --unanalyzed` analyzes it later.")
-        if worker is not None:
-            # The interpreter's shutdown can crash (SIGSEGV in native code) after a decode on
-            # the background thread was interrupted this way; everything is saved: leave now.
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(130)
-        raise typer.Exit(130) from None
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def ask_next(prompt: Prompt, follow_ups_done: int) -> str:
-    """'f' (follow-up), 'n' (next question) or 'q'; only asked on a terminal."""
-    if not sys.stdin.isatty():
-        return "q"
-    from voiceloop.capture.recorder import EnterKey
-
-    EnterKey().discard_typeahead()  # an Enter pressed as the take stopped is no answer
-    choices = []
-    if follow_ups_done < len(prompt.follow_ups):
-        echo(f'Follow-up: "{prompt.follow_ups[follow_ups_done]}"')
-        choices.append("[f] answer the follow-up")
-    choices += ["[n] another question", "[q] quit"]
-    while True:
-        try:
-            answer = input("  ".join(choices) + ": ").strip().lower()[:1]
-        except EOFError:
-            return "q"
-        if answer in ("n", "q") or (answer == "f" and "[f]" in choices[0]):
-            return answer  # anything else (a stray Enter included) asks again
 
 
 def sample_fallback(
@@ -326,9 +132,12 @@ def practice(
     from voiceloop.capture.devices import NoInputDevice, NoPortAudio, pick_input
     from voiceloop.capture.recorder import EnterKey, LiveDisplay, RecordOptions, record
     from voiceloop.capture.speak import Speaker
-    from voiceloop.capture.takes import leftover_takes, recover_takes
+    from voiceloop.capture.takes import leftover_takes
+    from voiceloop.prompts import follow_up_prompt
     from voiceloop.render.terminal import render_json, render_terminal
+    from voiceloop.sessions.round import pick_prompt
     from voiceloop.sessions.store import REPORT_NAME, default_recordings_dir, ensure_writable
+    from voiceloop.sessions.takes import recover_takes
     from voiceloop.transcribe.incremental import IncrementalTranscriber
 
     recordings_dir = recordings or default_recordings_dir()
@@ -427,6 +236,7 @@ def prompts_command(
     (format: prompts/README.md).
     """
     from voiceloop.prompts import filter_prompts, load_bank, match_principles
+    from voiceloop.sessions.index import practice_counts
     from voiceloop.sessions.store import default_recordings_dir
 
     found = filter_prompts(load_bank(), principle=lp, kind=kind, text=search)
@@ -499,10 +309,10 @@ def recover(
     Each unfinished take in recordings/.takes/ is analyzed into a session (or, when it
     holds no usable speech, saved unanalyzed). Takes still being recorded are left alone.
     """
-    from voiceloop.capture.takes import recover_takes, unanalyzed_sessions
-    from voiceloop.cli.sessions import reanalyze_folder
     from voiceloop.sessions.index import record_quietly
+    from voiceloop.sessions.reanalyze import reanalyze_folder
     from voiceloop.sessions.store import default_recordings_dir
+    from voiceloop.sessions.takes import recover_takes, unanalyzed_sessions
 
     recordings_dir = recordings or default_recordings_dir()
     options = transcribe_options(model, device, beam_size)

@@ -8,9 +8,7 @@ inside the command so that ``voiceloop --help`` stays instant.
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
@@ -27,37 +25,19 @@ from voiceloop.cli.app import (
     RecordingsOpt,
     SilenceStopOpt,
     app,
+    countdown,
+    note,
+    preload_model,
+    settle,
+    show_question,
+    transcribe_options,
 )
 from voiceloop.clock import clock
 from voiceloop.errors import VoiceloopError
 
 if TYPE_CHECKING:
     from voiceloop.models import Analysis, Prompt, Transcript
-    from voiceloop.sessions.round import RoundAnswer, RoundSummary
-
-ROUNDS_DIR = "rounds"
-ROUND_JSON = "round.json"
-ROUND_MD = "round.md"
-
-
-def new_round_id(now: datetime | None = None) -> str:
-    now = now or datetime.now()
-    return f"{now:%Y%m%d-%H%M%S}-round-{secrets.token_hex(2)}"
-
-
-def write_round(recordings_dir: Path, summary: RoundSummary) -> Path:
-    """recordings/rounds/<round-id>/ with round.json and round.md, each written atomically."""
-    from voiceloop.fsutil import atomic_write_text, describe_os_error
-    from voiceloop.render.round import render_round_markdown
-
-    folder = recordings_dir / ROUNDS_DIR / summary.round_id
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(folder / ROUND_JSON, summary.model_dump_json(indent=2))
-        atomic_write_text(folder / ROUND_MD, render_round_markdown(summary))
-    except OSError as err:
-        raise describe_os_error(err, f"the round report {folder}") from err
-    return folder
+    from voiceloop.sessions.round import RoundAnswer
 
 
 @app.command("round")
@@ -118,29 +98,24 @@ def round_command(
     from voiceloop.capture.devices import NoInputDevice, NoPortAudio, pick_input
     from voiceloop.capture.recorder import EnterKey, LiveDisplay, RecordOptions, record
     from voiceloop.capture.speak import Speaker
-    from voiceloop.capture.takes import leftover_takes, recover_takes
-    from voiceloop.cli.app import transcribe_options
-    from voiceloop.cli.practice import (
-        countdown,
-        follow_up_prompt,
-        note,
-        practice_counts,
-        preload_model,
-        settle,
-        show_question,
-    )
-    from voiceloop.prompts import load_bank
+    from voiceloop.capture.takes import leftover_takes
+    from voiceloop.prompts import follow_up_prompt, load_bank
     from voiceloop.render.round import render_round_terminal
+    from voiceloop.sessions.index import practice_counts
     from voiceloop.sessions.round import (
         FOLLOW_UP_SECONDS,
+        ROUND_MD,
         answer_entry,
         choose_follow_up,
+        new_round_id,
         plan_round,
         resolve_principles,
         select_set,
         summarize_round,
+        write_round,
     )
     from voiceloop.sessions.store import default_recordings_dir, ensure_writable
+    from voiceloop.sessions.takes import recover_takes
 
     recordings_dir = recordings or default_recordings_dir()
     wanted = resolve_principles(lp or [])

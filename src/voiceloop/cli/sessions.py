@@ -27,9 +27,8 @@ from voiceloop.clock import clock
 from voiceloop.errors import VoiceloopError
 
 if TYPE_CHECKING:
-    from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
+    from voiceloop.models import Analysis, SessionMeta, Transcript
     from voiceloop.sessions.index import SessionIndex, SessionQuery, SessionRow
-    from voiceloop.transcribe.decode import TranscribeOptions
 
 # --- shared options ------------------------------------------------------------------------
 
@@ -127,27 +126,15 @@ def _load_meta(folder: Path) -> SessionMeta:
 
 
 def _load_transcript(folder: Path) -> Transcript | None:
-    from pydantic import ValidationError
+    from voiceloop.sessions.store import read_transcript
 
-    from voiceloop.models import Transcript
-    from voiceloop.sessions.store import TRANSCRIPT_NAME
-
-    try:
-        return Transcript.model_validate_json((folder / TRANSCRIPT_NAME).read_bytes())
-    except (OSError, ValueError, ValidationError):
-        return None
+    return read_transcript(folder)
 
 
 def _load_analysis(folder: Path) -> Analysis | None:
-    from pydantic import ValidationError
+    from voiceloop.sessions.store import read_analysis
 
-    from voiceloop.models import Analysis
-    from voiceloop.sessions.store import ANALYSIS_NAME
-
-    try:
-        return Analysis.model_validate_json((folder / ANALYSIS_NAME).read_bytes())
-    except (OSError, ValueError, ValidationError):
-        return None
+    return read_analysis(folder)
 
 
 def _need_analysis(folder: Path, session_id: str) -> Analysis:
@@ -314,9 +301,9 @@ def report(
     recordings: RecordingsOpt = None,
 ) -> None:
     """Render a session's report as Markdown, a self-contained HTML page, or JSON."""
-    from voiceloop.fsutil import atomic_write_text, describe_os_error
     from voiceloop.render.markdown import render_markdown
     from voiceloop.render.terminal import render_json
+    from voiceloop.sessions.store import save_report
 
     with _open(recordings) as index:
         row = index.resolve(session)
@@ -344,11 +331,7 @@ def report(
     if output is None or to_stdout:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_text(output, text)
-    except OSError as err:
-        raise describe_os_error(err, str(output)) from err
+    save_report(output, text)
     typer.echo(str(output))
     if open_it:
         import webbrowser
@@ -366,10 +349,7 @@ def delete(
     recordings: RecordingsOpt = None,
 ) -> None:
     """Delete a session folder (audio, transcript, analysis, reports) and its index entry."""
-    import os
-    import shutil
-
-    from voiceloop.fsutil import describe_os_error
+    from voiceloop.sessions.store import delete_session
 
     with _open(recordings) as index:
         row = index.resolve(session)
@@ -379,15 +359,7 @@ def delete(
                 f"Delete session {row.id} ({what}, {row.created_at[:16]}) and its recording?",
                 abort=True,
             )
-        folder = index.recordings_dir / row.id
-        trash = index.recordings_dir / f".deleting-{row.id}"
-        try:
-            os.rename(folder, trash)  # one step: readers see the session or nothing
-        except FileNotFoundError:
-            pass
-        except OSError as err:
-            raise describe_os_error(err, f"session {row.id}") from err
-        shutil.rmtree(trash, ignore_errors=True)
+        delete_session(index.recordings_dir, row.id)
         index.forget(row.id)
     typer.echo(f"Deleted {row.id}")
 
@@ -411,117 +383,24 @@ def export(
     recordings: RecordingsOpt = None,
 ) -> None:
     """Export the sessions' headline figures (oldest first) for a spreadsheet."""
-    import csv
-    import io
-
     from voiceloop.fsutil import atomic_write_text, describe_os_error
-    from voiceloop.sessions.index import SessionRow
+    from voiceloop.sessions.export import sessions_csv
 
     query = _query(prompt, lp, since, until, None).model_copy(update={"oldest_first": True})
     with _open(recordings) as index:
         rows = index.query(query)
-    columns = list(SessionRow.model_fields)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        values = row.model_dump()
-        out = []
-        for col in columns:
-            value = values[col]
-            if isinstance(value, list):
-                value = "; ".join(str(v) for v in value)
-            elif value is None:
-                value = ""
-            out.append(value)
-        writer.writerow(out)
+    text = sessions_csv(rows)
     if file is None or str(file) == "-":
-        sys.stdout.write(buffer.getvalue())
+        sys.stdout.write(text)
         return
     try:
-        atomic_write_text(file, buffer.getvalue())
+        atomic_write_text(file, text)
     except OSError as err:
         raise describe_os_error(err, str(file)) from err
     typer.echo(f"{len(rows)} sessions written to {file}")
 
 
 # --- reanalyze ----------------------------------------------------------------------------------
-
-
-def _prompt_for(meta: SessionMeta, old: Analysis | None) -> Prompt | None:
-    """The session's question from the bank, or rebuilt from what the session kept."""
-    from voiceloop.models import Prompt
-    from voiceloop.options import KIND_TARGET_SECONDS
-    from voiceloop.prompts import load_bank
-
-    if meta.prompt_id is None:
-        return None
-    try:
-        for prompt in load_bank():
-            if prompt.id == meta.prompt_id:
-                return prompt
-    except VoiceloopError:
-        pass
-    kind = old.prompt_kind if old else "star"
-    target = old.pacing.target_seconds if old else KIND_TARGET_SECONDS[kind]
-    return Prompt(
-        id=meta.prompt_id, text=meta.prompt_text or meta.prompt_id, kind=kind, target_seconds=target
-    )
-
-
-def reanalyze_folder(folder: Path, retranscribe: TranscribeOptions | None = None) -> SessionMeta:
-    """Rerun the analysis (and, with ``retranscribe``, the transcription) of one session.
-
-    The audio is kept; the old analysis version is noted in session.json. Files are
-    replaced one by one atomically, session.json last.
-    """
-    from voiceloop.analysis.combined import analyze
-    from voiceloop.fsutil import atomic_write_text, describe_os_error
-    from voiceloop.render.markdown import render_markdown
-    from voiceloop.sessions.store import ANALYSIS_NAME, REPORT_NAME, SESSION_NAME, TRANSCRIPT_NAME
-
-    meta = _load_meta(folder)
-    old = _load_analysis(folder)
-    if retranscribe is not None:
-        from voiceloop.audio import check_usable, load_audio
-        from voiceloop.sessions.analyze import require_speech
-        from voiceloop.transcribe.decode import transcribe
-
-        audio_path = folder / meta.audio_file
-        if not audio_path.is_file():
-            raise VoiceloopError(
-                f"session {meta.id} has no audio ({meta.audio_file}) to transcribe"
-            )
-        audio = load_audio(audio_path)
-        check_usable(audio, str(audio_path))
-        transcript = transcribe(audio.samples, retranscribe)
-        require_speech(transcript, str(audio_path))
-    else:
-        found = _load_transcript(folder)
-        if found is None:
-            raise VoiceloopError(
-                f"session {meta.id} has no readable transcript.json; use --retranscribe"
-            )
-        transcript = found
-    analysis = analyze(transcript, _prompt_for(meta, old))
-    previous = [*meta.previous_analysis_versions, old.version if old else meta.analysis_version]
-    new_meta = meta.model_copy(
-        update={
-            "analysis_version": analysis.version,
-            "previous_analysis_versions": previous,
-            "status": "analyzed",
-            "model": transcript.model if retranscribe is not None else meta.model,
-        }
-    )
-    try:
-        if retranscribe is not None:
-            atomic_write_text(folder / TRANSCRIPT_NAME, transcript.model_dump_json(indent=2))
-        atomic_write_text(folder / ANALYSIS_NAME, analysis.model_dump_json(indent=2))
-        atomic_write_text(folder / REPORT_NAME, render_markdown(new_meta, transcript, analysis))
-        atomic_write_text(folder / SESSION_NAME, new_meta.model_dump_json(indent=2))
-    except OSError as err:
-        raise describe_os_error(err, f"session {meta.id}") from err
-    return new_meta
 
 
 @app.command()
@@ -550,6 +429,7 @@ def reanalyze(
     The audio is kept and session.json notes the version it replaced.
     """
     from voiceloop.analysis.combined import ANALYSIS_VERSION
+    from voiceloop.sessions.reanalyze import reanalyze_folder
 
     if (session is None) == (not all_sessions):
         raise VoiceloopError("give a session id or --all (not both)")

@@ -10,13 +10,18 @@ import numpy as np
 
 from voiceloop.analysis.combined import analyze
 from voiceloop.analysis.pacing import spoken_words
-from voiceloop.audio import MIN_SECONDS, check_usable, load_audio
+from voiceloop.audio import MIN_SECONDS, SAMPLE_RATE, check_usable, load_audio
 from voiceloop.errors import NoSpeech
 from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
 from voiceloop.render.markdown import render_markdown
 from voiceloop.sessions.index import record_quietly
-from voiceloop.sessions.store import SessionFiles, ensure_writable, new_session_id, write_session
+from voiceloop.sessions.store import (
+    SessionFiles,
+    ensure_writable,
+    new_session_meta,
+    write_session,
+)
 from voiceloop.transcribe.decode import ProgressFn, TranscribeOptions, transcribe
 
 
@@ -63,15 +68,11 @@ def analyze_samples(
         transcript = transcribe(samples, transcribe_options, progress)
     require_speech(transcript, source)
     analysis = analyze(transcript, prompt, analysis_options)
-    now = (created_at or datetime.now()).astimezone()
-    meta = SessionMeta(
-        id=new_session_id(prompt.id if prompt else None, now),
-        created_at=now.isoformat(timespec="seconds"),
-        prompt_id=prompt.id if prompt else None,
-        prompt_text=prompt.text if prompt else None,
+    meta = new_session_meta(
+        prompt,
+        (created_at or datetime.now()).astimezone(),
         source=source,
-        audio_file="audio.wav",
-        audio_seconds=len(samples) / 16_000,
+        audio_seconds=len(samples) / SAMPLE_RATE,
         model=transcript.model,
         analysis_version=analysis.version,
     )

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import random
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from pydantic import BaseModel, Field
 
@@ -523,3 +526,48 @@ def summarize_round(
         reused_stories=find_reused_stories(main),
         notes=list(notes),
     )
+
+
+# --- the round's folder -----------------------------------------------------------------------
+
+ROUNDS_DIR = "rounds"
+ROUND_JSON = "round.json"
+ROUND_MD = "round.md"
+
+
+def new_round_id(now: datetime | None = None) -> str:
+    now = now or datetime.now()
+    return f"{now:%Y%m%d-%H%M%S}-round-{secrets.token_hex(2)}"
+
+
+def write_round(recordings_dir: Path, summary: RoundSummary) -> Path:
+    """recordings/rounds/<round-id>/ with round.json and round.md, each written atomically."""
+    from voiceloop.fsutil import atomic_write_text, describe_os_error
+    from voiceloop.render.round import render_round_markdown
+
+    folder = recordings_dir / ROUNDS_DIR / summary.round_id
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / ROUND_JSON, summary.model_dump_json(indent=2))
+        atomic_write_text(folder / ROUND_MD, render_round_markdown(summary))
+    except OSError as err:
+        raise describe_os_error(err, f"the round report {folder}") from err
+    return folder
+
+
+# --- the next question to practise ------------------------------------------------------------
+
+
+def pick_prompt(
+    prompt_id: str | None, lp: str | None, kind: str | None, recordings_dir: Path
+) -> Prompt:
+    """The question asked for by id, else one of the least practised matching --lp/--kind."""
+    from voiceloop.prompts import choose_prompt, get_prompt, load_bank
+    from voiceloop.sessions.index import practice_counts
+
+    bank = load_bank()
+    if prompt_id is not None:
+        if lp or kind:
+            raise VoiceloopError("give either a PROMPT_ID or --lp/--kind, not both")
+        return get_prompt(bank, prompt_id)
+    return choose_prompt(bank, practice_counts(recordings_dir), principle=lp, kind=kind)

@@ -1,7 +1,8 @@
 """Session folders: recordings/<session-id>/ with audio, transcript, analysis and report.
 
-A session is built in a hidden temporary folder and renamed into place, so a crash or a
-full disk never leaves a half-written session behind.
+The one module that writes, replaces and deletes the files of a session folder, and builds
+the session.json that describes it. A session is built in a hidden temporary folder and
+renamed into place, so a crash or a full disk never leaves a half-written session behind.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import ValidationError
 
 from voiceloop.errors import VoiceloopError
 from voiceloop.fsutil import atomic_write_text, describe_os_error
-from voiceloop.models import Analysis, SessionMeta, Transcript
+from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
 
 if TYPE_CHECKING:  # numpy costs ~0.1 s to import: `voiceloop sessions` never needs it
     import numpy as np
@@ -52,12 +55,39 @@ def new_session_id(prompt_id: str | None, now: datetime | None = None) -> str:
     return f"{now:%Y%m%d-%H%M%S}-{slug}-{secrets.token_hex(2)}"
 
 
+def new_session_meta(
+    prompt: Prompt | None,
+    created: datetime,
+    *,
+    source: str,
+    audio_seconds: float,
+    model: str,
+    analysis_version: str,
+    status: Literal["analyzed", "unanalyzed"] = "analyzed",
+) -> SessionMeta:
+    """The session.json of a new session answering ``prompt``, recorded at ``created``."""
+    return SessionMeta(
+        id=new_session_id(prompt.id if prompt else None, created),
+        created_at=created.isoformat(timespec="seconds"),
+        prompt_id=prompt.id if prompt else None,
+        prompt_text=prompt.text if prompt else None,
+        source=source,
+        audio_file=AUDIO_NAME,
+        audio_seconds=audio_seconds,
+        model=model,
+        analysis_version=analysis_version,
+        status=status,
+    )
+
+
 @dataclass(frozen=True)
 class SessionFiles:
+    """What a new session folder holds besides its audio; an unanalyzed one has only meta."""
+
     meta: SessionMeta
-    transcript: Transcript
-    analysis: Analysis
-    report_md: str
+    transcript: Transcript | None = None
+    analysis: Analysis | None = None
+    report_md: str | None = None
 
 
 def write_session(folder: Path, files: SessionFiles, samples: np.ndarray) -> Path:
@@ -71,9 +101,13 @@ def write_session(folder: Path, files: SessionFiles, samples: np.ndarray) -> Pat
     try:
         staging.mkdir(parents=True)
         write_wav(staging / AUDIO_NAME, samples)
-        atomic_write_text(staging / TRANSCRIPT_NAME, files.transcript.model_dump_json(indent=2))
-        atomic_write_text(staging / ANALYSIS_NAME, files.analysis.model_dump_json(indent=2))
-        atomic_write_text(staging / REPORT_NAME, files.report_md)
+        if files.transcript is not None:
+            text = files.transcript.model_dump_json(indent=2)
+            atomic_write_text(staging / TRANSCRIPT_NAME, text)
+        if files.analysis is not None:
+            atomic_write_text(staging / ANALYSIS_NAME, files.analysis.model_dump_json(indent=2))
+        if files.report_md is not None:
+            atomic_write_text(staging / REPORT_NAME, files.report_md)
         atomic_write_text(staging / SESSION_NAME, files.meta.model_dump_json(indent=2))
         os.rename(staging, final)
     except OSError as err:
@@ -91,3 +125,63 @@ def read_session_meta(session_dir: Path) -> SessionMeta:
         return SessionMeta.model_validate(data)
     except (OSError, ValueError) as err:
         raise VoiceloopError(f"{session_dir} is not a readable session: {err}") from err
+
+
+def read_transcript(session_dir: Path) -> Transcript | None:
+    """The session's transcript, or None when it is missing or unreadable."""
+    try:
+        return Transcript.model_validate_json((session_dir / TRANSCRIPT_NAME).read_bytes())
+    except (OSError, ValueError, ValidationError):
+        return None
+
+
+def read_analysis(session_dir: Path) -> Analysis | None:
+    """The session's analysis, or None when it is missing or unreadable."""
+    try:
+        return Analysis.model_validate_json((session_dir / ANALYSIS_NAME).read_bytes())
+    except (OSError, ValueError, ValidationError):
+        return None
+
+
+def replace_analysis(
+    session_dir: Path,
+    meta: SessionMeta,
+    analysis: Analysis,
+    report_md: str,
+    transcript: Transcript | None = None,
+) -> None:
+    """Replace an existing session's analysis (and transcript, when given) in place.
+
+    Each file is replaced atomically, session.json last: a crash between two files leaves
+    the old version named in session.json, so ``reanalyze`` can simply run again.
+    """
+    try:
+        if transcript is not None:
+            atomic_write_text(session_dir / TRANSCRIPT_NAME, transcript.model_dump_json(indent=2))
+        atomic_write_text(session_dir / ANALYSIS_NAME, analysis.model_dump_json(indent=2))
+        atomic_write_text(session_dir / REPORT_NAME, report_md)
+        atomic_write_text(session_dir / SESSION_NAME, meta.model_dump_json(indent=2))
+    except OSError as err:
+        raise describe_os_error(err, f"session {meta.id}") from err
+
+
+def save_report(path: Path, text: str) -> None:
+    """Write a rendered report (into its session folder, or wherever the user asked)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, text)
+    except OSError as err:
+        raise describe_os_error(err, str(path)) from err
+
+
+def delete_session(recordings_dir: Path, session_id: str) -> None:
+    """Remove a session folder; one rename first, so readers see the session or nothing."""
+    folder = recordings_dir / session_id
+    trash = recordings_dir / f".deleting-{session_id}"
+    try:
+        os.rename(folder, trash)
+    except FileNotFoundError:
+        pass
+    except OSError as err:
+        raise describe_os_error(err, f"session {session_id}") from err
+    shutil.rmtree(trash, ignore_errors=True)
