@@ -16,6 +16,7 @@ import soundfile as sf
 
 from conftest import synthesize, timeline, transcript_of
 from voiceloop.analysis.combined import analyze
+from voiceloop.analysis.sequence import ordered_transitions, viterbi
 from voiceloop.analysis.shape import (
     TextIndex,
     analyze_shape,
@@ -24,7 +25,6 @@ from voiceloop.analysis.shape import (
     intro_highlights,
     label_intro,
     label_project,
-    ordered_viterbi,
 )
 from voiceloop.analysis.star import segment_star
 from voiceloop.analysis.verdict import _shape_tips
@@ -289,11 +289,12 @@ def check(shape: ShapeResult, name: str) -> bool:
 
 
 def test_ordered_viterbi_keeps_order_unless_evidence_is_strong() -> None:
+    links = ordered_transitions(3, back_penalty=2.0, skip_cost=0.1)
     weak_back = [[2.0, 0.0, 0.0], [0.0, 2.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 2.0]]
-    assert ordered_viterbi(weak_back, back_penalty=2.0, skip_cost=0.1) == [0, 1, 1, 2]
+    assert viterbi(weak_back, links) == [0, 1, 1, 2]
     strong_back = [[2.0, 0.0, 0.0], [0.0, 4.0, 0.0], [5.0, 0.0, 0.0], [0.0, 0.0, 2.0]]
-    assert ordered_viterbi(strong_back, back_penalty=2.0, skip_cost=0.1) == [0, 1, 0, 2]
-    assert ordered_viterbi([], 2.0, 0.1) == []
+    assert viterbi(strong_back, links) == [0, 1, 0, 2]
+    assert viterbi([], ordered_transitions(3, 2.0, 0.1)) == []
 
 
 # --- intro: 3-3-1 ----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import voiceloop.analysis.wording as wording_module
-from voiceloop.analysis.star import label_sentences
+from voiceloop.analysis.star import label_by_cues
 from voiceloop.analysis.timeline import norm_tokens
 from voiceloop.analysis.wording import MODEL_PATH, load_model, sentence_features, wording
 from voiceloop.models import Sentence
@@ -107,11 +107,11 @@ def _sentences(texts: list[str]) -> list[Sentence]:
 def test_the_labeller_adds_the_wording_and_names_it_where_no_cue_decided(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    labels = label_sentences(_sentences(ANSWER))
+    labels = label_by_cues(_sentences(ANSWER))
     assert [lab.label for lab in labels] == ["situation", "task", "action", "action", "result"]
     assert re.search(r"wording like '[^']+'", labels[-1].reason), labels[-1].reason
     monkeypatch.setattr(wording_module, "WORDING_WEIGHT", 0.0)
-    without = label_sentences(_sentences(ANSWER))
+    without = label_by_cues(_sentences(ANSWER))
     assert without[-1].label == "action"  # told plainly, with no Result cue: read as a step
     assert "wording" not in without[-1].reason
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, Field
 
 # Default answer length per prompt kind, in seconds (from the coaching guidance).
@@ -27,3 +29,6 @@ class AnalysisOptions(BaseModel):
         default_factory=lambda: {"setup": 0.20, "action": 0.60, "outcome": 0.20}
     )
     star_tolerance: float = 0.10  # shares within this of the guidance are fine
+    # The STAR labeller's learned model (weights and transitions, JSON); None: the one shipped
+    # with voiceloop. A retrained or leave-one-style-out model is passed here.
+    star_model: Path | None = None

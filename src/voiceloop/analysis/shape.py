@@ -13,10 +13,10 @@ Three kinds of spoken answer are coached differently:
   speaker's own actions, gives dates where the question asks for them, and ends with a
   reflection.
 
-Labelling follows the method of :mod:`voiceloop.analysis.star`: each sentence gets cue
+Labelling follows the cue method of :mod:`voiceloop.analysis.star`: each sentence gets cue
 evidence per label plus a prior from where it sits in the answer, then an order-keeping
-dynamic programme (:func:`ordered_viterbi`) picks the label sequence. Every label carries
-the cues that decided it, or the ordering rule that did.
+search (``sequence.viterbi``, the engine the STAR labeller uses) picks the label sequence.
+Every label carries the cues that decided it, or the ordering rule that did.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from __future__ import annotations
 import bisect
 import difflib
 import itertools
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from voiceloop.analysis import sequence
 from voiceloop.analysis.quantify import find_quantities
 from voiceloop.analysis.star import order_reason, sentence_evidence
 from voiceloop.analysis.timeline import norm
@@ -258,36 +258,6 @@ def cue_evidence(text: str, cue_list: Sequence[Cue], labels: Sequence[str]) -> E
     return ev
 
 
-def ordered_viterbi(
-    emissions: Sequence[Sequence[float]], back_penalty: float, skip_cost: float
-) -> list[int]:
-    """Best label path when labels should follow their index order.
-
-    The same idea as :func:`voiceloop.analysis.star.viterbi`, for any number of labels:
-    moving forward costs ``skip_cost`` per label skipped, going back costs ``back_penalty``.
-    """
-    if not emissions:
-        return []
-    n = len(emissions[0])
-    best = list(emissions[0])
-    back: list[list[int]] = []
-    for row in emissions[1:]:
-        new = [-math.inf] * n
-        ptr = [0] * n
-        for b in range(n):
-            for a in range(n):
-                step = -back_penalty if b < a else -skip_cost * max(b - a - 1, 0)
-                if best[a] + step > new[b]:
-                    new[b], ptr[b] = best[a] + step, a
-            new[b] += row[b]
-        back.append(ptr)
-        best = new
-    path = [max(range(n), key=lambda i: best[i])]
-    for ptr in reversed(back):
-        path.append(ptr[path[-1]])
-    return path[::-1]
-
-
 def _positions(sentences: Sequence[Sentence]) -> list[float]:
     start = sentences[0].start
     span = max(sentences[-1].end - start, 1e-6)
@@ -345,7 +315,8 @@ def _label(
                 score -= no_evidence_cost.get(lab, 0.0)
             row.append(score)
         rows.append(row)
-    path = [order[k] for k in ordered_viterbi(rows, back_penalty, skip_cost)]
+    links = sequence.ordered_transitions(len(order), back_penalty, skip_cost)
+    path = [order[k] for k in sequence.viterbi(rows, links)]
     return [(path[i], _reason(i, path, evidence, positions[i], titles)) for i in range(len(path))]
 
 

@@ -26,8 +26,12 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from voiceloop.analysis import sequence
 from voiceloop.analysis.numbers import CARDINAL_WORDS
+from voiceloop.analysis.sequence import ChainModel, load_chain_model
+from voiceloop.analysis.star_features import star_features
 from voiceloop.analysis.timeline import norm, norm_tokens, split_sentences
 from voiceloop.analysis.wording import wording
 from voiceloop.models import (
@@ -42,6 +46,14 @@ from voiceloop.models import (
 )
 from voiceloop.options import AnalysisOptions
 
+STAR_MODEL_PATH = Path(__file__).with_name("star_model.json")
+# Words too plain to explain a label on their own: a feature made only of these still counts,
+# but the report does not quote it.
+_PLAIN_WORDS = CARDINAL_WORDS | frozenset(
+    """a an the and or but so of to in on at for with by from as that this it its is was
+    were be been i we my our me us you he she they them his her their there which who what
+    when then than just also very really all some any hundred thousand million um uh""".split()
+)
 NICE: dict[str, str] = {
     "situation": "Situation",
     "task": "Task",
@@ -700,8 +712,13 @@ class Evidence:
     # (see voiceloop.analysis.wording); set by the labeller, not by sentence_evidence
     wording_label: str | None = None
     wording_words: list[str] = field(default_factory=list)
+    # which cues fired, by a stable id (a cue's place in CUES, or the kind of a descriptive
+    # cue): the learned model weighs each cue for every label instead of trusting its weight
+    fired: list[str] = field(default_factory=list)
 
-    def add(self, label: str, weight: float, name: str) -> None:
+    def add(self, label: str, weight: float, name: str, kind: str = "") -> None:
+        if kind and kind not in self.fired:
+            self.fired.append(kind)
         if name in self.cues[label]:
             return
         self.score[label] += weight
@@ -807,11 +824,11 @@ def sentence_evidence(text: str) -> Evidence:
     ev = Evidence()
     headline = _HEADLINE.search(joined)
     if headline:  # first, so that the report names it
-        ev.add("result", 3.0, headline.group(0))
+        ev.add("result", 3.0, headline.group(0), "headline")
         ev.headline = True
     clause_ends = [w.endswith(_CLAUSE_END) for w, _ in said]
     not_outcome = _not_outcome_tokens(tokens, joined, clause_ends)
-    for cue in CUES:
+    for k, cue in enumerate(CUES):
         if cue.unless and cue.unless.search(joined):
             continue
         m = next(
@@ -823,23 +840,23 @@ def sentence_evidence(text: str) -> Evidence:
             None,
         )
         if m:
-            ev.add(cue.label, cue.weight, cue.name or m.group(0))
+            ev.add(cue.label, cue.weight, cue.name or m.group(0), f"cue{k}")
     content = _content_tokens(tokens)
     if content:
         first = content[0]
         if first in _BASE_VERBS:
             # Resume-speak goal ("Ship an MVP") or lesson ("Define guardrails"); ASR also
             # drops "-ed", so it is weak evidence for Action too. Position decides.
-            ev.add("task", 1.3, f"opens with verb '{first}'")
+            ev.add("task", 1.3, f"opens with verb '{first}'", "opens base verb")
             ev.add("action", 0.8, f"opens with verb '{first}'")
             ev.add("reflection", 0.6, f"opens with verb '{first}'")
         elif first in _CHANGE_PAST:
-            ev.add("result", 1.0, f"opens with change verb '{first}'")
+            ev.add("result", 1.0, f"opens with change verb '{first}'", "opens change verb")
             # early on, "Improved accuracy and cut cycle time" is a goal whose "improve" the
             # recogniser heard as "improved"; position decides
             ev.add("task", 0.8, f"opens with change verb '{first}'")
         elif _is_past(first):
-            ev.add("action", 1.5, f"opens with past-tense verb '{first}'")
+            ev.add("action", 1.5, f"opens with past-tense verb '{first}'", "opens past verb")
     n_past = sum(
         _is_past(t) and t not in _CHANGE_PAST and not _after_modal_have(tokens, i)
         for i, t in enumerate(tokens)
@@ -854,16 +871,17 @@ def sentence_evidence(text: str) -> Evidence:
     ):
         # "The controller started using the dashboard", "analysts began writing tests": late
         # in an answer, what other people did because of the work is its outcome
-        ev.add("result", 0.5, "someone else acted")
+        ev.add("result", 0.5, "someone else acted", "others acted")
     elif n_past >= 3:
-        ev.add("action", 0.3 * min(n_past, 6), f"{n_past} past-tense verbs")
+        kind = f"past verbs {min(n_past, 5)}"
+        ev.add("action", 0.3 * min(n_past, 6), f"{n_past} past-tense verbs", kind)
     has_past = any(_past_here(tokens, i) or t in _STATE_PAST for i, t in enumerate(tokens))
     if not has_past and len(tokens) >= 3:
         # a goal is an order ("Restore checkout reliability") or the speaker's own ("I want
         # to know whether"); "The small failures just pile up" is how things were
         if content and content[0] not in _DESCRIBES_THINGS:
             ev.add("task", 0.3, "no past-tense verb (a goal or a lesson)")
-        ev.add("reflection", 0.3, "no past-tense verb (a goal or a lesson)")
+        ev.add("reflection", 0.3, "no past-tense verb (a goal or a lesson)", "no past verb")
     return ev
 
 
@@ -920,41 +938,22 @@ def _emissions(sentences: list[Sentence], evidence: list[Evidence]) -> list[list
     return rows
 
 
-def _transition(a: int, b: int) -> float:
-    if b < a:
-        return -BACK_PENALTY
-    return -SKIP_COST * max(b - a - 1, 0)
-
-
 _TASK, _SITUATION = STAR_LABELS.index("task"), STAR_LABELS.index("situation")
+_ORDERED = sequence.ordered_transitions(len(STAR_LABELS), BACK_PENALTY, SKIP_COST)
+# An answer that opens with its Task ("My job as shift lead was to cut picking errors", "My
+# principal asked me to ...") may set the scene right after it without the cost of going back.
+_TASK_THEN_SCENE = [
+    [0.0 if (a, b) == (_TASK, _SITUATION) else cost for b, cost in enumerate(row)]
+    for a, row in enumerate(_ORDERED)
+]
 
 
 def viterbi(emissions: list[list[float]], task_first: bool = False) -> list[int]:
-    """Best label-index path under the order-respecting transition scores.
-
-    ``task_first``: the answer opens with its Task ("My job as shift lead was to cut picking
-    errors", "My principal asked me to ..."); the Situation may follow it without the cost
-    of going back.
-    """
-    n_lab = len(STAR_LABELS)
-    best = list(emissions[0])
-    back: list[list[int]] = []
-    for step, row in enumerate(emissions[1:]):
-        new = [-math.inf] * n_lab
-        ptr = [0] * n_lab
-        for b in range(n_lab):
-            for a in range(n_lab):
-                free = task_first and step == 0 and (a, b) == (_TASK, _SITUATION)
-                s = best[a] + (0.0 if free else _transition(a, b))
-                if s > new[b]:
-                    new[b], ptr[b] = s, a
-            new[b] += row[b]
-        back.append(ptr)
-        best = new
-    path = [max(range(n_lab), key=lambda i: best[i])]
-    for ptr in reversed(back):
-        path.append(ptr[path[-1]])
-    return path[::-1]
+    """The cue labeller's best path: labels in S -> T -> A -> R -> Reflection order unless the
+    evidence beats the cost of going back (``task_first``: an opening Task may be followed by
+    the scene for free)."""
+    opening = _TASK_THEN_SCENE if task_first else None
+    return sequence.viterbi(emissions, _ORDERED, opening=opening)
 
 
 def _quote(cues: list[str]) -> str:
@@ -996,8 +995,71 @@ def _reason(i: int, labels: list[StarLabel], evidence: list[Evidence], pos: floa
     return reason
 
 
-def label_sentences(sentences: list[Sentence]) -> list[SentenceLabel]:
-    """Label each sentence with a STAR section and a human-readable reason."""
+def sentence_rows(
+    sentences: list[Sentence], evidence: list[Evidence] | None = None
+) -> list[dict[str, float]]:
+    """The learned model's features of each sentence (the trainer calls this too)."""
+    if evidence is None:
+        evidence = [sentence_evidence(s.text) for s in sentences]
+    rows = star_features(
+        [s.text for s in sentences],
+        [ev.score for ev in evidence],
+        [mid for _, mid in _positions(sentences)],
+        [ev.fired for ev in evidence],
+    )
+    for f, lab in zip(rows, label_by_cues(sentences), strict=True):
+        f["cue order says=" + lab.label] = 1.0
+    return rows
+
+
+def sentence_positions(sentences: Sequence[Sentence]) -> list[float]:
+    """Each sentence's midpoint as a fraction of the answer's span."""
+    return [mid for _, mid in _positions(list(sentences))]
+
+
+def _named(feature: str) -> str | None:
+    """A word feature as the report may quote it ("w=stopped" -> "stopped"), or None."""
+    kind, _, value = feature.partition("=")
+    if kind not in ("w", "b", "opens", "prefix") or "<n>" in value:
+        return None
+    return value if any(w not in _PLAIN_WORDS for w in value.split()) else None
+
+
+def label_sentences(
+    sentences: list[Sentence], model: ChainModel | None = None
+) -> list[SentenceLabel]:
+    """Label each sentence with a STAR section and a human-readable reason.
+
+    The learned model (``star_model.json``) scores every label from the sentence's features,
+    the hand cues among them, and the best sequence under its learned transitions wins.
+    """
+    if not sentences:
+        return []
+    model = model or load_chain_model(STAR_MODEL_PATH)
+    evidence = [sentence_evidence(s.text) for s in sentences]
+    positions = _positions(sentences)
+    rows = sentence_rows(sentences, evidence)
+    emissions = [model.emission(f) for f in rows]
+    path = sequence.viterbi(emissions, model.transitions, model.start, model.end)
+    labels = [STAR_LABELS[k] for k in path]
+    for ev, f, row, k in zip(evidence, rows, emissions, path, strict=True):
+        runner_up = max((j for j in range(len(row)) if j != k), key=lambda j: row[j])
+        ev.wording_label = STAR_LABELS[k]
+        ev.wording_words = [
+            w for _, feat in model.pushed(f, k, runner_up) if (w := _named(feat)) is not None
+        ][:2]
+    return [
+        SentenceLabel(sentence=i, label=labels[i], reason=_reason(i, labels, evidence, mid))
+        for i, (_, mid) in enumerate(positions)
+    ]
+
+
+def label_by_cues(sentences: list[Sentence]) -> list[SentenceLabel]:
+    """The hand-cue labeller: cue and wording evidence, a position prior and the S-T-A-R order.
+
+    Its path is one of the learned model's features (the model learns when to trust it), and
+    ``benchmarks/styles/loso.py --cues`` measures it alone.
+    """
     if not sentences:
         return []
     evidence = [add_wording(sentence_evidence(s.text), s.text) for s in sentences]
@@ -1142,7 +1204,7 @@ def segment_star(transcript: Transcript, options: AnalysisOptions) -> StarResult
     """
     words = transcript.words
     sentences = refine_sentences(words, split_sentences(words, options.sentence_pause_s))
-    labels = label_sentences(sentences)
+    labels = label_sentences(sentences, load_chain_model(options.star_model or STAR_MODEL_PATH))
     sections = build_sections(sentences, labels)
     seconds: dict[str, float] = dict.fromkeys(STAR_LABELS, 0.0)
     for sec in sections:

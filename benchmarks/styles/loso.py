@@ -1,0 +1,106 @@
+"""Leave-one-style-out: how the STAR labeller does on a way of answering it never trained on.
+
+    python benchmarks/styles/loso.py                 # every development style, worst first
+    python benchmarks/styles/loso.py --blind         # once: the blind styles, the shipped model
+    python benchmarks/styles/loso.py --cues          # the hand-cue labeller, for comparison
+
+For each style of the development corpus (``benchmarks/styles/*.json`` plus the typical
+blind-dev answers), trains the model on every other style and labels the left-out style's
+answers; ``--blind`` instead labels ``benchmarks/styles/blind`` and the heldout blind tests
+with the model trained on all development answers (the shipped one). Figures per style, as
+``voiceloop eval`` defines them, on text timed as speech (see ``corpus.py``): STAR words right,
+mean share error, missing sections right, missing Result right, quantified Result right.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from corpus import Answer, Tally, blind_corpus, dev_corpus, score_answer, typical_tests
+from train_labeller import examples, train
+
+from voiceloop.analysis import star
+from voiceloop.analysis.quantify import quantify_results
+from voiceloop.models import Transcript
+from voiceloop.options import AnalysisOptions
+
+
+def analyzer(options: AnalysisOptions, method: str = "learned") -> Callable[[Transcript], Any]:
+    def run(transcript: Transcript) -> Any:
+        if method == "cues":
+            saved = star.label_sentences
+            star.label_sentences = lambda s, m=None: star.label_by_cues(s)  # type: ignore[assignment,misc]
+            try:
+                result = star.segment_star(transcript, options)
+            finally:
+                star.label_sentences = saved  # type: ignore[assignment]
+        else:
+            result = star.segment_star(transcript, options)
+        return SimpleNamespace(star=result, quantify=quantify_results(transcript, result, options))
+
+    return run
+
+
+def table(rows: dict[str, Tally]) -> str:
+    lines = [f"{'style':18s} {'answers':>7s} {'STAR words':>10s} {'share err':>9s} "
+             f"{'missing sect':>12s} {'missing R':>9s} {'quantified':>10s}"]  # fmt: skip
+    ordered = sorted(rows.items(), key=lambda kv: kv[1].row()["star_words"])
+    total = Tally()
+    for _, t in ordered:
+        total.add(t)
+    for style, t in [*ordered, ("all", total)]:
+        r = t.row()
+        lines.append(
+            f"{style:18s} {t.sections_calls:7d} {r['star_words']:10.1%} "
+            f"{r['share_error_pp']:7.1f}pp {r['missing_sections']:12.1%} "
+            f"{r['missing_result']:9.1%} {r['quantified']:10.1%}"
+        )
+    return "\n".join(lines)
+
+
+def score(answers: Sequence[Answer], run: Callable[[Transcript], Any]) -> dict[str, Tally]:
+    out: dict[str, Tally] = defaultdict(Tally)
+    for a in answers:
+        out[a.style].add(score_answer(a, run))
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--blind", action="store_true")
+    parser.add_argument("--cues", action="store_true")
+    parser.add_argument("--failures", action="store_true", help="list wrong calls by clip")
+    args = parser.parse_args()
+    began = time.perf_counter()
+    method = "cues" if args.cues else "learned"
+    if args.blind:
+        rows = score(blind_corpus() + typical_tests(), analyzer(AnalysisOptions(), method))
+    elif args.cues:
+        rows = score(dev_corpus(), analyzer(AnalysisOptions(), method))
+    else:
+        corpus = dev_corpus()
+        rows = {}
+        with tempfile.TemporaryDirectory() as tmp:
+            for style in sorted({a.style for a in corpus}):
+                model = train(examples([a for a in corpus if a.style != style]))
+                path = Path(tmp) / f"{style}.json"
+                path.write_text(model.to_json(), encoding="utf-8")
+                held = [a for a in corpus if a.style == style]
+                rows.update(score(held, analyzer(AnalysisOptions(star_model=path))))
+                print(f"  {style}: done", flush=True)
+    print(table(rows))
+    if args.failures:
+        for style, t in rows.items():
+            print(style, ", ".join(t.failures))
+    print(f"({time.perf_counter() - began:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
