@@ -239,8 +239,11 @@ def test_clips_are_grouped_by_speech_style_else_variant(tmp_path: Path) -> None:
     edit_sidecar(folder / "star_short.json", speech_style="elicited disfluency (performed)")
     edit_sidecar(folder / "speech_um.json", variant="slow")
     assert groups_of(folder) == {"speech_um": "read", "star_short": "performed disfluency"}
+    # an answer style (how a STAR answer is told) wins over both
+    edit_sidecar(folder / "star_short.json", answer_style="notes")
+    assert groups_of(folder)["star_short"] == "notes"
     # neither field (or only blank ones): no group
-    edit_sidecar(folder / "star_short.json", speech_style=None, variant=None)
+    edit_sidecar(folder / "star_short.json", speech_style=None, variant=None, answer_style=None)
     edit_sidecar(folder / "speech_um.json", speech_style=" ", variant=None)
     assert groups_of(folder) == {"speech_um": None, "star_short": None}
 
@@ -459,7 +462,7 @@ def test_eval_runs_the_pipeline_on_eval_mini(tmp_path: Path) -> None:
         "synthetic": 1,
     }
     assert report["groups"]["original"]["star_accuracy"] == overall["star_accuracy"]
-    assert "by group (speech_style, else variant)" in result.stdout
+    assert "by group (answer_style, else speech_style, else variant)" in result.stdout
 
 
 @pytest.mark.slow

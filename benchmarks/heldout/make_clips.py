@@ -369,6 +369,8 @@ def build_clip(
         "clip_id": f"{answer['id']}{'' if variant == 'original' else '_' + variant}",
         "answer_id": answer["id"],
         "variant": variant,
+        # how the answer is told (benchmarks/styles): `voiceloop eval` groups STAR figures by it
+        **({"answer_style": answer["style"]} if answer.get("style") else {}),
         "set": "heldout",
         "question": answer["question"],
         "leadership_principles": answer.get("leadership_principles", []),
@@ -426,7 +428,13 @@ def main() -> None:
     parser.add_argument("out", type=Path, help="folder for the clips (created)")
     parser.add_argument("--answers", type=Path, default=HERE / "answers.json")
     parser.add_argument("--voice", help="a Piper .onnx voice (default: en_US-joe-medium)")
+    parser.add_argument(
+        "--variants",
+        default="original,fillers,noresult,unquantified,fast,slow",
+        help="comma-separated variants to make (fewer: faster, e.g. 'original')",
+    )
     args = parser.parse_args()
+    wanted = set(args.variants.split(","))
     answers = json.loads(args.answers.read_text(encoding="utf-8"))
     voice = _voice(args.voice)
     args.out.mkdir(parents=True, exist_ok=True)
@@ -435,9 +443,12 @@ def main() -> None:
     for index, answer in enumerate(answers):
         for variant, scale, sections in variants(answer, index):
             synth = synths.setdefault(scale, Synth(voice, scale))
-            samples, sidecar = build_clip(synth, answer, variant, sections)
-            write(args.out, samples, sidecar, manifest)
-            if variant == "original":
+            # the fillers variant is timed from the original, so that is made for it too
+            if variant in wanted or (variant == "original" and "fillers" in wanted):
+                samples, sidecar = build_clip(synth, answer, variant, sections)
+                if variant in wanted:
+                    write(args.out, samples, sidecar, manifest)
+            if variant == "original" and "fillers" in wanted:
                 flat = [s for _, ss in sections for s in ss]
                 plan = _plan_fillers(flat, sidecar["answer_duration_s"], answer["id"])
                 samples, sidecar = build_clip(synth, answer, "fillers", sections, plan)

@@ -59,7 +59,8 @@ def eval_dataset(
     far each figure is from the truth: WER, words per minute, pauses, fillers
     (precision/recall/F1), STAR labels and shares, missing and quantified Result, speed and
     memory. Figures a sidecar has no truth for are skipped (shown as '-'). With two or more
-    groups (the sidecars' speech_style, else variant) the figures are also given per group.
+    groups (the sidecars' answer_style, else speech_style, else variant) the figures are
+    also given per group.
     """
     from voiceloop.evaluation.memory import memory_method
     from voiceloop.evaluation.scoring import (

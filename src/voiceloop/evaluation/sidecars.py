@@ -37,8 +37,10 @@ class _Loose(BaseModel):
 
 
 class _Grouped(_Loose):
-    """The fields a clip is grouped by: ``speech_style`` (speech), ``variant`` (STAR)."""
+    """The fields a clip is grouped by: ``answer_style`` (how a STAR answer is told: notes,
+    spontaneous, out of order, ...), ``speech_style`` (speech), ``variant`` (STAR)."""
 
+    answer_style: str | None = None
     speech_style: str | None = None
     variant: str | None = None
 
@@ -217,7 +219,11 @@ def style_category(style: str) -> str:
 
 
 def sidecar_group(sc: _Grouped) -> str | None:
-    """The clip's group: its ``speech_style`` category, else its ``variant``, else none."""
+    """The clip's group: its answer style, else its ``speech_style`` category, else its
+    ``variant``, else none. STAR figures are reported per answer style when clips carry one:
+    a labeller can do well on one way of answering and badly on another."""
+    if sc.answer_style and sc.answer_style.strip():
+        return sc.answer_style.strip()
     if sc.speech_style and sc.speech_style.strip():
         return style_category(sc.speech_style)
     if sc.variant and sc.variant.strip():

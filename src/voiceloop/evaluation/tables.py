@@ -31,8 +31,8 @@ def render_groups(groups: dict[str, Overall]) -> list[str]:
         f"{'quant':>5}"
     )
     lines = [
-        "by group (speech_style, else variant): WPM% mean abs error, <=3% clips within 3%; "
-        "noRes/quant: missing/quantified Result right",
+        "by group (answer_style, else speech_style, else variant): WPM% mean abs error, "
+        "<=3% clips within 3%; noRes/quant: missing/quantified Result right",
         head,
     ]
     for name, o in groups.items():
