@@ -28,7 +28,7 @@ from voiceloop.analysis.language import principles_named
 from voiceloop.analysis.quantify import find_quantities
 from voiceloop.analysis.shape import TextIndex, find_dates, heard_nearly, phrase_re
 from voiceloop.analysis.star import sentence_evidence
-from voiceloop.analysis.timeline import norm
+from voiceloop.analysis.timeline import content_words, norm
 from voiceloop.clock import clock
 from voiceloop.models import (
     CoverageItem,
@@ -853,22 +853,13 @@ RULES: list[Rule] = [
     ),
 ]
 
-_STOP = frozenset(
-    """a an the and or of to in on for with by from at as it its it's is was were be been
-    you your yours yourself how what which who whom why when where that this these those
-    did do does done made make had has have there their they them then than so such
-    about after before over under into out up down each any all some one own very more
-    most still""".split()
-)
-
-
 def _stem(word: str) -> str:
     return word[: max(4, len(word) - 3)] if len(word) > 5 else word
 
 
 def _by_words(ctx: Context, item: str) -> Found:
     """Fallback: at least half of the item's content words (by stem) were said."""
-    content = [w for w in re.findall(r"[a-z][a-z'-]+", item.lower()) if w not in _STOP]
+    content = [w for w in content_words(item) if len(w) > 1]
     if not content:
         return Found(True, "nothing to check in the item's words")
     tokens = [norm(w.text) for w in ctx.index.words]

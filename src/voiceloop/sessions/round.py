@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from voiceloop.analysis.timeline import content_words
 from voiceloop.clock import clock
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Analysis, Prompt, Transcript
@@ -32,25 +33,13 @@ REUSE_THRESHOLD = 0.5
 REUSE_MIN_WORDS = 8  # answers with fewer content words are never compared
 ROUND_KINDS = ("star", "deep_dive")  # asked by default; intro and project only on request
 
-_STOP = frozenset(
-    """a an the and or but of to in on for with by from at as it its it's is was were be been
-    being am are i i'm i'd i've me my mine we we're our us you your he she they them their
-    this that these those there then than so such very just really also too not no yes
-    about after before over under into out up down each any all some one two own more most
-    did do does done doing had has have having will would could should can may might must
-    what which who whom why when where how if because while until again
-    um uh like know mean okay well actually basically sort kind thing things get got""".split()
-)
-
-
 def _stem(word: str) -> str:
     return word[: max(5, len(word) - 3)] if len(word) > 6 else word
 
 
 def content_stems(text: str) -> set[str]:
     """The content words of ``text`` (stop words and fillers left out), crudely stemmed."""
-    words = re.findall(r"[a-z][a-z'-]*", text.lower())
-    return {_stem(w) for w in words if w not in _STOP and len(w) > 2}
+    return {_stem(w) for w in content_words(text) if len(w) > 2}
 
 
 # --- planning -----------------------------------------------------------------------------
