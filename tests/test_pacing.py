@@ -95,3 +95,55 @@ def test_numbers_count_as_spoken_in_the_pace() -> None:
     result = analyze_pacing(transcript_of(words), (1.0, 100.0), OPTIONS)
     assert result.word_count == 7
     assert result.wpm == pytest.approx(7 / 2.0 * 60)
+
+
+def _answer(seconds: float, words: int = 100) -> list[Word]:
+    """``words`` words back to back over exactly ``seconds`` seconds."""
+    return timeline(" ".join(["w"] * words), word_s=seconds / words)
+
+
+@pytest.mark.parametrize(
+    ("wpm", "verdict"),
+    [
+        (160.28, "on target"),  # shown as "160 wpm": within 120-160, so not "fast"
+        (160.6, "fast"),  # shown as "161"
+        (119.6, "on target"),  # shown as "120"
+        (119.4, "slow"),  # shown as "119"
+    ],
+)
+def test_pace_verdict_judges_the_pace_as_shown(wpm: float, verdict: str) -> None:
+    result = analyze_pacing(transcript_of(_answer(100 / wpm * 60)), (1.0, 600.0), OPTIONS)
+    assert result.wpm == pytest.approx(wpm)
+    assert result.pace_verdict == verdict, f"{result.wpm:.0f} wpm ({result.pace_verdict})"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "verdict"),
+    [
+        (119.6, "on target"),  # shown as 2:00 against a 2:00-3:00 target
+        (116.0, "on target"),  # 1:56: four seconds short is about right, not "say more"
+        (114.0, "on target"),  # 5% of 2:00 is 6 s
+        (113.0, "short"),
+        (188.0, "on target"),  # 3:08: 5% of 3:00 is 9 s
+        (190.0, "long"),
+    ],
+)
+def test_length_verdict_has_a_tolerance_at_the_target_edges(seconds: float, verdict: str) -> None:
+    result = analyze_pacing(transcript_of(_answer(seconds, 300)), (120.0, 180.0), OPTIONS)
+    assert result.duration_s == pytest.approx(seconds)
+    assert result.duration_verdict == verdict
+
+
+def test_length_tolerance_is_at_least_five_seconds_on_a_short_target() -> None:
+    # 5% of 0:40 is 2 s; 5 s is the floor.
+    def verdict(seconds: float) -> str:
+        return analyze_pacing(
+            transcript_of(_answer(seconds)), (40.0, 60.0), OPTIONS
+        ).duration_verdict
+
+    assert [verdict(s) for s in (34.0, 35.5, 65.0, 66.0)] == [
+        "short",
+        "on target",
+        "on target",
+        "long",
+    ]

@@ -53,12 +53,37 @@ def pace_windows(words: list[Word], start: float, end: float, window_s: float) -
     return windows
 
 
+# An answer a few seconds outside its target range is about right, not something to fix:
+# within this many seconds, or this share of the nearer edge (whichever is more), it is on
+# target ("1:56 spoken, target 2:00-3:00" is no reason to say more).
+LENGTH_TOLERANCE_S = 5.0
+LENGTH_TOLERANCE_SHARE = 0.05
+
+
 def _verdict(value: float, low: float, high: float, words: tuple[str, str]) -> str:
     if value < low:
         return words[0]
     if value > high:
         return words[1]
     return "on target"
+
+
+def pace_verdict(wpm: float, low: float, high: float) -> str:
+    """Slow, on target or fast, judged on the pace as shown (whole words per minute).
+
+    Every report prints ``f"{wpm:.0f}"``; comparing the unrounded figure said "160 wpm
+    (fast)" for 160.28 wpm against a 120-160 range. ``round`` rounds as that format does.
+    """
+    return _verdict(round(wpm), low, high, ("slow", "fast"))
+
+
+def length_verdict(seconds: float, low: float, high: float) -> str:
+    """Short, on target or long, judged on the length as shown (whole seconds, m:ss), with
+    ``LENGTH_TOLERANCE_S`` or ``LENGTH_TOLERANCE_SHARE`` of slack at each edge."""
+    shown = round(seconds)
+    slack_low = max(LENGTH_TOLERANCE_S, LENGTH_TOLERANCE_SHARE * low)
+    slack_high = max(LENGTH_TOLERANCE_S, LENGTH_TOLERANCE_SHARE * high)
+    return _verdict(shown, low - slack_low, high + slack_high, ("short", "long"))
 
 
 def analyze_pacing(
@@ -97,7 +122,7 @@ def analyze_pacing(
         windows=pace_windows(words, start, end, options.window_s) if span > 0 else [],
         duration_s=span,
         target_seconds=target_seconds,
-        duration_verdict=_verdict(span, *target_seconds, ("short", "long")),  # type: ignore[arg-type]
-        pace_verdict=_verdict(wpm, low, high, ("slow", "fast")),  # type: ignore[arg-type]
+        duration_verdict=length_verdict(span, *target_seconds),  # type: ignore[arg-type]
+        pace_verdict=pace_verdict(wpm, low, high),  # type: ignore[arg-type]
         definition=WPM_DEFINITION.format(pause=options.pause_min_s),
     )
