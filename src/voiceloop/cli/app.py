@@ -61,8 +61,26 @@ DeviceOpt = Annotated[str, typer.Option("--device", help="Where the model runs: 
 BeamOpt = Annotated[int, typer.Option("--beam-size", min=1, max=10, help="Decoder beam size.")]
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from voiceloop import __version__
+
+        typer.echo(f"voiceloop {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Show the version and exit.",
+        ),
+    ] = False,
+) -> None:
     """voiceloop: a local, offline spoken mock-interview coach."""
 
 
