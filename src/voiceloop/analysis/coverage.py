@@ -47,6 +47,7 @@ class Context:
     star: StarResult
     shape: ShapeResult | None
     principles: Sequence[str]  # the principles the prompt targets
+    options: AnalysisOptions
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ def _principle(ctx: Context, item: str) -> Found:
     named = principles_named(ctx.index.words)
     if not named:
         for name in ctx.principles:
-            near = heard_nearly(ctx.index.words, name)
+            near = heard_nearly(ctx.index.words, name, ctx.options)
             if near is not None:
                 at, phrase = near
                 word = ctx.index.words[at]
@@ -853,12 +854,16 @@ RULES: list[Rule] = [
     ),
 ]
 
+
 def _stem(word: str) -> str:
     return word[: max(4, len(word) - 3)] if len(word) > 5 else word
 
 
 def _by_words(ctx: Context, item: str) -> Found:
-    """Fallback: at least half of the item's content words (by stem) were said."""
+    """Fallback: at least half of the item's content words (by stem) were said.
+
+    "Half" is ``options.coverage_word_share``.
+    """
     content = [w for w in content_words(item) if len(w) > 1]
     if not content:
         return Found(True, "nothing to check in the item's words")
@@ -869,7 +874,7 @@ def _by_words(ctx: Context, item: str) -> Found:
         at = next((i for i, t in enumerate(tokens) if t.startswith(stem)), None)
         if at is not None:
             heard.append((word, at))
-    need = math.ceil(len(content) / 2)
+    need = math.ceil(len(content) * ctx.options.coverage_word_share)
     if len(heard) >= need:
         a = heard[0][1]
         shown = ", ".join(f"'{w}'" for w, _ in heard)
@@ -938,12 +943,12 @@ def check_coverage(
     options: AnalysisOptions,
 ) -> CoverageResult:
     """Each ``prompt.must_include`` item, heard or not, with its evidence."""
-    del options  # the rules carry no tunable thresholds yet
     ctx = Context(
         index=TextIndex(transcript.words),
         star=star,
         shape=shape,
         principles=list(prompt.principles),
+        options=options,
     )
     items = [check_item(item, ctx) for item in prompt.must_include]
     return CoverageResult(items=items, missing=[it.item for it in items if not it.heard])

@@ -152,8 +152,12 @@ def analyze_language(
     action_span: tuple[float, float] | None,
     options: AnalysisOptions,
 ) -> LanguageResult:
-    """Count "I" vs "we" in the Action part, principles named and hedges in the whole answer."""
-    del options  # no tunable thresholds yet; kept for the common analyzer signature
+    """Count "I" vs "we" in the Action part, principles named and hedges in the whole answer.
+
+    Only counts are made here; ``options.i_share_min``, ``we_count_min`` and ``hedges_flag``
+    judge them where a check or a tip is decided (``analysis.shape``, ``analysis.verdict``),
+    so ``options`` is taken for the common analyzer signature and not read.
+    """
     words = transcript.words
     i_count, we_count = count_pronouns(words, action_span)
     total = i_count + we_count

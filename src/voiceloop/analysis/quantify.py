@@ -19,7 +19,6 @@ from voiceloop.models import QuantifyResult, Quantity, StarResult, Transcript, W
 from voiceloop.options import AnalysisOptions
 
 Kind = Literal["percent", "currency", "multiplier", "count", "duration", "number"]
-FALLBACK_TAIL = 0.25  # share of the answer read when no Result section was labelled
 
 # Words that scale the number before them: spelled scales and the suffixes the recogniser
 # sometimes writes apart from the digits ("3.2 m").
@@ -198,8 +197,13 @@ def find_quantities(words: list[Word]) -> list[tuple[int, int, Kind]]:
     return found
 
 
-def _region(transcript: Transcript, star: StarResult) -> tuple[list[tuple[int, int]], bool]:
-    """Word-index ranges to read, and whether a Result section exists."""
+def _region(
+    transcript: Transcript, star: StarResult, tail: float
+) -> tuple[list[tuple[int, int]], bool]:
+    """Word-index ranges to read, and whether a Result section exists.
+
+    With no Result section, the last ``tail`` share of the answer is read.
+    """
     words = transcript.words
     result_present = any(s.label == "result" for s in star.sections)
     ranges = [
@@ -207,7 +211,7 @@ def _region(transcript: Transcript, star: StarResult) -> tuple[list[tuple[int, i
     ]
     if not result_present and words:
         t0, t1 = words[0].start, words[-1].end
-        cut = t1 - FALLBACK_TAIL * (t1 - t0)
+        cut = t1 - tail * (t1 - t0)
         first = next((i for i, w in enumerate(words) if w.start >= cut), len(words) - 1)
         ranges = [(first, len(words) - 1)]
     return ranges, result_present
@@ -240,8 +244,7 @@ def quantify_results(
     ``result_quantified`` is True when the Result section itself holds a quantity, False when
     it holds none, and None when no Result section was found.
     """
-    del options  # no tunables yet; kept for a uniform analyzer signature
-    ranges, result_present = _region(transcript, star)
+    ranges, result_present = _region(transcript, star, options.result_fallback_tail)
     result_words = {
         i
         for s in star.sections

@@ -95,11 +95,6 @@ GUIDES: dict[str, str] = {
     "measured risk avoided and value created, a reflection; name the principle; 4-6 min.",
 }
 
-ARC_GUIDE_SENTENCES = 3
-ARC_MAX_SENTENCES = 4
-HIGHLIGHTS_GUIDE = 3
-PROJECT_SETUP_MAX = 0.30  # problem + role over this share of the walkthrough reads as slow
-
 
 # --- a word timeline searchable by regex ------------------------------------------------------
 
@@ -462,8 +457,11 @@ def _is_other(sentence: Sentence, ev: Evidence) -> bool:
     return len(tokens) <= 4 or bool(_OTHER_RE.search(" ".join(tokens)))
 
 
-def label_intro(words: list[Word], sentences: Sequence[Sentence]) -> list[ShapeLabel]:
+def label_intro(
+    words: list[Word], sentences: Sequence[Sentence], options: AnalysisOptions | None = None
+) -> list[ShapeLabel]:
     """Label each sentence of a "tell me about yourself" answer arc/highlight/why_role/other."""
+    options = options or AnalysisOptions()
     evidence = [_intro_evidence(words, s) for s in sentences]
     keep = [
         i for i, (s, ev) in enumerate(zip(sentences, evidence, strict=True)) if not _is_other(s, ev)
@@ -474,10 +472,10 @@ def label_intro(words: list[Word], sentences: Sequence[Sentence]) -> list[ShapeL
         INTRO_ORDER,
         _INTRO_PRIOR,
         INTRO_TITLES,
-        prior_weight=1.0,
-        back_penalty=2.5,
-        skip_cost=0.2,
-        no_evidence_cost={"highlight": 0.3, "why_role": 1.0},
+        prior_weight=options.intro_prior_weight,
+        back_penalty=options.intro_back_penalty,
+        skip_cost=options.intro_skip_cost,
+        no_evidence_cost=options.intro_no_evidence_cost,
     )
     by_index = dict(zip(keep, decided, strict=True))
     out = []
@@ -550,32 +548,34 @@ def _short(text: str, n: int = 8) -> str:
 
 
 def shape_intro(
-    transcript: Transcript, sentences: Sequence[Sentence], pacing: PacingResult
+    transcript: Transcript,
+    sentences: Sequence[Sentence],
+    pacing: PacingResult,
+    options: AnalysisOptions,
 ) -> ShapeResult:
     words = transcript.words
-    labels = label_intro(words, sentences)
+    labels = label_intro(words, sentences, options)
     parts = _parts(sentences, labels, INTRO_LABELS, INTRO_TITLES, INTRO_SHORT)
     highlights = intro_highlights(words, sentences, labels)
     by_name = {p.name: p for p in parts}
     arc = by_name["arc"]
-    arc_ok = 1 <= arc.sentences <= ARC_MAX_SENTENCES
+    arc_ok = 1 <= arc.sentences <= options.intro_arc_max_sentences
     if not arc.present:
         arc_detail = "no arc heard: open with who you are, your focus and your domains"
-    elif arc.sentences > ARC_MAX_SENTENCES:
+    elif arc.sentences > options.intro_arc_max_sentences:
         arc_detail = (
             f"{arc.sentences} arc sentences ({arc.share:.0%} of the answer): "
-            f"keep it to about {ARC_GUIDE_SENTENCES}"
+            f"keep it to about {options.intro_arc_sentences}"
         )
     else:
         arc_detail = f"{arc.sentences} sentence(s), {arc.seconds:.0f} s"
     arc.detail = arc_detail
     n = len(highlights)
+    guide = options.intro_highlights
     quantified = [h for h in highlights if h.numbers]
     bare = [h for h in highlights if not h.numbers]
     by_name["highlight"].detail = f"{n} highlight(s), {len(quantified)} with a number"
-    count_detail = f"{n} heard" + (
-        "" if n == HIGHLIGHTS_GUIDE else f"; the shape asks for {HIGHLIGHTS_GUIDE}"
-    )
+    count_detail = f"{n} heard" + ("" if n == guide else f"; the shape asks for {guide}")
     if bare:
         num_detail = f"{len(bare)} of {n} without a number: " + "; ".join(
             f'"{_short(h.text)}" at {clock(h.start)}' for h in bare
@@ -603,7 +603,7 @@ def shape_intro(
         ShapeCheck(
             name="highlights_count",
             title="Three highlights",
-            ok=HIGHLIGHTS_GUIDE <= n <= HIGHLIGHTS_GUIDE + 1,
+            ok=guide <= n <= guide + 1,
             detail=count_detail,
         ),
         ShapeCheck(
@@ -746,42 +746,47 @@ _PROJECT_PRIOR = {
     "results": (0.78, 0.18),
     "learnings": (0.95, 0.15),
 }
-STAGE_CAP = 5.0  # many weak cues in one long sentence should not outweigh the order
 
 
-def _project_evidence(words: list[Word], sentence: Sentence) -> Evidence:
+def _project_evidence(words: list[Word], sentence: Sentence, cap: float) -> Evidence:
     ev = cue_evidence(sentence.text, PROJECT_CUES, PROJECT_STAGES)
     nums = numbers_in(_sentence_words(words, sentence))
     star = sentence_evidence(sentence.text)
     if nums and star.score["result"] >= 2.0:
         ev.add("results", 1.5, f"number '{nums[0]}' with a change")
     for lab in PROJECT_STAGES:
-        ev.score[lab] = min(ev.score[lab], STAGE_CAP)
+        ev.score[lab] = min(ev.score[lab], cap)
     return ev
 
 
-def label_project(words: list[Word], sentences: Sequence[Sentence]) -> list[ShapeLabel]:
+def label_project(
+    words: list[Word], sentences: Sequence[Sentence], options: AnalysisOptions | None = None
+) -> list[ShapeLabel]:
     """Label each sentence of a project walkthrough with one of the seven stages."""
-    evidence = [_project_evidence(words, s) for s in sentences]
+    options = options or AnalysisOptions()
+    evidence = [_project_evidence(words, s, options.project_stage_cap) for s in sentences]
     decided = _label(
         sentences,
         evidence,
         PROJECT_STAGES,
         _PROJECT_PRIOR,
         STAGE_TITLES,
-        prior_weight=1.0,
-        back_penalty=2.0,
-        skip_cost=0.1,
+        prior_weight=options.project_prior_weight,
+        back_penalty=options.project_back_penalty,
+        skip_cost=options.project_skip_cost,
         no_evidence_cost={},
     )
     return [ShapeLabel(sentence=i, label=lab, reason=r) for i, (lab, r) in enumerate(decided)]
 
 
 def shape_project(
-    transcript: Transcript, sentences: Sequence[Sentence], pacing: PacingResult
+    transcript: Transcript,
+    sentences: Sequence[Sentence],
+    pacing: PacingResult,
+    options: AnalysisOptions,
 ) -> ShapeResult:
     words = transcript.words
-    labels = label_project(words, sentences)
+    labels = label_project(words, sentences, options)
     parts = _parts(sentences, labels, PROJECT_STAGES, STAGE_TITLES, STAGE_SHORT)
     result_numbers: list[str] = []
     for lab in labels:
@@ -804,6 +809,7 @@ def shape_project(
     )
     by_name = {p.name: p for p in parts}
     setup = by_name["problem"].share + by_name["role"].share
+    setup_max = options.project_setup_max
     checks = [
         ShapeCheck(
             name="stages", title="Every outline stage covered", ok=not skipped, detail=stage_detail
@@ -823,9 +829,9 @@ def shape_project(
         ShapeCheck(
             name="setup",
             title="Setup kept short",
-            ok=setup <= PROJECT_SETUP_MAX,
+            ok=setup <= setup_max,
             detail=f"problem and role take {setup:.0%} of the walkthrough"
-            + ("" if setup <= PROJECT_SETUP_MAX else f" (aim for under {PROJECT_SETUP_MAX:.0%})"),
+            + ("" if setup <= setup_max else f" (aim for under {setup_max:.0%})"),
         ),
         _length_check(pacing),
     ]
@@ -842,16 +848,17 @@ def shape_project(
 # --- behavioral and deep dive: STAR plus -----------------------------------------------------
 
 
-NEAR_NAME_RATIO = 0.85  # how close a heard phrase must be to a principle's name
-
-
-def heard_nearly(words: list[Word], name: str) -> tuple[int, str] | None:
+def heard_nearly(
+    words: list[Word], name: str, options: AnalysisOptions | None = None
+) -> tuple[int, str] | None:
     """(word index, phrase) of a phrase within a letter or two of a principle's name.
 
     Small models mishear names ("five deep" for "Dive Deep"); only names of
     two or more words are compared, each half of "Have Backbone; Disagree and Commit" on its
     own, and only for the principles the question targets, which keeps false matches rare.
+    "Within a letter or two" is ``options.near_name_ratio``.
     """
+    ratio = (options or AnalysisOptions()).near_name_ratio
     tokens = [re.sub(r"[^\w']", "", norm(w.text)) for w in words]
     for form in name.split(";"):
         target = " ".join(re.sub(r"[^\w' ]", " ", form.lower()).split())
@@ -860,7 +867,7 @@ def heard_nearly(words: list[Word], name: str) -> tuple[int, str] | None:
             continue
         for i in range(len(tokens) - n + 1):
             candidate = " ".join(tokens[i : i + n])
-            if difflib.SequenceMatcher(None, candidate, target).ratio() >= NEAR_NAME_RATIO:
+            if difflib.SequenceMatcher(None, candidate, target).ratio() >= ratio:
                 return i, " ".join(w.text for w in words[i : i + n])
     return None
 
@@ -872,6 +879,7 @@ def shape_behavioral(
     star: StarResult,
     language: LanguageResult,
     pacing: PacingResult,
+    options: AnalysisOptions,
 ) -> ShapeResult:
     targeted = list(prompt.principles) if prompt else []
     named = language.principles_named
@@ -881,7 +889,7 @@ def shape_behavioral(
             (
                 (p, found)
                 for p in targeted
-                if (found := heard_nearly(transcript.words, p)) is not None
+                if (found := heard_nearly(transcript.words, p, options)) is not None
             ),
             None,
         )
@@ -917,7 +925,7 @@ def shape_behavioral(
     if language.i_share is None:
         i_ok, i_detail = True, 'neither "I" nor "we" heard in the Action part'
     else:
-        i_ok = language.i_share >= 0.5 or language.we_count < 3
+        i_ok = language.i_share >= options.i_share_min or language.we_count < options.we_count_min
         i_detail = f'"I" {language.i_count} vs "we" {language.we_count} in the Action part'
     checks.append(
         ShapeCheck(name="says_i", title='Says "I" for own actions', ok=i_ok, detail=i_detail)
@@ -976,10 +984,9 @@ def analyze_shape(
     Intro and project answers are labelled over the same sentences as the STAR analysis
     (``star.sentences``), so the reports can show both side by side.
     """
-    del options  # thresholds live in this module's constants for now
     kind: PromptKind = prompt.kind if prompt else "star"
     if kind == "intro":
-        return shape_intro(transcript, star.sentences, pacing)
+        return shape_intro(transcript, star.sentences, pacing, options)
     if kind == "project":
-        return shape_project(transcript, star.sentences, pacing)
-    return shape_behavioral(transcript, kind, prompt, star, language, pacing)
+        return shape_project(transcript, star.sentences, pacing, options)
+    return shape_behavioral(transcript, kind, prompt, star, language, pacing, options)

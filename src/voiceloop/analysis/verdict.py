@@ -198,19 +198,20 @@ def _quantify_tips(q: QuantifyResult) -> list[_Candidate]:
 
 
 def _language_tips(
-    lang: LanguageResult, kind: PromptKind, shape: ShapeResult | None
+    lang: LanguageResult, kind: PromptKind, shape: ShapeResult | None, options: AnalysisOptions
 ) -> list[_Candidate]:
     out: list[_Candidate] = []
-    if lang.i_share is not None and lang.i_share < 0.5 and lang.we_count >= 3:
+    low = options.i_share_min
+    if lang.i_share is not None and lang.i_share < low and lang.we_count >= options.we_count_min:
         out.append(
             _tip(
-                1.2 + (0.5 - lang.i_share),
+                1.2 + (low - lang.i_share),
                 title='Say "I" for your own actions',
                 detail='Interviewers score what you did; keep "we" for the team\'s work.',
                 figure=f'"I" {lang.i_count} vs "we" {lang.we_count} in the Action part',
             )
         )
-    if len(lang.hedges) >= 4:
+    if len(lang.hedges) >= options.hedges_flag:
         out.append(
             _tip(
                 0.5 + 0.1 * len(lang.hedges),
@@ -456,7 +457,7 @@ def make_verdict(
         + _filler_tips(fillers, options)
         + _star_tips(star, kind, options)
         + ([] if shaped else _quantify_tips(quantify))
-        + _language_tips(language, kind, shape)
+        + _language_tips(language, kind, shape, options)
         + _shape_tips(shape)
         + _coverage_tips(coverage, shape)
     )

@@ -52,10 +52,10 @@ FILLER_COLOR = "#e15759"
 MAX_EMBED_BYTES = 12_000_000  # past this (a very long take) the audio is linked instead
 
 
-def _pace_chart(analysis: Analysis) -> str:
+def _pace_chart(analysis: Analysis, options: AnalysisOptions) -> str:
     windows = analysis.pacing.windows
     points = [((w.start + w.end) / 2, w.wpm) for w in windows]
-    lo, hi = AnalysisOptions().pace_range_wpm
+    lo, hi = options.pace_range_wpm
     return svg_line_chart(
         points,
         title="Pace over time (words per minute)",
@@ -294,7 +294,7 @@ def _figure(key: str, value: str, note: str, good: bool | None) -> str:
     )
 
 
-def _shape_figure(analysis: Analysis) -> str:
+def _shape_figure(analysis: Analysis, options: AnalysisOptions) -> str:
     """For an intro or a walkthrough, its shape's headline figure (else empty)."""
     shape = analysis.shape
     if shape is None or not shape.labels:
@@ -302,11 +302,12 @@ def _shape_figure(analysis: Analysis) -> str:
     if shape.kind == "intro":
         n = len(shape.highlights)
         q = sum(bool(h.numbers) for h in shape.highlights)
+        want = options.intro_highlights
         return _figure(
             "Highlights with numbers",
             f"{q} of {n}",
-            "the 3-3-1 shape asks for 3",
-            q >= 3 and q == n,
+            f"the 3-3-1 shape asks for {want}",
+            q >= want and q == n,
         )
     heard = sum(p.present for p in shape.parts)
     return _figure(
@@ -319,12 +320,11 @@ def _shape_figure(analysis: Analysis) -> str:
     )
 
 
-def _figures(analysis: Analysis) -> str:
+def _figures(analysis: Analysis, options: AnalysisOptions) -> str:
     p, f, s, q = analysis.pacing, analysis.fillers, analysis.star, analysis.quantify
-    options = AnalysisOptions()
     lo, hi = p.target_seconds
     action = s.shares.get("action", 0.0)
-    guide = s.guidance.get("action", 0.6)
+    guide = s.guidance.get("action", options.star_guidance["action"])
     quantified = {True: "yes", False: "no", None: "no Result"}[q.result_quantified]
     cells = [
         _figure(
@@ -341,12 +341,12 @@ def _figures(analysis: Analysis) -> str:
             f.per_minute <= options.fillers_per_minute_flag,
         ),
         _figure(
-            "Pauses over 2 s",
+            f"Pauses over {options.long_pause_s:g} s",
             str(len(p.long_pauses)),
             f"{p.pause_count} pauses, longest {p.longest_pause_s:.1f} s",
             not p.long_pauses,
         ),
-        _shape_figure(analysis)
+        _shape_figure(analysis, options)
         or _figure(
             "Action share",
             f"{action * 100:.0f}%",
@@ -491,8 +491,14 @@ def render_html(
     transcript: Transcript,
     analysis: Analysis,
     audio_src: str | None = None,
+    options: AnalysisOptions | None = None,
 ) -> str:
-    """The whole report as one HTML document. ``audio_src``: from ``audio_source``."""
+    """The whole report as one HTML document. ``audio_src``: from ``audio_source``.
+
+    ``options``: the ones the analysis ran with (its targets and flags are drawn and judged
+    against them); the defaults when not given.
+    """
+    options = options or AnalysisOptions()
     title = meta.prompt_id or "free answer"
     question = f'<p class="question">{esc(meta.prompt_text)}</p>' if meta.prompt_text else ""
     if audio_src:
@@ -520,18 +526,18 @@ def render_html(
         f'<p class="meta">Session {esc(meta.id)} &middot; {esc(meta.created_at)} &middot; '
         f"source: {esc(meta.source)}</p>",
         _verdict(analysis),
-        _figures(analysis),
+        _figures(analysis, options),
         _shape_section(analysis),
         _coverage_section(analysis),
         f'<section class="card"><h2>Recording</h2>{player}</section>',
-        f'<section class="card"><h2>Pace over time</h2>{_pace_chart(analysis)}'
+        f'<section class="card"><h2>Pace over time</h2>{_pace_chart(analysis, options)}'
         f'<p class="meta">{esc(analysis.pacing.definition)}</p></section>',
         f'<section class="card"><h2>STAR time split</h2>{_star_chart(analysis)}'
         f"{_star_table(analysis)}</section>",
         '<section class="card"><h2>Fillers on the timeline</h2>'
         f"{_filler_timeline(transcript, analysis)}"
         '<p class="meta">Red ticks: fillers. Coloured band: STAR sections. '
-        "Grey: pauses over 2 s.</p></section>",
+        f"Grey: pauses over {options.long_pause_s:g} s.</p></section>",
         '<section class="card"><h2>Transcript</h2>'
         '<p class="meta">Fillers are marked in red; each section starts with its label.</p>'
         f"{_transcript_html(transcript, analysis)}</section>",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from voiceloop.clock import clock
 from voiceloop.models import Analysis, SessionMeta, Transcript
+from voiceloop.options import AnalysisOptions
 
 GUIDANCE_OF = {
     "situation": "setup",
@@ -46,7 +47,7 @@ def _verdict_md(analysis: Analysis) -> list[str]:
     return out
 
 
-def _figures_md(analysis: Analysis) -> list[str]:
+def _figures_md(analysis: Analysis, options: AnalysisOptions) -> list[str]:
     p, f, lang = analysis.pacing, analysis.fillers, analysis.language
     lo, hi = p.target_seconds
     by_type = ", ".join(f"{k} {v}" for k, v in sorted(f.by_type.items(), key=lambda kv: -kv[1]))
@@ -66,7 +67,7 @@ def _figures_md(analysis: Analysis) -> list[str]:
             + (f", longest {longest.duration:.1f} s at {clock(longest.start)}" if longest else ""),
         ),
         (
-            "Pauses over 2 s",
+            f"Pauses over {options.long_pause_s:g} s",
             ", ".join(f"{x.duration:.1f} s at {clock(x.start)}" for x in p.long_pauses) or "none",
         ),
         (
@@ -263,14 +264,21 @@ def _transcript_md(transcript: Transcript, analysis: Analysis) -> list[str]:
     return [*out, ""]
 
 
-def render_markdown(meta: SessionMeta, transcript: Transcript, analysis: Analysis) -> str:
+def render_markdown(
+    meta: SessionMeta,
+    transcript: Transcript,
+    analysis: Analysis,
+    options: AnalysisOptions | None = None,
+) -> str:
+    """The Markdown report. ``options``: the ones the analysis ran with (default: defaults)."""
+    options = options or AnalysisOptions()
     title = meta.prompt_id or "free answer"
     out = [f"# voiceloop report: {title}", ""]
     if meta.prompt_text:
         out += [f"> {meta.prompt_text}", ""]
     out += [f"Session `{meta.id}`, {meta.created_at}, source: {meta.source}.", ""]
     out += _verdict_md(analysis)
-    out += _figures_md(analysis)
+    out += _figures_md(analysis, options)
     out += _shape_md(analysis)
     out += _coverage_md(analysis)
     out += _star_md(analysis)

@@ -150,5 +150,3 @@ def render_text(report: ProgressReport, chart: Path | None = None, table_rows: i
     if chart is not None:
         lines.append(f"Chart: {chart}")
     return "\n".join(lines)
-
-

@@ -76,7 +76,7 @@ def analyze_samples(
         model=transcript.model,
         analysis_version=analysis.version,
     )
-    report = render_markdown(meta, transcript, analysis)
+    report = render_markdown(meta, transcript, analysis, analysis_options)
     folder = write_session(
         recordings_dir, SessionFiles(meta, transcript, analysis, report), samples
     )

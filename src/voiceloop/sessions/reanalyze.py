@@ -18,6 +18,7 @@ from voiceloop.sessions.store import (
 
 if TYPE_CHECKING:
     from voiceloop.models import Analysis, Prompt, SessionMeta
+    from voiceloop.options import AnalysisOptions
     from voiceloop.transcribe.decode import TranscribeOptions
 
 
@@ -42,11 +43,16 @@ def _prompt_for(meta: SessionMeta, old: Analysis | None) -> Prompt | None:
     )
 
 
-def reanalyze_folder(folder: Path, retranscribe: TranscribeOptions | None = None) -> SessionMeta:
+def reanalyze_folder(
+    folder: Path,
+    retranscribe: TranscribeOptions | None = None,
+    options: AnalysisOptions | None = None,
+) -> SessionMeta:
     """Rerun the analysis (and, with ``retranscribe``, the transcription) of one session.
 
     The audio is kept; the old analysis version is noted in session.json. Files are
-    replaced one by one atomically, session.json last.
+    replaced one by one atomically, session.json last. ``options`` are the analysis's
+    (default: the defaults); the Markdown report is written with the same ones.
     """
     from voiceloop.analysis.combined import analyze
     from voiceloop.render.markdown import render_markdown
@@ -74,7 +80,7 @@ def reanalyze_folder(folder: Path, retranscribe: TranscribeOptions | None = None
                 f"session {meta.id} has no readable transcript.json; use --retranscribe"
             )
         transcript = found
-    analysis = analyze(transcript, _prompt_for(meta, old))
+    analysis = analyze(transcript, _prompt_for(meta, old), options)
     previous = [*meta.previous_analysis_versions, old.version if old else meta.analysis_version]
     new_meta = meta.model_copy(
         update={
@@ -88,7 +94,7 @@ def reanalyze_folder(folder: Path, retranscribe: TranscribeOptions | None = None
         folder,
         new_meta,
         analysis,
-        render_markdown(new_meta, transcript, analysis),
+        render_markdown(new_meta, transcript, analysis, options),
         transcript if retranscribe is not None else None,
     )
     return new_meta

@@ -33,6 +33,7 @@ REUSE_THRESHOLD = 0.5
 REUSE_MIN_WORDS = 8  # answers with fewer content words are never compared
 ROUND_KINDS = ("star", "deep_dive")  # asked by default; intro and project only on request
 
+
 def _stem(word: str) -> str:
     return word[: max(5, len(word) - 3)] if len(word) > 6 else word
 
