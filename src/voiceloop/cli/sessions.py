@@ -371,33 +371,61 @@ def delete(
 def export(
     file: Annotated[
         Optional[Path],  # noqa: UP045
-        typer.Argument(help="Write here (default: stdout)."),
+        typer.Argument(help="Write the CSV here (default: stdout)."),
     ] = None,
     csv_out: Annotated[
-        bool, typer.Option("--csv", help="Comma-separated values, one session a row (default).")
-    ] = True,
+        bool,
+        typer.Option(
+            "--csv",
+            help="Comma-separated values, one session a row, lists as JSON arrays "
+            "(the default; with --jsonl, also write the CSV).",
+        ),
+    ] = False,
+    jsonl: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option(
+            "--jsonl",
+            help="Write JSON Lines (one object per session) to this file ('-': stdout).",
+            show_default=False,
+        ),
+    ] = None,
     prompt: PromptFilter = None,
     lp: LpFilter = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     recordings: RecordingsOpt = None,
 ) -> None:
-    """Export the sessions' headline figures (oldest first) for a spreadsheet."""
+    """Export the sessions' headline figures (oldest first) for a spreadsheet or a script."""
     from voiceloop.fsutil import atomic_write_text, describe_os_error
-    from voiceloop.sessions.export import sessions_csv
+    from voiceloop.sessions.export import sessions_csv, sessions_jsonl
 
+    def is_stdout(path: Path | None) -> bool:
+        return path is None or str(path) == "-"
+
+    outputs: list[tuple[Path | None, str]] = []  # (where, format)
+    if jsonl is None or csv_out or file is not None:
+        outputs.append((file, "csv"))
+    if jsonl is not None:
+        outputs.append((jsonl, "jsonl"))
+    if sum(is_stdout(where) for where, _ in outputs) > 1:
+        raise typer.BadParameter(
+            "the CSV and the JSON Lines cannot both go to stdout; give a file for one",
+            param_hint="--jsonl",
+        )
+    streaming = any(is_stdout(where) for where, _ in outputs)
     query = _query(prompt, lp, since, until, None).model_copy(update={"oldest_first": True})
     with _open(recordings) as index:
         rows = index.query(query)
-    text = sessions_csv(rows)
-    if file is None or str(file) == "-":
-        sys.stdout.write(text)
-        return
-    try:
-        atomic_write_text(file, text)
-    except OSError as err:
-        raise describe_os_error(err, str(file)) from err
-    typer.echo(f"{len(rows)} sessions written to {file}")
+    for where, kind in outputs:
+        text = sessions_csv(rows) if kind == "csv" else sessions_jsonl(rows)
+        if where is None or is_stdout(where):
+            sys.stdout.write(text)
+            continue
+        try:
+            atomic_write_text(where, text)
+        except OSError as err:
+            raise describe_os_error(err, str(where)) from err
+        typer.echo(f"{len(rows)} sessions written to {where}", err=streaming)
 
 
 # --- reanalyze ----------------------------------------------------------------------------------
