@@ -466,8 +466,10 @@ def test_missing_portaudio_falls_back_to_the_sample_answer(tmp_path: Path) -> No
 @pytest.mark.slow
 def test_doctor_and_devices_with_and_without_a_microphone(tmp_path: Path) -> None:
     recordings = tmp_path / "rec"
-    env = cli_env(tmp_path, tmp_path / "silence.raw")
-    (tmp_path / "silence.raw").write_bytes(bytes(RATE * 2))
+    env = cli_env(tmp_path, tmp_path / "room.raw")
+    # doctor checks that sound arrives: a room's noise (about -40 dBFS), not digital silence
+    hiss = np.random.default_rng(5).standard_normal(5 * RATE) * 300
+    (tmp_path / "room.raw").write_bytes(to_pcm16(hiss.astype(np.int16)))
     listed = subprocess.run(command("devices"), env=env, capture_output=True, text=True)
     assert listed.returncode == 0, listed.stderr
     assert re.search(r"^><\s+\d+  default ", listed.stdout, re.M), listed.stdout

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from voiceloop.capture.devices import SILENT_DBFS, InputLevel
 from voiceloop.errors import VoiceloopError
 
 Status = Literal["ok", "warn", "FAIL"]
@@ -38,8 +39,34 @@ def _portaudio() -> Check:
     return Check(name="PortAudio", status="ok", detail=portaudio_version())
 
 
+# Does sound arrive? A second from the microphone, judged on its level: digital silence (a
+# muted or disconnected input, a wrong device) sits far below any real room, whose noise
+# alone is around -70 to -40 dBFS RMS with peaks above -50 dBFS.
+LEVEL_SECONDS = 1.0
+FLOOR_RMS_DBFS = -60.0
+FLOOR_PEAK_DBFS = -50.0
+SILENCE_FIX = (
+    "check that the microphone is not muted (a switch on the headset, the input volume in the "
+    "system sound settings; Linux: the capture level in `alsamixer`), that voiceloop may use "
+    "it (the system's microphone permission), and that it is the input you speak into "
+    "(`voiceloop devices`, then --mic); speak or tap the microphone while doctor runs"
+)
+
+
+def sound_arrives(level: InputLevel) -> bool:
+    """Anything above the floor: RMS over ``FLOOR_RMS_DBFS`` or a peak over ``FLOOR_PEAK_DBFS``."""
+    return level.rms_dbfs > FLOOR_RMS_DBFS or level.peak_dbfs > FLOOR_PEAK_DBFS
+
+
+def describe_level(level: InputLevel) -> str:
+    def db(value: float) -> str:
+        return "silent" if value <= SILENT_DBFS else f"{value:.0f} dBFS"
+
+    return f"level {db(level.rms_dbfs)} RMS, peak {db(level.peak_dbfs)} over {level.seconds:.1f} s"
+
+
 def _microphone() -> Check:
-    from voiceloop.capture.devices import load_sounddevice, pick_input
+    from voiceloop.capture.devices import load_sounddevice, measure_input_level, pick_input
 
     fix = (
         "connect a microphone or headset and enable it in the system sound settings "
@@ -55,6 +82,18 @@ def _microphone() -> Check:
         sd.check_input_settings(device=mic.index, channels=1, dtype="int16", samplerate=16_000)
     except Exception:  # sounddevice.PortAudioError
         detail += f"; records at {mic.default_samplerate:.0f} Hz and resamples to 16 kHz"
+    try:
+        level = measure_input_level(mic, LEVEL_SECONDS)
+    except VoiceloopError as err:
+        return Check(name="microphone", status="FAIL", detail=f"{detail}; {err}", fix=fix)
+    detail += f"; {describe_level(level)}"
+    if not sound_arrives(level):
+        return Check(
+            name="microphone",
+            status="warn",
+            detail=f"{detail}: only silence arrives",
+            fix=SILENCE_FIX,
+        )
     return Check(name="microphone", status="ok", detail=detail)
 
 

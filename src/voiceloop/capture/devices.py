@@ -143,6 +143,75 @@ def pick_output(spec: str | None = None) -> AudioDevice:
     return _pick(list_devices(), spec, "output")
 
 
+class InputLevel(BaseModel):
+    """How loud what a microphone delivered was, in dB relative to full scale."""
+
+    seconds: float  # audio actually received
+    rate: int
+    rms_dbfs: float  # SILENT_DBFS when every sample was zero
+    peak_dbfs: float
+
+
+SILENT_DBFS = -120.0  # the level reported for digital silence (log of zero)
+
+
+def signal_level(samples: Any, rate: int) -> InputLevel:
+    """RMS and peak level of int16 samples (a numpy array)."""
+    import numpy as np
+
+    data = np.asarray(samples, dtype=np.float64).reshape(-1) / 32768.0
+
+    def dbfs(value: float) -> float:
+        return max(SILENT_DBFS, 20.0 * float(np.log10(value))) if value > 0 else SILENT_DBFS
+
+    rms = float(np.sqrt(np.mean(data**2))) if data.size else 0.0
+    peak = float(np.max(np.abs(data))) if data.size else 0.0
+    return InputLevel(seconds=data.size / rate, rate=rate, rms_dbfs=dbfs(rms), peak_dbfs=dbfs(peak))
+
+
+def measure_input_level(device: AudioDevice, seconds: float = 1.0) -> InputLevel:
+    """Record ``seconds`` from ``device`` (16 kHz mono when it can, else its own rate) and
+    return the level of what arrived. Raises ``VoiceloopError`` when it cannot record or no
+    audio arrives in time (a device that hangs)."""
+    import threading
+
+    import numpy as np
+
+    sd = load_sounddevice()
+    rate = 16_000
+    try:
+        sd.check_input_settings(device=device.index, channels=1, dtype="int16", samplerate=rate)
+    except Exception:  # sounddevice.PortAudioError: the device's own rate, then
+        rate = int(device.default_samplerate)
+    wanted = max(1, int(rate * seconds))
+    blocks: list[bytes] = []
+    got = [0]
+    done = threading.Event()
+
+    def callback(data: Any, frames: int, _time: Any, _status: Any) -> None:
+        if got[0] < wanted:
+            blocks.append(bytes(data))
+            got[0] += frames
+        if got[0] >= wanted:
+            done.set()
+
+    try:
+        stream = sd.RawInputStream(
+            samplerate=rate, device=device.index, channels=1, dtype="int16", callback=callback
+        )
+    except Exception as err:  # sounddevice.PortAudioError
+        raise VoiceloopError(f"cannot open {device.name}: {err}") from err
+    try:
+        with stream:
+            arrived = done.wait(seconds + 5.0)
+    except Exception as err:  # sounddevice.PortAudioError
+        raise VoiceloopError(f"cannot record from {device.name}: {err}") from err
+    if not arrived and not got[0]:
+        raise VoiceloopError(f"no audio arrived from {device.name} in {seconds + 5.0:.0f} s")
+    samples = np.frombuffer(b"".join(blocks), dtype="<i2")[:wanted]
+    return signal_level(samples, rate)
+
+
 def portaudio_version() -> str:
     sd = load_sounddevice()
     try:
