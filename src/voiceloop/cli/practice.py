@@ -290,7 +290,11 @@ def doctor(
     if failed:
         echo(f"{len(failed)} problem{'s' if len(failed) != 1 else ''} found; the fixes are above.")
         raise typer.Exit(1)
-    echo("All checks passed.")
+    warned = [c for c in results if c.status == "warn"]
+    if warned:
+        echo(f"Passed with {len(warned)} warning{'s' if len(warned) != 1 else ''}; see above.")
+    else:
+        echo("All checks passed.")
 
 
 @app.command()
