@@ -58,13 +58,23 @@ def answer_rows(answer_sentences: Sequence[str]) -> Rows:
 Example = tuple[Rows, list[int], str]  # features, gold label indices, style
 
 
+def as_heard(text: str) -> str:
+    """A written sentence as a recogniser tends to write it down: no colons (a label read
+    aloud, "Outcome: churn fell", comes out as "Outcome, churn fell") and no semicolons."""
+    return text.replace(":", ",").replace(";", ",")
+
+
 def examples(answers: Sequence[Answer]) -> list[Example]:
     out = []
     for a in answers:
         for variant, texts, labels, _ in a.variants():
             if variant == "unquantified":
                 continue  # the same structure as the original
-            out.append((answer_rows(texts), [STAR_LABELS.index(lab) for lab in labels], a.style))
+            gold = [STAR_LABELS.index(lab) for lab in labels]
+            out.append((answer_rows(texts), gold, a.style))
+            heard = [as_heard(t) for t in texts]
+            if heard != texts:  # also as transcribed, so the model does not lean on colons
+                out.append((answer_rows(heard), gold, a.style))
     return out
 
 
