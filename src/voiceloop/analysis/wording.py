@@ -90,7 +90,7 @@ def wording(tokens: list[str], model: WordingModel | None = None) -> Wording:
         model = load_model()
     logits = list(model.bias)
     leaning: dict[str, list[tuple[float, str]]] = {lab: [] for lab in STAR_LABELS}
-    for feat in sentence_features(tokens):
+    for feat in sorted(sentence_features(tokens)):  # a fixed order: the same sums every run
         ws = model.weights.get(feat)
         if ws is None:
             continue
