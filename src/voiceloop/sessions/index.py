@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError
 
+from voiceloop.analysis.pacing import length_verdict  # the report's rule, edges and all
 from voiceloop.errors import VoiceloopError
 from voiceloop.sessions.migrations import migrate, transaction
 from voiceloop.sessions.store import ANALYSIS_NAME, AUDIO_NAME, SESSION_NAME, TRANSCRIPT_NAME
@@ -76,9 +77,7 @@ class SessionRow(BaseModel):
     def duration_verdict(self) -> str | None:
         if self.duration_s is None or self.target_lo is None or self.target_hi is None:
             return None
-        if self.duration_s < self.target_lo:
-            return "short"
-        return "long" if self.duration_s > self.target_hi else "on target"
+        return length_verdict(self.duration_s, self.target_lo, self.target_hi)
 
 
 class _Pacing(BaseModel):
