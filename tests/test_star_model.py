@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -159,6 +160,25 @@ def test_every_label_has_a_reason_a_cue_the_order_or_the_words() -> None:
     assert [lab.label for lab in star.labels] == list(STAR_LABELS)
     for lab in star.labels:
         assert lab.reason.startswith(("cue", "order", "position")), lab.reason
+
+
+def test_a_word_is_named_once_in_a_reason() -> None:
+    texts = [
+        "At my last company, I was a data scientist on the checkout team.",
+        "In March, our conversion rate on mobile had dropped from 4% to 3.2%.",
+        "And nobody knew why.",
+        "My task was to find the root cause within two weeks before the holiday sale.",
+        "So, um, first I split the drop by device, browser and payment method.",
+        "I found that almost all of it came from one payment provider.",
+        "I wrote a short report and we agreed on a fix and a rollback plan.",
+        "Conversion went back up to 4.1% within 10 days.",
+        "Since then, looking back, I learned to check the data pipeline first.",
+    ]
+    labels = label_sentences(_sentences(texts))
+    assert "'nobody'" in labels[2].reason  # its word and its opening word: two features
+    for lab in labels:
+        quoted = re.findall(r"'([^']+)'", lab.reason.partition("wording like")[2])
+        assert len(quoted) == len(set(quoted)), lab.reason
 
 
 def test_options_choose_another_model(tmp_path: Path) -> None:

@@ -1045,9 +1045,9 @@ def label_sentences(
     for ev, f, row, k in zip(evidence, rows, emissions, path, strict=True):
         runner_up = max((j for j in range(len(row)) if j != k), key=lambda j: row[j])
         ev.wording_label = STAR_LABELS[k]
-        ev.wording_words = [
-            w for _, feat in model.pushed(f, k, runner_up) if (w := _named(feat)) is not None
-        ][:2]
+        named = (_named(feat) for _, feat in model.pushed(f, k, runner_up))
+        # a word is one feature, its place as the opening word another: name it once
+        ev.wording_words = list(dict.fromkeys(w for w in named if w is not None))[:2]
     return [
         SentenceLabel(sentence=i, label=labels[i], reason=_reason(i, labels, evidence, mid))
         for i, (_, mid) in enumerate(positions)
