@@ -23,8 +23,10 @@ import numpy as np
 import soundfile as sf
 
 from voiceloop.analysis.combined import analyze
+from voiceloop.analysis.star import segment_star
 from voiceloop.audio import SAMPLE_RATE, load_audio
 from voiceloop.cli.app import SAMPLE_ANSWER
+from voiceloop.options import AnalysisOptions
 from voiceloop.transcribe.decode import TranscribeOptions, load_model, transcribe
 
 
@@ -97,6 +99,12 @@ def main() -> None:
         runs.append(time.perf_counter() - start)
     print(f"{'analysis of a 3:00 answer, first call':<44} {first:9.3f} s")
     line("analysis of a 3:00 answer (median of 5)", statistics.median(runs), "s", 0.3)
+    star_runs = []
+    for _ in range(5):
+        start = time.perf_counter()
+        segment_star(three_min, AnalysisOptions())
+        star_runs.append(time.perf_counter() - start)
+    line("STAR labelling of a 3:00 answer (median of 5)", statistics.median(star_runs), "s", 0.3)
 
     with tempfile.TemporaryDirectory() as tmp:
         wav = Path(tmp) / "two_minutes.wav"
