@@ -1,22 +1,24 @@
 """Split an answer into STAR sections: Situation, Task, Action, Result, Reflection.
 
-The method is deliberately explainable, so the report can say why each sentence got its
-label:
+The method is explainable, so the report can say why each sentence got its label:
 
 1. The transcript is cut into sentences (punctuation, or a pause when punctuation is
-   missing) by :func:`voiceloop.analysis.timeline.split_sentences`.
-2. Each sentence gets an evidence score per label from generic interview cue phrases
-   ("as a result", "my goal was", "I learned", "I built", signed changes like "+8%" ...),
-   plus a prior from where the sentence sits in the answer (setup early, outcome late).
-3. A dynamic programme (Viterbi) picks the best label sequence over the canonical order
-   Situation -> Task -> Action -> Result -> Reflection. Moving forward is free; going back
-   to an earlier label costs a penalty, so labels stay in order unless a sentence's own
-   evidence is strong (an answer that opens by announcing its Task may set the scene after
-   it for free). A Task, Result or Reflection sentence without any cue of its own
-   pays a cost, except right after a strongly announced Result or lesson ("as a result",
-   "what I learned is"), which may go on through sentences without cues.
+   missing) by :func:`voiceloop.analysis.timeline.split_sentences`; very long runs are cut
+   again (:func:`refine_sentences`).
+2. Each sentence gets hand cue evidence per label from generic interview phrases ("as a
+   result", "my goal was", "I learned", "I built", signed changes like "+8%" ...), with a
+   stable id for every cue that fired (:func:`sentence_evidence`).
+3. The learned model (``star_model.json``, trained by ``benchmarks/styles/train_labeller.py``
+   on answers told in many styles) scores every label from the sentence's features
+   (:mod:`voiceloop.analysis.star_features`: words, the cues, position, neighbours, and the
+   path the hand-cue labeller alone would choose), and one search
+   (:func:`voiceloop.analysis.sequence.viterbi`) picks the best label sequence under its
+   learned transitions (:func:`label_sentences`).
 
-Each label carries a short ``reason``: the cues that decided it, or the ordering rule.
+The hand-cue labeller (:func:`label_by_cues`: cue and wording evidence, a position prior and
+the Situation -> Task -> Action -> Result -> Reflection order with a cost for going back) is
+kept as evidence for the model and for comparison. Each label carries a short ``reason``: the
+cues that decided it, the ordering rule, or the words that pushed it.
 """
 
 from __future__ import annotations
@@ -708,8 +710,9 @@ class Evidence:
     score: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAR_LABELS, 0.0))
     cues: dict[str, list[str]] = field(default_factory=lambda: {lab: [] for lab in STAR_LABELS})
     headline: bool = False  # announces the outcome before the story: position says nothing
-    # the label the sentence's wording favours most and the words that leaned towards it
-    # (see voiceloop.analysis.wording); set by the labeller, not by sentence_evidence
+    # the label the sentence's words favour and the words that leaned towards it (the wording
+    # model in the hand-cue labeller, the learned model's word features in label_sentences);
+    # set by the labellers, not by sentence_evidence
     wording_label: str | None = None
     wording_words: list[str] = field(default_factory=list)
     # which cues fired, by a stable id (a cue's place in CUES, or the kind of a descriptive
@@ -1010,11 +1013,6 @@ def sentence_rows(
     for f, lab in zip(rows, label_by_cues(sentences), strict=True):
         f["cue order says=" + lab.label] = 1.0
     return rows
-
-
-def sentence_positions(sentences: Sequence[Sentence]) -> list[float]:
-    """Each sentence's midpoint as a fraction of the answer's span."""
-    return [mid for _, mid in _positions(list(sentences))]
 
 
 def _named(feature: str) -> str | None:
