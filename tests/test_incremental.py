@@ -22,7 +22,7 @@ import soundfile as sf
 
 from fakemic import RATE, FifoMic, alsa_env, to_pcm16
 from voiceloop.capture.recorder import RecordOptions, record
-from voiceloop.evaluation.scoring import normalize_words, word_errors
+from voiceloop.evaluation.wer import normalize_words, word_errors
 from voiceloop.models import Word
 from voiceloop.transcribe.decode import TranscribeOptions, transcribe
 from voiceloop.transcribe.incremental import (

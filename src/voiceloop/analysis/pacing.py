@@ -5,8 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 
-# spoken_length is also read from here by the transcriber
-from voiceloop.analysis.numbers import spoken_length as spoken_length
+from voiceloop.analysis.numbers import spoken_length
 from voiceloop.models import PaceWindow, PacingResult, Pause, Transcript, Word
 from voiceloop.options import AnalysisOptions
 

@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from voiceloop.analysis.fillers import hesitation_type
-from voiceloop.analysis.pacing import spoken_length
+from voiceloop.analysis.numbers import spoken_length
 from voiceloop.analysis.timeline import norm
 from voiceloop.audio import SAMPLE_RATE
 from voiceloop.errors import ModelUnavailable
