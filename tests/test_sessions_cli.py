@@ -13,6 +13,7 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sessionkit import BASE, answer_text, days, make_session
@@ -41,6 +42,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
             prompt=get_prompt(bank, pid) if pid else None,
             created=BASE + days(day),
             text=answer_text(actions, fillers, quantified),
+            # a recording of its own each: the same audio would count once in progress
+            samples=(0.1 * np.random.default_rng(day).standard_normal(1600)).astype(np.float32),
         )
     return folder
 

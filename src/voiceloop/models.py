@@ -312,3 +312,6 @@ class SessionMeta(BaseModel):
     analysis_version: str
     status: Literal["analyzed", "unanalyzed"] = "analyzed"
     previous_analysis_versions: list[str] = Field(default_factory=list)  # before `reanalyze`
+    # sha256 of audio.wav's PCM frames: the same recording analyzed twice has the same one,
+    # so history counts it once. None in sessions written before it was kept.
+    audio_sha256: str | None = None

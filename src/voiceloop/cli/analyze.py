@@ -69,6 +69,15 @@ def analyze(
         transcribe_options=transcribe_options(model, device, beam_size),
         progress=progress_printer("transcribing"),
     )
+    if result.same_audio:
+        # stderr: --json keeps stdout one JSON document
+        earlier = result.same_audio[0]
+        more = f" and {len(result.same_audio) - 1} more" if len(result.same_audio) > 1 else ""
+        typer.echo(
+            f"voiceloop: this recording is already in the history (session {earlier}{more}); "
+            "saved again, progress counts it once",
+            err=True,
+        )
     if json_out:
         typer.echo(render_json(result.meta, result.transcript, result.analysis))
     else:

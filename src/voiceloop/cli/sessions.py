@@ -546,10 +546,13 @@ def progress(
         scope.append(f"{since or 'start'} to {until or 'now'}")
     if limit:
         scope.append(f"last {limit}")
+    # one session per recording: the same file analyzed twice must not weigh twice in a trend
+    query = query.model_copy(update={"distinct_audio": True})
     with _open(recordings) as index:
         rows = index.query(query)
         counts = index.practice_counts()
         stored = index.stored_principles()
+        duplicates = index.repeats(rows)  # told, so the count is not a surprise
     try:
         bank = load_bank()
     except VoiceloopError as err:
@@ -561,6 +564,7 @@ def progress(
         counts=counts,
         bank=bank,
         stored_principles=stored,
+        duplicates=duplicates,
     )
     chart_path = None
     if not no_chart and result.count:

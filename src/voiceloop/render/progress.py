@@ -133,6 +133,11 @@ def render_text(report: ProgressReport, chart: Path | None = None, table_rows: i
             lines.append(f"(and {len(report.points) - table_rows} older)")
     if report.skipped:
         lines.append(f"{report.skipped} session(s) left out: not analyzed or damaged.")
+    if report.duplicates:
+        lines.append(
+            f"{report.duplicates} session(s) left out: the same recording analyzed again "
+            "(the newest analysis counts)."
+        )
     note = version_note(report.other_versions)
     if note:
         lines.append(note)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sqlite3
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -11,15 +12,16 @@ import numpy as np
 from voiceloop.analysis.combined import analyze
 from voiceloop.analysis.pacing import spoken_words
 from voiceloop.audio import MIN_SECONDS, SAMPLE_RATE, check_usable, load_audio
-from voiceloop.errors import NoSpeech
+from voiceloop.errors import NoSpeech, VoiceloopError
 from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
 from voiceloop.render.markdown import render_markdown
-from voiceloop.sessions.index import record_quietly
+from voiceloop.sessions.index import SessionRow, open_index, record_quietly
 from voiceloop.sessions.store import (
     SessionFiles,
     ensure_writable,
     new_session_meta,
+    read_session_meta,
     write_session,
 )
 from voiceloop.transcribe.decode import ProgressFn, TranscribeOptions, transcribe
@@ -31,6 +33,21 @@ class SessionResult:
     meta: SessionMeta
     transcript: Transcript
     analysis: Analysis
+    # ids of sessions already in the history with the same recording (content hash), newest
+    # first: the caller tells the user, and history counts the recording once
+    same_audio: list[str] = field(default_factory=list)
+
+
+def _same_audio(folder: Path, row: SessionRow | None) -> list[str]:
+    """Other sessions with this session's recording; empty when the index cannot tell."""
+    if row is None:
+        return []
+    try:
+        # synced: an index just upgraded to hold hashes is empty until its next sync
+        with open_index(folder.parent) as index:
+            return [r.id for r in index.same_audio(row)]
+    except (VoiceloopError, sqlite3.Error, OSError):
+        return []  # only a courtesy: the session itself is saved
 
 
 def require_speech(transcript: Transcript, name: str) -> None:
@@ -80,8 +97,9 @@ def analyze_samples(
     folder = write_session(
         recordings_dir, SessionFiles(meta, transcript, analysis, report), samples
     )
-    record_quietly(folder)  # the folder is the source of truth: an index failure only warns
-    return SessionResult(folder, meta, transcript, analysis)
+    meta = read_session_meta(folder)  # as written: with the audio's content hash
+    row = record_quietly(folder)  # the folder is the source of truth: an index failure only warns
+    return SessionResult(folder, meta, transcript, analysis, _same_audio(folder, row))
 
 
 def analyze_file(

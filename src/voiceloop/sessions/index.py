@@ -27,7 +27,13 @@ from pydantic import BaseModel, ValidationError
 from voiceloop.analysis.pacing import length_verdict  # the report's rule, edges and all
 from voiceloop.errors import VoiceloopError
 from voiceloop.sessions.migrations import migrate, transaction
-from voiceloop.sessions.store import ANALYSIS_NAME, AUDIO_NAME, SESSION_NAME, TRANSCRIPT_NAME
+from voiceloop.sessions.store import (
+    ANALYSIS_NAME,
+    AUDIO_NAME,
+    SESSION_NAME,
+    TRANSCRIPT_NAME,
+    pcm_sha256,
+)
 
 INDEX_NAME = "index.sqlite"
 BUSY_TIMEOUT_S = 15.0
@@ -68,6 +74,7 @@ class SessionRow(BaseModel):
     analysis_version: str | None = None
     status: Status = "analyzed"
     problems: list[str] = []  # e.g. "audio missing": shown by `sessions` and `show`
+    audio_sha256: str | None = None  # the recording's content hash (``store.pcm_sha256``)
 
     @property
     def created(self) -> datetime:
@@ -121,6 +128,7 @@ class _MetaDigest(BaseModel):
     model: str = ""
     analysis_version: str | None = None
     status: str = "analyzed"
+    audio_sha256: str | None = None
 
 
 # --- reading a session folder --------------------------------------------------------------
@@ -189,8 +197,13 @@ def read_row(session_dir: Path) -> SessionRow:
             problems.append("created_at unreadable")
 
     audio_file = meta.audio_file if meta else AUDIO_NAME
+    audio_sha256 = meta.audio_sha256 if meta else None
     if not (session_dir / audio_file).is_file():
         problems.append("audio missing")
+    elif audio_sha256 is None:
+        # A session written before the hash was kept: hash its audio now (once per change of
+        # the folder), so a recording analyzed twice by an older voiceloop also counts once.
+        audio_sha256 = pcm_sha256(session_dir / audio_file)
     if not (session_dir / TRANSCRIPT_NAME).is_file():
         problems.append("transcript missing")
 
@@ -223,6 +236,7 @@ def read_row(session_dir: Path) -> SessionRow:
         analysis_version=meta.analysis_version if meta else None,
         status=status,
         problems=problems,
+        audio_sha256=audio_sha256,
     )
     if digest is not None:
         p = digest.pacing
@@ -268,6 +282,7 @@ _COLUMNS = (
     "analysis_version",
     "status",
     "problems",
+    "audio_sha256",
 )
 _JSON_COLUMNS = ("principles", "missing_sections", "problems")
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM sessions"
@@ -305,6 +320,9 @@ class SessionQuery(BaseModel):
     until: datetime | None = None
     limit: int | None = None  # None or 0: all
     oldest_first: bool = False
+    # One session per recording: leave out a session whose audio (by content hash) is also
+    # in a preferred one (``_SHADOWED``), so a file analyzed twice is not counted twice.
+    distinct_audio: bool = False
 
 
 class SyncReport(BaseModel):
@@ -458,6 +476,8 @@ class SessionIndex:
         if query.until is not None:
             clauses.append("created_ts < ?")
             params.append(query.until.timestamp())
+        if query.distinct_audio:
+            clauses.append(f"NOT {_SHADOWED}")
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         return where, params
 
@@ -512,12 +532,40 @@ class SessionIndex:
         )
 
     def practice_counts(self) -> dict[str, int]:
-        """Prompt id -> number of sessions that answered it."""
+        """Prompt id -> number of sessions that answered it, one per recording."""
         rows = self.db.execute(
             "SELECT prompt_id, count(*) FROM sessions WHERE prompt_id IS NOT NULL "
-            "GROUP BY prompt_id"
+            f"AND NOT {_SHADOWED} GROUP BY prompt_id"
         )
         return {str(pid): int(n) for pid, n in rows}
+
+    def repeats(self, rows: Sequence[SessionRow]) -> int:
+        """How many other sessions hold the recording of one of ``rows`` (left out of a
+        one-per-recording query such as ``distinct_audio``)."""
+        hashes = sorted({r.audio_sha256 for r in rows if r.audio_sha256 is not None})
+        ids = {r.id for r in rows}
+        found = 0
+        for start in range(0, len(hashes), 500):  # under SQLite's limit on parameters
+            chunk = hashes[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            found += sum(
+                1
+                for (session_id,) in self.db.execute(
+                    f"SELECT id FROM sessions WHERE audio_sha256 IN ({marks})", chunk
+                )
+                if session_id not in ids
+            )
+        return found
+
+    def same_audio(self, row: SessionRow) -> list[SessionRow]:
+        """Other sessions holding the same recording as ``row`` (by content hash), newest first."""
+        if row.audio_sha256 is None:
+            return []
+        found = self.db.execute(
+            f"{_SELECT} WHERE audio_sha256 = ? AND id != ? ORDER BY created_ts DESC, id DESC",
+            (row.audio_sha256, row.id),
+        )
+        return [_from_db(r) for r in found]
 
     def stored_principles(self) -> dict[str, list[str]]:
         """Prompt id -> the principles recorded for it (from the bank when it was indexed)."""
@@ -529,6 +577,19 @@ class SessionIndex:
         for prompt_id, principle in rows:
             out.setdefault(str(prompt_id), []).append(str(principle))
         return out
+
+
+# True for a session whose audio another session also holds and that one is preferred: an
+# analyzed session over one that is not, then the newest. Sessions without a hash are never
+# left out (nothing is known about their audio).
+_SHADOWED = (
+    "EXISTS (SELECT 1 FROM sessions AS other WHERE other.audio_sha256 = sessions.audio_sha256"
+    " AND other.id != sessions.id"
+    " AND ((other.status = 'analyzed') > (sessions.status = 'analyzed')"
+    " OR ((other.status = 'analyzed') = (sessions.status = 'analyzed')"
+    " AND (other.created_ts > sessions.created_ts"
+    " OR (other.created_ts = sessions.created_ts AND other.id > sessions.id)))))"
+)
 
 
 def _like_escape(text: str) -> str:

@@ -76,6 +76,14 @@ def m003_query_indexes(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX principles_by_name ON session_principles (principle)")
 
 
+@migration
+def m004_audio_hash(db: sqlite3.Connection) -> None:
+    # The recording's content hash, so the same audio analyzed twice counts once in history.
+    db.execute("ALTER TABLE sessions ADD COLUMN audio_sha256 TEXT")
+    db.execute("CREATE INDEX sessions_by_audio ON sessions (audio_sha256)")
+    db.execute("DELETE FROM sessions")  # derived data: the next sync fills the new column
+
+
 def applied_migrations(db: sqlite3.Connection) -> list[str]:
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

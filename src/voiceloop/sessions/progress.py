@@ -73,6 +73,8 @@ class ProgressReport(BaseModel):
     trends: list[Trend]
     principles_practised: dict[str, int]  # principle -> sessions, over all recordings
     principles_never: list[str]  # in the prompt bank, never practised
+    # sessions left out because another session holds the same recording (content hash)
+    duplicates: int = 0
     # sessions analyzed by another voiceloop than this one, per version: their figures may
     # differ from this version's for that reason alone (`voiceloop reanalyze --all`)
     other_versions: dict[str, int] = {}
@@ -212,8 +214,12 @@ def build_progress(
     bank: Sequence[Prompt],
     stored_principles: Mapping[str, Sequence[str]] | None = None,
     options: AnalysisOptions | None = None,
+    duplicates: int = 0,
 ) -> ProgressReport:
-    """Trends over ``rows`` (any order) and principle coverage over all of ``counts``."""
+    """Trends over ``rows`` (any order) and principle coverage over all of ``counts``.
+
+    ``duplicates``: sessions the caller left out as repeats of a recording, to be told.
+    """
     options = options or AnalysisOptions()
     ordered = sorted(rows, key=lambda r: (r.created_ts, r.id))
     points = [
@@ -244,6 +250,7 @@ def build_progress(
         trends=_trends(points, options),
         principles_practised=practised,
         principles_never=never,
+        duplicates=duplicates,
         other_versions=dict(
             sorted(
                 Counter(

@@ -7,11 +7,13 @@ renamed into place, so a crash or a full disk never leaves a half-written sessio
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import secrets
 import shutil
+import wave
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -90,8 +92,32 @@ class SessionFiles:
     report_md: str | None = None
 
 
+def pcm_sha256(wav_path: Path) -> str | None:
+    """sha256 of a WAV file's PCM frames (not its header), or None when it cannot be read.
+
+    Hashing the frames as written, rather than the float samples, makes the hash of a new
+    session and the one filled in later for an old session's audio.wav the same figure.
+    The standard library's reader keeps numpy out of index syncs.
+    """
+    digest = hashlib.sha256()
+    try:
+        with wave.open(str(wav_path), "rb") as wav:
+            while True:
+                chunk = wav.readframes(1 << 16)
+                if not chunk:
+                    break
+                digest.update(chunk)
+    except (OSError, EOFError, wave.Error):
+        return None
+    return digest.hexdigest()
+
+
 def write_session(folder: Path, files: SessionFiles, samples: np.ndarray) -> Path:
-    """Write a complete session folder under ``folder`` and return its path."""
+    """Write a complete session folder under ``folder`` and return its path.
+
+    session.json gets the audio's content hash (``pcm_sha256``) read back from the written
+    audio.wav; ``read_session_meta`` on the returned folder gives the meta as written.
+    """
     from voiceloop.audio import write_wav
 
     final = folder / files.meta.id
@@ -108,7 +134,10 @@ def write_session(folder: Path, files: SessionFiles, samples: np.ndarray) -> Pat
             atomic_write_text(staging / ANALYSIS_NAME, files.analysis.model_dump_json(indent=2))
         if files.report_md is not None:
             atomic_write_text(staging / REPORT_NAME, files.report_md)
-        atomic_write_text(staging / SESSION_NAME, files.meta.model_dump_json(indent=2))
+        meta = files.meta
+        if meta.audio_sha256 is None:
+            meta = meta.model_copy(update={"audio_sha256": pcm_sha256(staging / AUDIO_NAME)})
+        atomic_write_text(staging / SESSION_NAME, meta.model_dump_json(indent=2))
         os.rename(staging, final)
     except OSError as err:
         shutil.rmtree(staging, ignore_errors=True)

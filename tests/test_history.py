@@ -1,0 +1,136 @@
+"""History that means what it says: one count per recording, honest rates, readable dates,
+compare across question kinds, and every history command naming the folder it reads."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sessionkit import BASE, answer_text, days, make_session, transcript_for
+from voiceloop.models import Prompt, SessionMeta
+from voiceloop.prompts import get_prompt, load_bank
+from voiceloop.sessions.index import SessionQuery, open_index
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def bank() -> list[Prompt]:
+    return load_bank()
+
+
+def run(rec: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "VOICELOOP_RECORDINGS": str(rec)}
+    return subprocess.run(
+        [sys.executable, "-m", "voiceloop", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout
+
+
+def pcm_sha256(path: Path) -> str | None:
+    from voiceloop.sessions.store import pcm_sha256 as digest
+
+    return digest(path)
+
+
+def noise(seed: int, seconds: float = 1.0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return (0.1 * rng.standard_normal(int(16_000 * seconds))).astype(np.float32)
+
+
+# --- 1. the same recording counts once -------------------------------------------------------
+
+
+def test_same_audio_gets_the_same_hash_and_counts_once(tmp_path: Path, bank: list[Prompt]) -> None:
+    q = get_prompt(bank, "dive-deep-root-cause")
+    take = noise(1)
+    first = make_session(tmp_path, prompt=q, created=BASE, samples=take, text=answer_text(2, 9))
+    again = make_session(tmp_path, prompt=q, created=BASE + days(1), samples=take)
+    other = make_session(tmp_path, prompt=q, created=BASE + days(2), samples=noise(2))
+    metas = {
+        f: SessionMeta.model_validate_json((f / "session.json").read_text())
+        for f in (first, again, other)
+    }
+    assert metas[first].audio_sha256 == metas[again].audio_sha256 == pcm_sha256(first / "audio.wav")
+    assert metas[other].audio_sha256 not in (None, metas[first].audio_sha256)
+
+    with open_index(tmp_path) as index:
+        assert len(index.query()) == 3  # both takes stay listed
+        kept = index.query(SessionQuery(distinct_audio=True))
+        assert [r.id for r in kept] == [other.name, again.name]  # the newest of the two
+        assert index.practice_counts() == {q.id: 2}
+
+    report = json.loads(ok(run(tmp_path, "progress", "--json", "--no-chart")))
+    assert report["count"] == 2 and report["duplicates"] == 1
+    assert [p["id"] for p in report["points"]] == [again.name, other.name]
+    text = ok(run(tmp_path, "progress", "--no-chart"))
+    assert "Progress over 2 sessions" in text
+    assert "1 session(s) left out: the same recording analyzed again" in text
+
+
+def test_old_sessions_get_their_hash_when_the_index_syncs(tmp_path: Path) -> None:
+    take = noise(3)
+    folders = [make_session(tmp_path, created=BASE + days(i), samples=take) for i in range(2)]
+    for folder in folders:  # written by a voiceloop that kept no hash
+        meta = json.loads((folder / "session.json").read_text())
+        del meta["audio_sha256"]
+        (folder / "session.json").write_text(json.dumps(meta))
+    with open_index(tmp_path) as index:
+        rows = index.query()
+        assert {r.audio_sha256 for r in rows} == {pcm_sha256(folders[0] / "audio.wav")}
+        assert [r.id for r in index.query(SessionQuery(distinct_audio=True))] == [folders[1].name]
+
+
+def test_analyzing_the_same_audio_again_is_recognised(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from voiceloop.sessions import analyze as pipeline
+    from voiceloop.transcribe.decode import TranscribeOptions
+
+    monkeypatch.setattr(pipeline, "transcribe", lambda *a, **k: transcript_for(answer_text()))
+
+    def once(samples: np.ndarray) -> pipeline.SessionResult:
+        return pipeline.analyze_samples(
+            samples,
+            source="test",
+            prompt=None,
+            recordings_dir=tmp_path,
+            transcribe_options=TranscribeOptions(),
+        )
+
+    first = once(noise(4, 45))
+    assert first.same_audio == [] and first.meta.audio_sha256 is not None
+    second = once(noise(4, 45))
+    assert second.same_audio == [first.meta.id]
+    assert second.folder.is_dir()  # still saved
+    assert once(noise(5, 45)).same_audio == []
+
+
+@pytest.mark.slow
+def test_analyze_cli_says_the_file_is_already_in_the_history(tmp_path: Path) -> None:
+    rec = tmp_path / "rec"
+    first = run(rec, "analyze", "--sample", "--json")
+    ok(first)
+    assert "already in the history" not in first.stderr
+    second = run(rec, "analyze", "--sample", "--json")
+    payload = json.loads(ok(second))  # stdout is still one JSON document
+    said = [line for line in second.stderr.splitlines() if "already in the history" in line]
+    assert len(said) == 1
+    assert json.loads(first.stdout)["session"]["id"] in said[0]
+    assert payload["session"]["audio_sha256"] == json.loads(first.stdout)["session"]["audio_sha256"]
+    assert json.loads(ok(run(rec, "progress", "--json", "--no-chart")))["count"] == 1
