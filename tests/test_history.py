@@ -16,6 +16,7 @@ from sessionkit import BASE, answer_text, days, make_session, transcript_for
 from voiceloop.models import Prompt, SessionMeta
 from voiceloop.prompts import get_prompt, load_bank
 from voiceloop.sessions.index import SessionQuery, open_index
+from voiceloop.sessions.progress import build_progress
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -134,3 +135,70 @@ def test_analyze_cli_says_the_file_is_already_in_the_history(tmp_path: Path) -> 
     assert json.loads(first.stdout)["session"]["id"] in said[0]
     assert payload["session"]["audio_sha256"] == json.loads(first.stdout)["session"]["audio_sha256"]
     assert json.loads(ok(run(rec, "progress", "--json", "--no-chart")))["count"] == 1
+
+
+# --- 2. rates rest on the sessions that have the figure ---------------------------------------
+
+
+def point(n: int, *, kind: str, quantified: bool | None, hour: int = 20) -> dict[str, object]:
+    return {
+        "id": f"s{n:03d}",
+        "created_at": f"2026-02-{n + 1:02d}T{hour:02d}:00:00+01:00",
+        "created_ts": 1_770_000_000.0 + n * 86_400,
+        "prompt_id": "q",
+        "kind": kind,
+        "wpm": 140.0,
+        "fillers_per_min": 2.0,
+        "action_share": 0.6,
+        "result_quantified": quantified,
+        "duration_s": 150.0,
+        "target_lo": 120.0,
+        "target_hi": 180.0,
+    }
+
+
+def quantified_trend(rows: list[dict[str, object]]) -> tuple[float | None, float | None, int]:
+    from voiceloop.sessions.index import SessionRow
+
+    report = build_progress(
+        [SessionRow.model_validate(r) for r in rows], scope="t", counts={}, bank=[]
+    )
+    t = next(t for t in report.trends if t.metric == "quantified_rate")
+    return t.earlier, t.recent, t.sessions
+
+
+def test_a_star_answer_with_no_result_lowers_results_quantified() -> None:
+    rows = [point(0, kind="star", quantified=True), point(1, kind="star", quantified=None)]
+    earlier, recent, n = quantified_trend(rows)
+    assert (earlier, recent, n) == (1.0, 0.0, 2)  # no Result: not quantified, not skipped
+
+
+def test_results_quantified_counts_star_answers_only() -> None:
+    # An intro's closing numbers are not a STAR Result: it neither raises nor lowers the rate,
+    # and the halves are split among the STAR answers, not all sessions.
+    rows = [
+        point(0, kind="intro", quantified=True),
+        point(1, kind="intro", quantified=False),
+        point(2, kind="star", quantified=False),
+        point(3, kind="deep_dive", quantified=True),
+    ]
+    assert quantified_trend(rows) == (0.0, 1.0, 2)
+
+
+def test_progress_cli_counts_a_result_less_star_answer_as_not_quantified(tmp_path: Path) -> None:
+    base = transcript_for(answer_text())
+    for i, quantified in enumerate((True, None)):
+        from voiceloop.analysis.combined import analyze
+
+        analysis = analyze(base)
+        analysis = analysis.model_copy(
+            update={
+                "quantify": analysis.quantify.model_copy(update={"result_quantified": quantified})
+            }
+        )
+        make_session(tmp_path, created=BASE + days(i), samples=noise(10 + i), analysis=analysis)
+    report = json.loads(ok(run(tmp_path, "progress", "--json", "--no-chart")))
+    rate = next(t for t in report["trends"] if t["metric"] == "quantified_rate")
+    assert rate["overall"] == pytest.approx(0.5)
+    text = ok(run(tmp_path, "progress", "--no-chart"))
+    assert "of the 2 STAR answers" in text

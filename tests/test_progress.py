@@ -32,6 +32,7 @@ def row(
     prompt_id: str | None = "q1",
     status: str = "analyzed",
     version: str = ANALYSIS_VERSION,
+    kind: str = "star",
 ) -> SessionRow:
     return SessionRow.model_validate(
         {
@@ -39,6 +40,7 @@ def row(
             "created_at": f"2026-02-{n + 1:02d}T20:00:00+01:00",
             "created_ts": 1_770_000_000.0 + n * 86_400,
             "prompt_id": prompt_id,
+            "kind": kind,
             "wpm": wpm,
             "fillers_per_min": fillers,
             "action_share": action,
@@ -84,8 +86,8 @@ def test_trends_compare_the_earlier_and_later_half() -> None:
     check(report, "wpm", 180.0, 145.0, "better")
     check(report, "fillers_per_min", 5.5, 1.5, "better")
     check(report, "action_share", 0.40, 0.60, "better")
-    # A session with no Result section does not count for or against quantifying.
-    assert trend(report, "quantified_rate") == (0.0, 1.0, "better")
+    # A STAR answer with no Result section counts as not quantified.
+    assert trend(report, "quantified_rate") == (0.0, 0.5, "better")
     assert trend(report, "on_target_rate") == (0.0, 1.0, "better")
 
 

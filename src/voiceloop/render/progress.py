@@ -28,9 +28,9 @@ def render_chart(report: ProgressReport, options: AnalysisOptions | None = None)
     running: list[float | None] = []
     seen = quantified = 0
     for p in pts:
-        if p.result_quantified is not None:
+        if p.star_quantified is not None:  # STAR answers only, one with no Result as "no"
             seen += 1
-            quantified += int(p.result_quantified)
+            quantified += int(p.star_quantified)
         running.append(100.0 * quantified / seen if seen else None)
 
     def panel(values: Sequence[float | None], title: str, color: str, **extra: Any) -> str:
@@ -66,7 +66,7 @@ def render_chart(report: ProgressReport, options: AnalysisOptions | None = None)
             band_label=f"guidance {goal:.0f}%",
             y_range=(0.0, 100.0),
         ),
-        panel(running, "Results quantified so far (%)", "#59a14f", y_range=(0.0, 100.0)),
+        panel(running, "STAR Results quantified so far (%)", "#59a14f", y_range=(0.0, 100.0)),
         panel(
             [p.length_pct for p in pts],
             "Answer length (% of the target's middle)",
@@ -116,13 +116,20 @@ def render_text(report: ProgressReport, chart: Path | None = None, table_rows: i
                 f"{t.label:26}{_fmt(t.metric, t.earlier):>9}{_fmt(t.metric, t.recent):>9}"
                 f"{_fmt(t.metric, t.overall):>9}  {t.target:<14}{t.direction}"
             )
-        lines += ["", "'earlier' and 'recent': the older and newer half of these sessions.", ""]
+        lines += ["", "'earlier' and 'recent': the older and newer half of these sessions."]
+        quantified = next((t for t in report.trends if t.metric == "quantified_rate"), None)
+        if quantified is not None:
+            lines.append(
+                f"'Results quantified': of the {quantified.sessions} STAR answers, those whose "
+                "Result carried a number (no Result counts as not quantified)."
+            )
+        lines.append("")
         lines.append(
             f"{'date':17}{'question':34}{'length':>8}{'wpm':>6}{'fill/min':>9}"
             f"{'action':>8}  quantified"
         )
         for p in report.points[-table_rows:]:
-            quant = {True: "yes", False: "no", None: "-"}[p.result_quantified]
+            quant = {True: "yes", False: "no", None: "-"}[p.star_quantified]
             action = "-" if p.action_share is None else f"{p.action_share * 100:.0f}%"
             lines.append(
                 f"{p.created_at[:16].replace('T', ' '):17}{(p.prompt_id or 'free answer')[:33]:34}"

@@ -3,13 +3,15 @@
 Works on index rows only (``index.SessionRow``), so it answers fast with many sessions. A
 trend compares the mean of the earlier half of the chosen sessions with the later half, and
 calls it better or worse by how far each mean is from its target (a pace inside 120-160 wpm
-is as good as it gets; fewer fillers is always better; Action share aims at 60%).
+is as good as it gets; fewer fillers is always better; Action share aims at 60%). Each figure
+rests on the sessions that have it: "Results quantified" is the share of STAR answers whose
+Result carried a number (no Result at all counts as not quantified).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -22,6 +24,9 @@ from voiceloop.options import AnalysisOptions
 from voiceloop.sessions.index import SessionRow
 
 Direction = Literal["better", "worse", "steady", "n/a"]
+# Question kinds answered as a STAR story (a deep dive is "STAR in depth"); an intro or a
+# project walkthrough has no Result to quantify, so it stays out of "Results quantified".
+STAR_KINDS = ("star", "deep_dive")
 
 
 class ProgressPoint(BaseModel):
@@ -30,6 +35,7 @@ class ProgressPoint(BaseModel):
     id: str
     created_at: str
     prompt_id: str | None
+    kind: str | None = None  # the question's kind: "star", "intro", ...
     wpm: float | None
     fillers_per_min: float | None
     action_share: float | None
@@ -47,6 +53,17 @@ class ProgressPoint(BaseModel):
         return 100.0 * self.duration_s / ((self.target_lo + self.target_hi) / 2)
 
     @property
+    def star_quantified(self) -> bool | None:
+        """For a STAR answer, did its Result carry a number? None for other kinds.
+
+        A STAR answer with no Result at all has no number in its Result: it counts as not
+        quantified, not as skipped, or leaving the Result out would look like progress.
+        """
+        if self.kind not in STAR_KINDS:
+            return None
+        return bool(self.result_quantified)
+
+    @property
     def on_target(self) -> bool | None:
         if self.duration_s is None or self.target_lo is None or self.target_hi is None:
             return None
@@ -61,6 +78,7 @@ class Trend(BaseModel):
     overall: float | None
     direction: Direction
     target: str
+    sessions: int = 0  # sessions that have this figure (the halves split these, not all)
 
 
 class ProgressReport(BaseModel):
@@ -80,14 +98,8 @@ class ProgressReport(BaseModel):
     other_versions: dict[str, int] = {}
 
 
-def _mean(values: Iterable[float | None]) -> float | None:
-    got = [v for v in values if v is not None]
-    return sum(got) / len(got) if got else None
-
-
-def _rate(values: Iterable[bool | None]) -> float | None:
-    got = [v for v in values if v is not None]
-    return sum(1.0 for v in got if v) / len(got) if got else None
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 def _distance(lo: float, hi: float) -> Callable[[float], float]:
@@ -105,9 +117,11 @@ def _direction(
     return "better" if delta < 0 else "worse"
 
 
+def _flag(value: bool | None) -> float | None:
+    return None if value is None else float(value)
+
+
 def _trends(points: Sequence[ProgressPoint], options: AnalysisOptions) -> list[Trend]:
-    half = len(points) // 2
-    early, late = (points[:half], points[half:]) if half else ([], list(points))
     lo, hi = options.pace_range_wpm
     action_goal = options.star_guidance["action"]
     tol = options.star_tolerance
@@ -115,35 +129,35 @@ def _trends(points: Sequence[ProgressPoint], options: AnalysisOptions) -> list[T
     def row(
         metric: str,
         label: str,
-        pick: Callable[[Sequence[ProgressPoint]], float | None],
+        pick: Callable[[ProgressPoint], float | None],
         badness: Callable[[float], float],
         tolerance: float,
         target: str,
     ) -> Trend:
-        earlier, recent = (pick(early) if early else None), pick(late)
+        # Each figure's halves are split among the sessions that have it: an intro answer has
+        # no quantified Result, and a half made only of intros must not read as "n/a" or 0%.
+        have = [v for v in map(pick, points) if v is not None]
+        half = len(have) // 2
+        earlier, recent = _mean(have[:half]), _mean(have[half:])
         return Trend(
             metric=metric,
             label=label,
             earlier=earlier,
             recent=recent,
-            overall=pick(points),
+            overall=_mean(have),
             direction=_direction(earlier, recent, badness, tolerance),
             target=target,
+            sessions=len(have),
         )
 
     return [
         row(
-            "wpm",
-            "Words per minute",
-            lambda ps: _mean(p.wpm for p in ps),
-            _distance(lo, hi),
-            5.0,
-            f"{lo:.0f}-{hi:.0f}",
+            "wpm", "Words per minute", lambda p: p.wpm, _distance(lo, hi), 5.0, f"{lo:.0f}-{hi:.0f}"
         ),
         row(
             "fillers_per_min",
             "Fillers per minute",
-            lambda ps: _mean(p.fillers_per_min for p in ps),
+            lambda p: p.fillers_per_min,
             lambda v: v,
             0.5,
             f"under {options.fillers_per_minute_flag:.0f}",
@@ -151,7 +165,7 @@ def _trends(points: Sequence[ProgressPoint], options: AnalysisOptions) -> list[T
         row(
             "action_share",
             "Action share",
-            lambda ps: _mean(p.action_share for p in ps),
+            lambda p: p.action_share,
             _distance(action_goal - tol, action_goal + tol),
             0.03,
             f"{action_goal:.0%}",
@@ -159,7 +173,7 @@ def _trends(points: Sequence[ProgressPoint], options: AnalysisOptions) -> list[T
         row(
             "quantified_rate",
             "Results quantified",
-            lambda ps: _rate(p.result_quantified for p in ps),
+            lambda p: _flag(p.star_quantified),
             lambda v: 1.0 - v,
             0.1,
             "every answer",
@@ -167,7 +181,7 @@ def _trends(points: Sequence[ProgressPoint], options: AnalysisOptions) -> list[T
         row(
             "on_target_rate",
             "Length on target",
-            lambda ps: _rate(p.on_target for p in ps),
+            lambda p: _flag(p.on_target),
             lambda v: 1.0 - v,
             0.1,
             "every answer",
@@ -175,7 +189,7 @@ def _trends(points: Sequence[ProgressPoint], options: AnalysisOptions) -> list[T
         row(
             "length_pct",
             "Length vs target middle",
-            lambda ps: _mean(p.length_pct for p in ps),
+            lambda p: p.length_pct,
             lambda v: abs(v - 100.0),
             5.0,
             "100%",
@@ -227,6 +241,7 @@ def build_progress(
             id=r.id,
             created_at=r.created_at,
             prompt_id=r.prompt_id,
+            kind=r.kind,
             wpm=r.wpm,
             fillers_per_min=r.fillers_per_min,
             action_share=r.action_share,
