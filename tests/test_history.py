@@ -7,6 +7,8 @@ import json
 import os
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -202,3 +204,27 @@ def test_progress_cli_counts_a_result_less_star_answer_as_not_quantified(tmp_pat
     assert rate["overall"] == pytest.approx(0.5)
     text = ok(run(tmp_path, "progress", "--no-chart"))
     assert "of the 2 STAR answers" in text
+
+
+# --- 3. dates on the chart tell one day's sessions apart -------------------------------------
+
+
+def chart_labels(tmp_path: Path, created: list[timedelta]) -> list[str]:
+    for i, offset in enumerate(created):
+        make_session(tmp_path, created=BASE + offset, samples=noise(20 + i))
+    chart = tmp_path.parent / f"{tmp_path.name}.svg"
+    ok(run(tmp_path, "progress", "--chart", str(chart)))
+    panel = ET.parse(chart).getroot().find(f".//{SVG}g")
+    assert panel is not None
+    return [
+        t.text or "" for t in panel.iter(f"{SVG}text") if t.attrib.get("text-anchor") == "middle"
+    ]
+
+
+def test_chart_labels_carry_the_time_when_sessions_share_a_day(tmp_path: Path) -> None:
+    hours = [timedelta(hours=0), timedelta(hours=1, minutes=5), timedelta(hours=2, minutes=10)]
+    labels = chart_labels(tmp_path / "one-day", hours)
+    day = f"{BASE:%m-%d}"
+    assert labels[-3:] == [f"{day} {BASE + h:%H:%M}" for h in hours], labels
+    spread = chart_labels(tmp_path / "days", [days(0), days(1), days(2)])
+    assert spread[-3:] == [f"{BASE + days(i):%m-%d}" for i in range(3)]

@@ -13,18 +13,26 @@ from voiceloop.render.charts import esc, svg_line_chart
 from voiceloop.sessions.progress import ProgressReport, version_note
 
 
-def _day(created_at: str) -> str:
+def x_labels(created_ats: Sequence[str]) -> list[str]:
+    """Axis labels that tell the sessions apart: the day ("12-03") when every session has its
+    own day, else day and time ("12-03 14:05"), with seconds when two share a minute."""
     try:
-        return datetime.fromisoformat(created_at).strftime("%m-%d")
+        whens = [datetime.fromisoformat(c) for c in created_ats]
     except ValueError:
-        return created_at[:10]
+        return [c[:16].replace("T", " ") for c in created_ats]
+    for fmt in ("%m-%d", "%m-%d %H:%M", "%m-%d %H:%M:%S"):
+        labels = [w.strftime(fmt) for w in whens]
+        if len(set(labels)) == len(labels):
+            break
+    return labels
 
 
 def render_chart(report: ProgressReport, options: AnalysisOptions | None = None) -> str:
     """An SVG document: one small line chart per figure, sessions oldest to newest."""
     options = options or AnalysisOptions()
     pts = report.points
-    ticks = [(float(i + 1), _day(p.created_at)) for i, p in enumerate(pts)]
+    labels = x_labels([p.created_at for p in pts])
+    ticks = [(float(i + 1), label) for i, label in enumerate(labels)]
     running: list[float | None] = []
     seen = quantified = 0
     for p in pts:
