@@ -228,3 +228,38 @@ def test_chart_labels_carry_the_time_when_sessions_share_a_day(tmp_path: Path) -
     assert labels[-3:] == [f"{day} {BASE + h:%H:%M}" for h in hours], labels
     spread = chart_labels(tmp_path / "days", [days(0), days(1), days(2)])
     assert spread[-3:] == [f"{BASE + days(i):%m-%d}" for i in range(3)]
+
+
+# --- 4. compare warns across question kinds ---------------------------------------------------
+
+
+def test_compare_warns_when_the_questions_are_of_different_kinds(
+    tmp_path: Path, bank: list[Prompt]
+) -> None:
+    intro = make_session(
+        tmp_path, prompt=get_prompt(bank, "intro-tell-me-about-yourself"), samples=noise(30)
+    )
+    star = make_session(
+        tmp_path,
+        prompt=get_prompt(bank, "dive-deep-root-cause"),
+        created=BASE + days(1),
+        samples=noise(31),
+    )
+    star2 = make_session(
+        tmp_path,
+        prompt=get_prompt(bank, "dive-deep-metric-overhaul"),
+        created=BASE + days(2),
+        samples=noise(32),
+    )
+    text = ok(run(tmp_path, "compare", intro.name, star.name))
+    warnings = [line for line in text.splitlines() if line.startswith("Warning:")]
+    assert len(warnings) == 1
+    assert "introduction" in warnings[0] and "STAR story" in warnings[0]
+    payload = json.loads(ok(run(tmp_path, "compare", intro.name, star.name, "--json")))
+    assert payload["question_kinds"] == ["intro", "star"] and payload["kinds_differ"] is True
+    same = ok(run(tmp_path, "compare", star.name, star2.name))
+    assert "Warning:" not in same
+    assert (
+        json.loads(ok(run(tmp_path, "compare", star.name, star2.name, "--json")))["kinds_differ"]
+        is False
+    )

@@ -578,6 +578,14 @@ def progress(
 # --- compare ------------------------------------------------------------------------------------
 
 
+_KIND_WORDS = {  # a question kind in a sentence
+    "star": "a STAR story question",
+    "intro": "an introduction question",
+    "project": "a project walkthrough question",
+    "deep_dive": "a technical deep-dive question",
+}
+
+
 @app.command()
 def compare(
     a: Annotated[str, typer.Argument(help="The earlier session (id, start of one, or 'last').")],
@@ -596,11 +604,14 @@ def compare(
     analysis_a = _need_analysis(folder / row_a.id, row_a.id)
     analysis_b = _need_analysis(folder / row_b.id, row_b.id)
     rows = compare_analyses(analysis_a, analysis_b)
+    kinds = [analysis_a.prompt_kind, analysis_b.prompt_kind]
     if json_out:
         payload = {
             "a": row_a.id,
             "b": row_b.id,
             "analysis_versions": [analysis_a.version, analysis_b.version],
+            "question_kinds": kinds,
+            "kinds_differ": kinds[0] != kinds[1],
             "rows": [r.model_dump(mode="json") for r in rows],
         }
         typer.echo(json.dumps(payload, indent=2))
@@ -622,6 +633,12 @@ def compare(
     lines.append("")
     lines.append("Better: " + (", ".join(better) or "nothing that matters"))
     lines.append("Worse: " + (", ".join(worse) or "nothing that matters"))
+    if kinds[0] != kinds[1]:
+        lines.append(
+            f"Warning: A answers {_KIND_WORDS.get(kinds[0], kinds[0])} and B "
+            f"{_KIND_WORDS.get(kinds[1], kinds[1])}; the two answers aim at different shapes "
+            "and lengths, so their figures do not compare like for like."
+        )
     if analysis_a.version != analysis_b.version:
         lines.append(
             f"Note: A was analyzed by voiceloop {analysis_a.version} and B by "
