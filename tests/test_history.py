@@ -263,3 +263,30 @@ def test_compare_warns_when_the_questions_are_of_different_kinds(
         json.loads(ok(run(tmp_path, "compare", star.name, star2.name, "--json")))["kinds_differ"]
         is False
     )
+
+
+# --- 5. every history command says where it reads ---------------------------------------------
+
+
+def test_every_history_command_names_the_recordings_folder(tmp_path: Path) -> None:
+    rec = tmp_path / "rec"
+    old = make_session(rec, samples=noise(40))
+    new = make_session(rec, created=BASE + days(1), samples=noise(41))
+    line = f"voiceloop: reading sessions from {rec.resolve()}"
+    commands = [
+        ("sessions",),
+        ("sessions", "--json"),
+        ("progress", "--no-chart"),
+        ("progress", "--json", "--no-chart"),
+        ("compare", old.name, new.name),
+        ("export",),
+        ("show", "last"),
+        ("reanalyze", "last"),
+        ("reanalyze", "--all"),
+    ]
+    for args in commands:
+        result = run(rec, *args)
+        out = ok(result)
+        assert result.stderr.splitlines().count(line) == 1, (args, result.stderr)
+        assert "reading sessions" not in out, args  # stdout keeps its format
+    assert json.loads(ok(run(rec, "sessions", "--json")))[0]["id"] == new.name

@@ -91,6 +91,17 @@ def _open(recordings: Path | None) -> SessionIndex:
     return open_index(_recordings(recordings))
 
 
+def _say_where(folder: Path) -> None:
+    """One stderr line naming the recordings folder a history command read.
+
+    History lives in whichever folder ``--recordings``/``$VOICELOOP_RECORDINGS``/``./recordings``
+    names, so a user who sees only part of it must be able to tell where it came from. stderr
+    keeps stdout (tables, JSON, CSV) as it was; it is said once the command has found what it
+    needs, so an error stays one line.
+    """
+    sys.stderr.write(f"voiceloop: reading sessions from {folder.resolve()}\n")
+
+
 def _query(
     prompt: str | None,
     lp: str | None,
@@ -179,6 +190,7 @@ def sessions(
     with _open(recordings) as index:
         rows = index.query(query)
         total = index.count(query) if limit and len(rows) == limit else len(rows)
+    _say_where(folder)
     if json_out:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
         return
@@ -211,6 +223,7 @@ def show(session: SessionArg, recordings: RecordingsOpt = None) -> None:
     with _open(recordings) as index:
         row = index.resolve(session)
         folder = index.recordings_dir / row.id
+    _say_where(index.recordings_dir)
     lines = [f"Session {row.id}"]
     if row.prompt_id:
         lines.append(
@@ -416,6 +429,7 @@ def export(
     query = _query(prompt, lp, since, until, None).model_copy(update={"oldest_first": True})
     with _open(recordings) as index:
         rows = index.query(query)
+    _say_where(index.recordings_dir)
     for where, kind in outputs:
         text = sessions_csv(rows) if kind == "csv" else sessions_jsonl(rows)
         if where is None or is_stdout(where):
@@ -474,8 +488,10 @@ def reanalyze(
                 and (force or r.status == "unanalyzed" or r.analysis_version != ANALYSIS_VERSION)
             ]
             if not targets:
+                _say_where(index.recordings_dir)
                 typer.echo(f"Every session is already at analysis version {ANALYSIS_VERSION}.")
                 return
+        _say_where(index.recordings_dir)
         for row in reversed(targets):  # oldest first
             folder = index.recordings_dir / row.id
             try:
@@ -553,6 +569,7 @@ def progress(
         counts = index.practice_counts()
         stored = index.stored_principles()
         duplicates = index.repeats(rows)  # told, so the count is not a surprise
+    _say_where(folder)
     try:
         bank = load_bank()
     except VoiceloopError as err:
@@ -603,6 +620,7 @@ def compare(
         folder = index.recordings_dir
     analysis_a = _need_analysis(folder / row_a.id, row_a.id)
     analysis_b = _need_analysis(folder / row_b.id, row_b.id)
+    _say_where(folder)
     rows = compare_analyses(analysis_a, analysis_b)
     kinds = [analysis_a.prompt_kind, analysis_b.prompt_kind]
     if json_out:
