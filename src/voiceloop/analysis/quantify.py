@@ -236,6 +236,13 @@ def _display(words: list[Word]) -> str:
     return " ".join(w.text for w in words).strip(" ,;:.()[]\"'")
 
 
+def in_result(quantities: list[Quantity], star: StarResult) -> list[Quantity]:
+    """The quantities said inside a Result section (not the Reflection), as the flags count
+    them; a word starting where a section ends belongs to the next one."""
+    spans = [(s.start, s.end) for s in star.sections if s.label == "result"]
+    return [q for q in quantities if any(a <= q.start < b or a == q.start for a, b in spans)]
+
+
 def quantify_results(
     transcript: Transcript, star: StarResult, options: AnalysisOptions
 ) -> QuantifyResult:

@@ -958,6 +958,11 @@ def shape_behavioral(
     else:
         refl_ok, refl_detail = False, "no reflection: what you learned or would do differently"
     checks.append(
+    elif language.i_count == 0 and language.we_count < options.we_count_min:
+        # nothing to fix (a "we" or two is natural), but no "I" either: the reports mark it
+        # n/a (verdict.check_mark), and the detail must not read as a pass
+        i_ok = True
+        i_detail = f'no "I" heard in the Action part; "we" {language.we_count}, too few to judge'
         ShapeCheck(
             name="reflection", title="Ends with a reflection", ok=refl_ok, detail=refl_detail
         )

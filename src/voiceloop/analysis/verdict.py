@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from voiceloop.analysis.quantify import in_result
+from voiceloop.analysis.star import sentence_evidence
 from voiceloop.clock import clock
 from voiceloop.models import (
     CoverageResult,
@@ -102,8 +104,17 @@ def _pacing_tips(p: PacingResult, options: AnalysisOptions, kind: PromptKind) ->
     return out
 
 
+def shown_fillers_per_minute(f: FillerResult) -> float:
+    """Fillers per minute as every report prints it (one decimal).
+
+    The goal is compared with this, not the unrounded rate: 3.04 per minute printed
+    "3.0 fillers per minute (aim for under 3)" as a fix while the report's card called 3.0 fine.
+    """
+    return float(f"{f.per_minute:.1f}")
+
+
 def _filler_tips(f: FillerResult, options: AnalysisOptions) -> list[_Candidate]:
-    if f.per_minute <= options.fillers_per_minute_flag or f.count == 0:
+    if shown_fillers_per_minute(f) <= options.fillers_per_minute_flag or f.count == 0:
         return []
     top = sorted(f.by_type.items(), key=lambda kv: -kv[1])[:3]
     kinds = ", ".join(f'"{k}" x{n}' for k, n in top)
@@ -145,14 +156,31 @@ def _star_tips(s: StarResult, kind: PromptKind, options: AnalysisOptions) -> lis
     action = s.shares.get("action", 0.0)
     setup = s.shares.get("situation", 0.0) + s.shares.get("task", 0.0)
     if "action" not in s.missing and action < guide["action"] - tol:
-        out.append(
-            _tip(
-                1.0 + (guide["action"] - action) * 3,
-                title="Spend more time on your Actions",
-                detail=f"Guidance is about {_pct(guide['action'])} of the answer on Action.",
-                figure=f"Action {_pct(action)} of the answer",
+        worded, n, total = action_wording(s)
+        if worded >= guide["action"] - tol:
+            # The sentences' own words say the answer is mostly Action, so the low share is
+            # more likely the labeller's mistake than the speaker's: say so, and rank it
+            # below every measured fix instead of stating a mislabel as the top fix.
+            out.append(
+                _tip(
+                    0.3,
+                    title="Check the Action share",
+                    detail=f"{n} of {total} sentences read as your actions by their own words "
+                    f"({_pct(worded)} of the answer); if the STAR breakdown split them "
+                    "wrongly, ignore this. Guidance is about "
+                    f"{_pct(guide['action'])} on Action.",
+                    figure=f"Action labelled {_pct(action)} of the answer",
+                )
             )
-        )
+        else:
+            out.append(
+                _tip(
+                    1.0 + (guide["action"] - action) * 3,
+                    title="Spend more time on your Actions",
+                    detail=f"Guidance is about {_pct(guide['action'])} of the answer on Action.",
+                    figure=f"Action {_pct(action)} of the answer",
+                )
+            )
     if setup > guide["setup"] + tol:
         out.append(
             _tip(
@@ -174,7 +202,52 @@ def _star_tips(s: StarResult, kind: PromptKind, options: AnalysisOptions) -> lis
     return out
 
 
-def _quantify_tips(q: QuantifyResult) -> list[_Candidate]:
+def action_wording(s: StarResult) -> tuple[float, int, int]:
+    """(share of the answer's time, count, of how many) of sentences that read as Action by
+    their own words: an action cue or first-person past-tense verbs outweigh every other
+    section's cues. Position and the learned model play no part, so when this disagrees with
+    the labelled Action share the labelling, not the answer, is in doubt."""
+    total = sum(max(x.end - x.start, 0.0) for x in s.sentences)
+    worded = [
+        x
+        for x in s.sentences
+        if (ev := sentence_evidence(x.text)).cues["action"]
+        and ev.score["action"] >= max(v for k, v in ev.score.items() if k != "action")
+    ]
+    seconds = sum(max(x.end - x.start, 0.0) for x in worded)
+    return (seconds / total if total > 0 else 0.0), len(worded), len(s.sentences)
+
+
+def quantified_state(q: QuantifyResult) -> tuple[str, bool]:
+    """How the Result-quantified figure reads ("yes", "partly", "no", "no Result") and
+    whether it is good.
+
+    "yes" only when nothing is flagged: a Result whose numbers lack a baseline or a
+    timeframe is "partly" quantified, so the figure never says yes beside "4 of 4 numbers
+    have no baseline".
+    """
+    if q.result_quantified is None:
+        return "no Result", False
+    if not q.result_quantified:
+        return "no", False
+    if q.flags:
+        return "partly", False
+    return "yes", True
+
+
+def check_mark(check: ShapeCheck, language: LanguageResult) -> str:
+    """A shape check as the reports mark it: "yes", "no" or "n/a".
+
+    A check may pass without its evidence (nothing to fix when neither "I" nor "we" was
+    said), but it may not say yes then: "Says 'I': yes" beside "no 'I' heard" contradicts
+    itself.
+    """
+    if check.name == "says_i" and check.ok and language.i_count == 0:
+        return "n/a"
+    return "yes" if check.ok else "no"
+
+
+def _quantify_tips(q: QuantifyResult, star: StarResult) -> list[_Candidate]:
     if q.result_quantified is False:
         return [
             _tip(
@@ -184,14 +257,17 @@ def _quantify_tips(q: QuantifyResult) -> list[_Candidate]:
                 figure="no number in the Result",
             )
         ]
-    missing_base = [x for x in q.quantities if not x.has_baseline]
-    if q.quantities and len(missing_base) == len(q.quantities):
+    # counted over the Result's own numbers, as the report's flag is ("4 of 4 numbers have
+    # no baseline"), so the tip and the flag cite the same figure
+    result = in_result(q.quantities, star)
+    missing_base = [x for x in result if not x.has_baseline]
+    if result and len(missing_base) == len(result):
         return [
             _tip(
                 0.9,
                 title="Give your numbers a baseline",
                 detail='Say "from X to Y" or "versus control" so the number means something.',
-                figure=f"{len(missing_base)} of {len(q.quantities)} result numbers lack a baseline",
+                figure=f"{len(missing_base)} of {len(result)} result numbers lack a baseline",
             )
         ]
     return []
@@ -456,7 +532,7 @@ def make_verdict(
         _pacing_tips(pacing, options, kind)
         + _filler_tips(fillers, options)
         + _star_tips(star, kind, options)
-        + ([] if shaped else _quantify_tips(quantify))
+        + ([] if shaped else _quantify_tips(quantify, star))
         + _language_tips(language, kind, shape, options)
         + _shape_tips(shape)
         + _coverage_tips(coverage, shape)

@@ -15,6 +15,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from voiceloop.analysis.verdict import check_mark, quantified_state, shown_fillers_per_minute
 from voiceloop.clock import clock
 from voiceloop.models import Analysis, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
@@ -325,7 +326,7 @@ def _figures(analysis: Analysis, options: AnalysisOptions) -> str:
     lo, hi = p.target_seconds
     action = s.shares.get("action", 0.0)
     guide = s.guidance.get("action", options.star_guidance["action"])
-    quantified = {True: "yes", False: "no", None: "no Result"}[q.result_quantified]
+    quantified, quantified_ok = quantified_state(q)
     cells = [
         _figure(
             "Answer length",
@@ -338,7 +339,7 @@ def _figures(analysis: Analysis, options: AnalysisOptions) -> str:
             "Fillers",
             f"{f.per_minute:.1f}/min",
             f"{f.count} in all, {f.per_100_words:.1f} per 100 words",
-            f.per_minute <= options.fillers_per_minute_flag,
+            shown_fillers_per_minute(f) <= options.fillers_per_minute_flag,
         ),
         _figure(
             f"Pauses over {options.long_pause_s:g} s",
@@ -353,7 +354,12 @@ def _figures(analysis: Analysis, options: AnalysisOptions) -> str:
             f"guidance {guide * 100:.0f}%",
             abs(action - guide) <= options.star_tolerance,
         ),
-        _figure("Result quantified", quantified, "; ".join(q.flags)[:80], q.result_quantified),
+        _figure(
+            "Result quantified",
+            quantified,
+            "; ".join(q.flags)[:80],
+            None if q.result_quantified is None else quantified_ok,
+        ),
     ]
     return '<div class="figures">' + "".join(cells) + "</div>"
 
@@ -411,14 +417,18 @@ def _shape_chart(analysis: Analysis) -> str:
     return "".join(out)
 
 
+_MARK_CLASS = {"yes": "ok", "no": "bad", "n/a": "meta"}
+
+
 def _shape_section(analysis: Analysis) -> str:
     shape = analysis.shape
     if shape is None:
         return ""
     rows = "".join(
-        f'<tr><td>{esc(c.title)}</td><td class="{"ok" if c.ok else "bad"}">'
-        f"{'yes' if c.ok else 'no'}</td><td>{esc(c.detail)}</td></tr>"
+        f'<tr><td>{esc(c.title)}</td><td class="{_MARK_CLASS[mark]}">{mark}</td>'
+        f"<td>{esc(c.detail)}</td></tr>"
         for c in shape.checks
+        if (mark := check_mark(c, analysis.language))
     )
     body = [
         f'<p class="meta">Judged as: {esc(shape.guide)}</p>',

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from voiceloop.analysis.verdict import check_mark, quantified_state
 from voiceloop.clock import clock
 from voiceloop.models import Analysis, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
@@ -107,6 +108,7 @@ def _star_md(analysis: Analysis) -> list[str]:
     out.append("Missing: " + (", ".join(m.title() for m in s.missing) or "none") + ".")
     q = analysis.quantify
     out += ["", "### Quantified results", ""]
+    out += [f"Result quantified: {quantified_state(q)[0]}.", ""]
     if q.result_quantified is None:
         out.append("No Result section was heard, so there were no result numbers to check.")
     else:
@@ -173,7 +175,8 @@ def _shape_md(analysis: Analysis) -> list[str]:
     out = ["## Answer shape", "", f"Judged as: {shape.guide}", ""]
     out += ["| check | | what was heard |", "|---|---|---|"]
     for check in shape.checks:
-        mark = "yes" if check.ok else "**no**"
+        mark = check_mark(check, analysis.language)
+        mark = "**no**" if mark == "no" else mark
         out.append(f"| {check.title} | {mark} | {_cell(check.detail)} |")
     out.append("")
     if shape.parts:
