@@ -422,7 +422,10 @@ INTRO_CUES: list[Cue] = [
     *cues(
         "why_role",
         1.0,
-        r"want to|hope to|looking forward|fit|future|next|opportunity|scale|mission",
+        # "the chance to" survives a garbled opening ("What wrongs me to misroll is the
+        # chance to work on ..."), now that a close needs words of its own, not its place
+        r"want to|hope to|looking forward|fit|future|next|opportunity|scale|mission|"
+        r"chance to",
     ),
 ]
 _INTRO_PRIOR = {"arc": (0.0, 0.25), "highlight": (0.5, 0.35), "why_role": (1.0, 0.2)}
@@ -457,6 +460,36 @@ def _is_other(sentence: Sentence, ev: Evidence) -> bool:
     return len(tokens) <= 4 or bool(_OTHER_RE.search(" ".join(tokens)))
 
 
+def _drop_position_only(
+    by_index: dict[int, tuple[str, str]], evidence: list[Evidence], labels: Sequence[str]
+) -> None:
+    """Take a content label off a run of sentences that earned it by position alone.
+
+    The order and position priors place an arc first and a why-this-role close last even
+    when no word in the run speaks of either; a garbled last line 97% into the answer
+    passed "closes on why this role". A run of ``labels`` with none of that label's cues
+    becomes a highlight (when it has a highlight's cues) or other, and says why.
+    """
+    keys = sorted(by_index)
+    runs: list[list[int]] = []
+    for i in keys:
+        lab = by_index[i][0]
+        if runs and by_index[runs[-1][-1]][0] == lab:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        lab = by_index[run[0]][0]
+        if lab not in labels or any(evidence[i].found[lab] for i in run):
+            continue
+        what = INTRO_TITLES[lab].split(" (")[0].lower()
+        for i in run:
+            found = evidence[i].found["highlight"]
+            new = "highlight" if found else "other"
+            lead = _quote_cues(found) + "; " if found else ""
+            by_index[i] = (new, f"{lead}its position suggests {what}, but none of its words do")
+
+
 def label_intro(
     words: list[Word], sentences: Sequence[Sentence], options: AnalysisOptions | None = None
 ) -> list[ShapeLabel]:
@@ -478,6 +511,7 @@ def label_intro(
         no_evidence_cost=options.intro_no_evidence_cost,
     )
     by_index = dict(zip(keep, decided, strict=True))
+    _drop_position_only(by_index, evidence, ("why_role", "arc"))
     out = []
     for i in range(len(sentences)):
         label, reason = by_index.get(
@@ -924,6 +958,11 @@ def shape_behavioral(
     ]
     if language.i_share is None:
         i_ok, i_detail = True, 'neither "I" nor "we" heard in the Action part'
+    elif language.i_count == 0 and language.we_count < options.we_count_min:
+        # nothing to fix (a "we" or two is natural), but no "I" either: the reports mark it
+        # n/a (verdict.check_mark), and the detail must not read as a pass
+        i_ok = True
+        i_detail = f'no "I" heard in the Action part; "we" {language.we_count}, too few to judge'
     else:
         i_ok = language.i_share >= options.i_share_min or language.we_count < options.we_count_min
         i_detail = f'"I" {language.i_count} vs "we" {language.we_count} in the Action part'
@@ -958,11 +997,6 @@ def shape_behavioral(
     else:
         refl_ok, refl_detail = False, "no reflection: what you learned or would do differently"
     checks.append(
-    elif language.i_count == 0 and language.we_count < options.we_count_min:
-        # nothing to fix (a "we" or two is natural), but no "I" either: the reports mark it
-        # n/a (verdict.check_mark), and the detail must not read as a pass
-        i_ok = True
-        i_detail = f'no "I" heard in the Action part; "we" {language.we_count}, too few to judge'
         ShapeCheck(
             name="reflection", title="Ends with a reflection", ok=refl_ok, detail=refl_detail
         )
