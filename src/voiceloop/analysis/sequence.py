@@ -124,7 +124,8 @@ def chain_model_from(data: Mapping[str, object]) -> ChainModel:
         return tuple(tuple(float(x) for x in r) for r in value)  # type: ignore[attr-defined]
 
     weights = data["weights"]
-    assert isinstance(weights, dict)
+    if not isinstance(weights, dict):
+        raise ValueError("a chain model's weights must be an object of feature -> scores")
     return ChainModel(
         labels=tuple(str(x) for x in data["labels"]),  # type: ignore[attr-defined]
         weights={str(k): tuple(float(x) for x in v) for k, v in weights.items()},
