@@ -23,6 +23,7 @@ cues that decided it, the ordering rule, or the words that pushed it.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -889,13 +890,16 @@ def sentence_evidence(text: str) -> Evidence:
 
 
 def add_wording(ev: Evidence, text: str) -> Evidence:
-    """Add the wording model's (scaled) evidence to a sentence's cue evidence."""
+    """The sentence's cue evidence plus the wording model's (scaled) evidence, as a new record:
+    ``ev`` itself stays the cue evidence alone, which the learned model reads as features."""
     found = wording(norm_tokens(text))
-    for lab in STAR_LABELS:
-        ev.score[lab] += found.score[lab]
-    ev.wording_label = max(STAR_LABELS, key=lambda k: found.score[k])
-    ev.wording_words = found.words[ev.wording_label]
-    return ev
+    label = max(STAR_LABELS, key=lambda k: found.score[k])
+    return dataclasses.replace(
+        ev,
+        score={lab: ev.score[lab] + found.score[lab] for lab in STAR_LABELS},
+        wording_label=label,
+        wording_words=found.words[label],
+    )
 
 
 def position_prior(label: str, pos: float) -> float:
@@ -1010,7 +1014,7 @@ def sentence_rows(
         [mid for _, mid in _positions(sentences)],
         [ev.fired for ev in evidence],
     )
-    for f, lab in zip(rows, label_by_cues(sentences), strict=True):
+    for f, lab in zip(rows, label_by_cues(sentences, evidence), strict=True):
         f["cue order says=" + lab.label] = 1.0
     return rows
 
@@ -1052,7 +1056,9 @@ def label_sentences(
     ]
 
 
-def label_by_cues(sentences: list[Sentence]) -> list[SentenceLabel]:
+def label_by_cues(
+    sentences: list[Sentence], evidence: list[Evidence] | None = None
+) -> list[SentenceLabel]:
     """The hand-cue labeller: cue and wording evidence, a position prior and the S-T-A-R order.
 
     Its path is one of the learned model's features (the model learns when to trust it), and
@@ -1060,7 +1066,9 @@ def label_by_cues(sentences: list[Sentence]) -> list[SentenceLabel]:
     """
     if not sentences:
         return []
-    evidence = [add_wording(sentence_evidence(s.text), s.text) for s in sentences]
+    if evidence is None:  # the sentences' cue evidence, when the caller has not found it yet
+        evidence = [sentence_evidence(s.text) for s in sentences]
+    evidence = [add_wording(ev, s.text) for ev, s in zip(evidence, sentences, strict=True)]
     # "My job as shift lead was to cut picking errors", "My principal asked me to get more
     # ninth graders passing algebra", not "At my last company, I was asked to build a
     # forecast" (a scene-setting cue: the Situation has begun)
