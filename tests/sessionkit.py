@@ -6,6 +6,9 @@ real analyzers, and written with ``store.write_session`` exactly as the pipeline
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import zlib
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from voiceloop.analysis.combined import analyze
-from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript, Word
+from voiceloop.models import Analysis, Prompt, Sentence, SessionMeta, Transcript, Word
 from voiceloop.render.markdown import render_markdown
 from voiceloop.sessions.store import SessionFiles, new_session_id, write_session
 
@@ -104,3 +107,37 @@ def make_session(
 
 def days(n: float) -> timedelta:
     return timedelta(days=n)
+
+
+def timed_sentences(texts: list[str]) -> list[Sentence]:
+    """Sentences spoken at 2.5 words a second with half a second between them."""
+    out, t = [], 0.0
+    for i, text in enumerate(texts):
+        n = len(text.split())
+        out.append(
+            Sentence(index=i, text=text, start=t, end=t + n / 2.5, first_word=0, last_word=0)
+        )
+        t += n / 2.5 + 0.5
+    return out
+
+
+def run_cli(
+    rec: Path, *args: str, stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``voiceloop ARGS`` in a child process with ``rec`` as the recordings folder."""
+    env = {**os.environ, "VOICELOOP_RECORDINGS": str(rec)}
+    return subprocess.run(
+        [sys.executable, "-m", "voiceloop", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=timeout,
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> str:
+    """The stdout of a command that must have succeeded without a traceback."""
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result.stdout

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from sessionkit import BASE, answer_text, days, make_session
+from sessionkit import BASE, answer_text, days, make_session, ok
+from sessionkit import run_cli as run
 from voiceloop.prompts import get_prompt, load_bank
 
 SEMICOLON_PROMPT = "customer-obsession-push-back-request"  # "Have Backbone; Disagree and Commit"
@@ -34,23 +32,6 @@ def rec(tmp_path_factory: pytest.TempPathFactory) -> Path:
             word_s=word_s,
         )
     return folder
-
-
-def run(rec: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VOICELOOP_RECORDINGS": str(rec)}
-    return subprocess.run(
-        [sys.executable, "-m", "voiceloop", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout
 
 
 def listed(rec: Path) -> list[dict[str, object]]:

@@ -4,9 +4,7 @@ compare across question kinds, and every history command naming the folder it re
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sessionkit import BASE, answer_text, days, make_session, transcript_for
+from sessionkit import BASE, answer_text, days, make_session, ok, run_cli, transcript_for
 from voiceloop.models import Prompt, SessionMeta
 from voiceloop.prompts import get_prompt, load_bank
 from voiceloop.sessions.index import SessionQuery, open_index
@@ -29,20 +27,7 @@ def bank() -> list[Prompt]:
 
 
 def run(rec: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VOICELOOP_RECORDINGS": str(rec)}
-    return subprocess.run(
-        [sys.executable, "-m", "voiceloop", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout
+    return run_cli(rec, *args, timeout=300)
 
 
 def pcm_sha256(path: Path) -> str | None:

@@ -9,14 +9,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from sessionkit import BASE, answer_text, days, make_session
+from sessionkit import BASE, answer_text, days, make_session, ok
+from sessionkit import run_cli as run
 from voiceloop.analysis.combined import ANALYSIS_VERSION
 from voiceloop.models import SessionMeta
 from voiceloop.prompts import get_prompt, load_bank
@@ -58,24 +58,6 @@ def rec(template: Path, tmp_path: Path) -> Path:
 def ids(rec: Path) -> list[str]:
     """Session folder names, newest first (the names start with the time)."""
     return sorted((p.name for p in rec.iterdir() if p.is_dir()), reverse=True)
-
-
-def run(rec: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "VOICELOOP_RECORDINGS": str(rec)}
-    return subprocess.run(
-        [sys.executable, "-m", "voiceloop", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        input=stdin,
-        timeout=120,
-    )
-
-
-def ok(result: subprocess.CompletedProcess[str]) -> str:
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result.stdout
 
 
 def one_line_error(result: subprocess.CompletedProcess[str], *fragments: str) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from sessionkit import timed_sentences
 from voiceloop.analysis.sequence import (
     ChainModel,
     chain_model_from,
@@ -20,22 +21,11 @@ from voiceloop.analysis.sequence import (
 )
 from voiceloop.analysis.star import STAR_MODEL_PATH, label_sentences, segment_star
 from voiceloop.analysis.star_features import star_features
-from voiceloop.models import STAR_LABELS, Sentence, Transcript, Word
+from voiceloop.models import STAR_LABELS, Transcript, Word
 from voiceloop.options import AnalysisOptions
 
 ROOT = Path(__file__).resolve().parents[1]
 STYLES = ROOT / "benchmarks" / "styles"
-
-
-def _sentences(texts: list[str]) -> list[Sentence]:
-    out, t = [], 0.0
-    for i, text in enumerate(texts):
-        n = len(text.split())
-        out.append(
-            Sentence(index=i, text=text, start=t, end=t + n / 2.5, first_word=0, last_word=0)
-        )
-        t += n / 2.5 + 0.5
-    return out
 
 
 def test_the_shipped_model_was_trained_on_the_dev_files_as_they_are() -> None:
@@ -121,7 +111,7 @@ def test_a_result_told_first_is_still_a_result_and_the_story_follows() -> None:
         "I found that one card network timed out whenever a retry fired.",
         "I wrote a fix for the retry logic with the platform team and we shipped it.",
     ]
-    labels = [lab.label for lab in label_sentences(_sentences(texts))]
+    labels = [lab.label for lab in label_sentences(timed_sentences(texts))]
     assert labels[0] == "result"
     assert labels[1] == "situation"
     assert "action" in labels[4:]
@@ -138,7 +128,7 @@ def test_notes_read_aloud_are_labelled_by_their_roles() -> None:
         "Outcome: new metric adopted as the team north star the next quarter.",
         "Lesson: any metric one team can move cheaply needs a guardrail.",
     ]
-    labels = [lab.label for lab in label_sentences(_sentences(texts))]
+    labels = [lab.label for lab in label_sentences(timed_sentences(texts))]
     assert labels[0] == "situation"
     assert labels[3:6] == ["action"] * 3
     assert labels[6] == "result"
@@ -174,7 +164,7 @@ def test_a_word_is_named_once_in_a_reason() -> None:
         "Conversion went back up to 4.1% within 10 days.",
         "Since then, looking back, I learned to check the data pipeline first.",
     ]
-    labels = label_sentences(_sentences(texts))
+    labels = label_sentences(timed_sentences(texts))
     assert "'nobody'" in labels[2].reason  # its word and its opening word: two features
     for lab in labels:
         quoted = re.findall(r"'([^']+)'", lab.reason.partition("wording like")[2])

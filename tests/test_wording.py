@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 import voiceloop.analysis.wording as wording_module
+from sessionkit import timed_sentences
 from voiceloop.analysis.star import label_by_cues
 from voiceloop.analysis.timeline import norm_tokens
 from voiceloop.analysis.wording import MODEL_PATH, load_model, sentence_features, wording
-from voiceloop.models import Sentence
 
 HELDOUT = Path(__file__).resolve().parents[1] / "benchmarks" / "heldout"
 sys.path.insert(0, str(HELDOUT))
@@ -93,25 +93,14 @@ ANSWER = [
 ]
 
 
-def _sentences(texts: list[str]) -> list[Sentence]:
-    out, t = [], 0.0
-    for i, text in enumerate(texts):
-        n = len(text.split())
-        out.append(
-            Sentence(index=i, text=text, start=t, end=t + n / 2.5, first_word=0, last_word=0)
-        )
-        t += n / 2.5 + 0.5
-    return out
-
-
 def test_the_labeller_adds_the_wording_and_names_it_where_no_cue_decided(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    labels = label_by_cues(_sentences(ANSWER))
+    labels = label_by_cues(timed_sentences(ANSWER))
     assert [lab.label for lab in labels] == ["situation", "task", "action", "action", "result"]
     assert re.search(r"wording like '[^']+'", labels[-1].reason), labels[-1].reason
     monkeypatch.setattr(wording_module, "WORDING_WEIGHT", 0.0)
-    without = label_by_cues(_sentences(ANSWER))
+    without = label_by_cues(timed_sentences(ANSWER))
     assert without[-1].label == "action"  # told plainly, with no Result cue: read as a step
     assert "wording" not in without[-1].reason
 
