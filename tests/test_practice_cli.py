@@ -525,3 +525,24 @@ def test_silence_stop_ends_the_take_without_enter(tmp_path: Path, speak: Speak) 
     seconds = float(str(session["audio_seconds"]))
     assert mic.data_seconds + 1.0 <= seconds <= mic.data_seconds + 2.5
     assert wall >= seconds  # it waited for the silence in real time
+
+
+@pytest.mark.slow
+def test_a_take_nobody_answers_stops_at_the_stated_time(tmp_path: Path) -> None:
+    recordings = tmp_path / "rec"
+    mic = tmp_path / "silence.raw"
+    mic.write_bytes(bytes(2 * RATE * 60))  # a minute of digital silence, read ahead of time
+    result = subprocess.run(
+        [
+            *command("practice", PROMPT, "--no-speak", "--countdown", "0"),
+            *("--no-speech-stop", "3", "--recordings", str(recordings)),
+        ],
+        env=cli_env(tmp_path, mic),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert "stops after 3 s if you say nothing" in result.stderr  # stated before it starts
+    assert "Recorded 3.0 s" in result.stderr, result.stderr
+    assert "stopped: no speech in the first 3 s" in result.stderr

@@ -83,6 +83,22 @@ def test_silence_stop_fires_once_after_the_answer_has_started() -> None:
     assert monitor.speech_s == pytest.approx(3.0, abs=0.11)
 
 
+def test_a_take_nobody_answers_stops_after_the_no_speech_time() -> None:
+    monitor = Monitor(RATE, silence_stop_s=8.0, max_seconds=600, no_speech_stop_s=15.0)
+    # 0.3 s of speech (a cough) does not start the answer, so it does not reset the wait.
+    fired = feed(monitor, np.concatenate([silence(6.0), tone(0.3), silence(30.0)]))
+    assert fired[0] == (pytest.approx(15.0, abs=0.01), "no_speech")
+    assert not monitor.answer_started
+
+    answered = Monitor(RATE, silence_stop_s=None, max_seconds=600, no_speech_stop_s=15.0)
+    # Speech that starts before the limit turns the rule off for good: a long pause later
+    # is the silence rule's business (here off), never this one's.
+    assert feed(answered, np.concatenate([silence(12.0), tone(2.0), silence(30.0)])) == []
+
+    patient = Monitor(RATE, silence_stop_s=8.0, max_seconds=40.0, no_speech_stop_s=None)
+    assert feed(patient, silence(45.0))[0] == (pytest.approx(40.0, abs=0.01), "max")
+
+
 def test_no_silence_stop_when_disabled_and_max_seconds_counts_audio_time() -> None:
     monitor = Monitor(RATE, silence_stop_s=None, max_seconds=6.0)
     fired = feed(monitor, np.concatenate([tone(1.0), silence(8.0)]))
@@ -133,6 +149,13 @@ def test_live_line_shows_elapsed_against_target_level_and_state() -> None:
     assert "silence 4 s (stops at 8 s)" in live_line(monitor, (60.0, 90.0), 8.0)
     feed(monitor, tone(30.0, amplitude=0.1))
     assert "(over)" in live_line(monitor, (60.0, 90.0), 8.0)
+    waiting = Monitor(RATE)
+    feed(waiting, np.concatenate([silence(1.0) + 1, silence(4.0)]))  # a live but quiet input
+    assert "no speech yet - stops at 15 s" in live_line(waiting, (60.0, 90.0), 8.0, 15.0)
+    assert "waiting for you to speak" in live_line(waiting, (60.0, 90.0), 8.0, None)
+    dead = Monitor(RATE)
+    feed(dead, silence(4.0))
+    assert "muted or wrong device? - stops at 15 s" in live_line(dead, (60.0, 90.0), 8.0, 15.0)
     assert meter_bar(float("-inf"), 10) == "[..........]"
     assert meter_bar(0.0, 10) == "[##########]"
     assert meter_bar(-30.0, 10) == "[#####.....]"
@@ -368,6 +391,28 @@ def test_real_time_mic_stops_on_silence_at_audio_time(
     assert rec.seconds == pytest.approx(4.0, abs=0.25)
     assert wall >= 0.85 * rec.seconds  # paced by the microphone, not read ahead
     assert rec.speech_s == pytest.approx(2.0, abs=0.2)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("level", [0, 40])  # digital silence; a live room's hiss (-58 dBFS)
+def test_a_take_nobody_speaks_in_stops_at_the_no_speech_time(
+    portaudio: Callable[..., ModuleType], tmp_path: Path, level: int
+) -> None:
+    rng = np.random.default_rng(11)
+    quiet = (rng.standard_normal(60 * RATE) * level).clip(-32768, 32767).astype(np.int16)
+    mic = tmp_path / "mic.raw"
+    mic.write_bytes(to_pcm16(quiet))
+    portaudio(mic)
+    rec = record(
+        tmp_path / "rec",
+        RecordOptions(silence_stop_s=8.0, no_speech_stop_s=5.0, max_seconds=60.0),
+    )
+    assert rec.reason == "no_speech"
+    assert rec.seconds == pytest.approx(5.0, abs=0.11)  # audio time: the file runs ahead
+    assert rec.reason_text == "stopped: no speech in the first 5 s"
+    assert rec.speech_s < 0.5
+    data, _ = sf.read(str(rec.take.wav), dtype="int16")
+    assert np.array_equal(data, quiet[: len(data)])  # what was heard is kept as it came
 
 
 @pytest.mark.slow

@@ -6,9 +6,11 @@ takes blocks off the queue, appends them to the take file (``takes.TakeWriter``)
 ``Monitor`` (levels, speech, warnings, stop rules) and redraws the live line.
 
 A take stops on Enter, at ``max_seconds`` of audio, after ``silence_stop_s`` of silence once
-the answer has started, on Ctrl-C (the take is kept), or when the device stops delivering
-audio (unplugged, taken by another program). Audio time, not wall-clock time, drives the
-rules, so a file-backed test device that runs faster than real time behaves the same.
+the answer has started, after ``no_speech_stop_s`` when nobody has started speaking (a take
+nobody answers must not run to the limit), on Ctrl-C (the take is kept), or when the device
+stops delivering audio (unplugged, taken by another program). Audio time, not wall-clock
+time, drives the rules, so a file-backed test device that runs faster than real time
+behaves the same.
 """
 
 from __future__ import annotations
@@ -48,13 +50,14 @@ QUIET_SPEECH_DB = -38.0  # speech whose level stays below this is "too quiet"
 CLIP_LEVEL = 32_700  # |sample| at or above this (of 32767) counts as clipping
 WARN_SILENCE_S = 3.0  # show a silence warning after this long without speech
 
-StopReason = Literal["enter", "max", "silence", "interrupt", "device", "disk"]
+StopReason = Literal["enter", "max", "silence", "no_speech", "interrupt", "device", "disk"]
 WarningKind = Literal["no_signal", "silence", "quiet", "clipping"]
 
 STOP_TEXT: dict[str, str] = {
     "enter": "stopped (Enter)",
     "max": "stopped at the time limit",
     "silence": "stopped after a stretch of silence",
+    "no_speech": "stopped: no speech heard",
     "interrupt": "stopped (Ctrl-C)",
     "device": "the microphone stopped delivering audio (unplugged or taken by another program?)",
     "disk": "could not write to the disk",
@@ -79,6 +82,9 @@ class RecordOptions(BaseModel):
     device: str | None = None  # input device number or part of its name; None: the default
     max_seconds: float = 600.0
     silence_stop_s: float | None = 8.0  # None or 0: never stop on silence
+    # Stop after this long when the answer has not started (less than ANSWER_STARTS_AFTER_S
+    # of speech so far); None or 0: wait for speech until max_seconds.
+    no_speech_stop_s: float | None = 15.0
     target_seconds: tuple[float, float] = (120.0, 180.0)
     capture_rate: int | None = None  # force a rate (tests); None: 16 kHz, else device default
     block_s: float = 0.1
@@ -100,6 +106,7 @@ class Monitor:
     rate: int
     silence_stop_s: float | None = 8.0
     max_seconds: float = 600.0
+    no_speech_stop_s: float | None = None
     frames: int = 0
     rms_db: float = float("-inf")
     peak_db: float = float("-inf")
@@ -163,6 +170,12 @@ class Monitor:
             and start - self.last_speech_end < self.silence_stop_s
         ):
             return "silence"
+        if (
+            self.no_speech_stop_s
+            and not self.answer_started
+            and self.elapsed >= self.no_speech_stop_s
+        ):
+            return "no_speech"
         return None
 
     def warning(self) -> WarningKind | None:
@@ -199,7 +212,12 @@ def meter_bar(level_db: float, width: int = 16) -> str:
     return "[" + "#" * fill + "." * (width - fill) + "]"
 
 
-def live_line(monitor: Monitor, target: tuple[float, float], silence_stop_s: float | None) -> str:
+def live_line(
+    monitor: Monitor,
+    target: tuple[float, float],
+    silence_stop_s: float | None,
+    no_speech_stop_s: float | None = None,
+) -> str:
     """One line: elapsed against the target, the input level and the current warning."""
     low, high = target
     parts = [f"REC {clock(monitor.elapsed, running=True)} / {clock(low)}-{clock(high)}"]
@@ -213,12 +231,14 @@ def live_line(monitor: Monitor, target: tuple[float, float], silence_stop_s: flo
         if silence_stop_s and monitor.answer_started:
             text += f" (stops at {silence_stop_s:.0f} s)"
         elif not monitor.answer_started:
-            text = "waiting for you to speak"
+            text = "no speech yet" if no_speech_stop_s else "waiting for you to speak"
         parts.append(text)
     elif warning is not None:
         parts.append(WARNING_SHORT[warning])
     else:
         parts.append("Enter stops")
+    if no_speech_stop_s and not monitor.answer_started and warning in ("silence", "no_signal"):
+        parts[-1] += f" - stops at {no_speech_stop_s:.0f} s"
     return "  ".join(parts)
 
 
@@ -323,6 +343,8 @@ class Recording:
     @property
     def reason_text(self) -> str:
         text = STOP_TEXT[self.reason]
+        if self.reason == "no_speech":
+            text = f"stopped: no speech in the first {self.seconds:.0f} s"
         return f"{text}: {self.error}" if self.error else text
 
 
@@ -477,7 +499,9 @@ def record(
     except BaseException:
         stream.close()
         raise
-    monitor = Monitor(rate, options.silence_stop_s, options.max_seconds)
+    monitor = Monitor(
+        rate, options.silence_stop_s, options.max_seconds, options.no_speech_stop_s or None
+    )
     reason: StopReason | None = None
     error = ""
     keep_queued = True  # after Enter, Ctrl-C or a device error, keep what was already captured
@@ -495,6 +519,11 @@ def record(
             except Exception:  # a broken consumer must not cost the take
                 consumers.clear()
         return monitor.feed(samples)
+
+    def line() -> str:
+        return live_line(
+            monitor, options.target_seconds, options.silence_stop_s, options.no_speech_stop_s
+        )
 
     if enter is not None:
         enter.discard_typeahead()
@@ -535,12 +564,12 @@ def record(
                     reason = consume(block)
                 except OSError as err:
                     reason, keep_queued, error = "disk", False, os.strerror(err.errno or 0)
-                if reason in ("max", "silence"):
+                if reason in ("max", "silence", "no_speech"):
                     keep_queued = False
             if reason is None and options.stop_on_enter and enter is not None and enter.pressed():
                 reason = "enter"
             if display is not None:
-                display.update(live_line(monitor, options.target_seconds, options.silence_stop_s))
+                display.update(line())
     except KeyboardInterrupt:  # only off the main thread, where no handler can be set
         reason, keep_queued = "interrupt", True
     finally:
@@ -561,9 +590,7 @@ def record(
                 writer.close()
             take = mark_stopped(take)
             if display is not None:
-                display.update(
-                    live_line(monitor, options.target_seconds, options.silence_stop_s), force=True
-                )
+                display.update(line(), force=True)
                 display.finish()
     second_interrupt = False
     if pressed[0]:  # Ctrl-C while the take was being closed

@@ -135,6 +135,15 @@ SilenceStopOpt = Annotated[
         help="Stop an answer after this many seconds of silence once it has started (0: never).",
     ),
 ]
+NoSpeechStopOpt = Annotated[
+    float,
+    typer.Option(
+        "--no-speech-stop",
+        min=0.0,
+        help="Stop an answer nobody has started after this many seconds (0: wait until "
+        "--max-seconds).",
+    ),
+]
 InputDeviceOpt = Annotated[
     Optional[str],  # noqa: UP045
     typer.Option(
@@ -188,6 +197,16 @@ def countdown(seconds: int, speaker: Speaker) -> None:
             time.sleep(1)
         sys.stderr.write("\r" + " " * 20 + "\r")
     speaker.beep()
+
+
+def recording_note(mic: str, silence_stop: float, no_speech_stop: float, limit: float) -> None:
+    """How the take about to start stops."""
+    note(
+        f"Recording from {mic}: press Enter to stop"
+        + (f" (or stay silent {silence_stop:.0f} s)" if silence_stop else "")
+        + (f"; stops after {no_speech_stop:.0f} s if you say nothing" if no_speech_stop else "")
+        + f"; limit {clock(limit)}."
+    )
 
 
 def preload_model(options: TranscribeOptions) -> threading.Thread:

@@ -24,6 +24,7 @@ from voiceloop.cli.app import (
     MaxSecondsOpt,
     ModelOpt,
     NoSpeakOpt,
+    NoSpeechStopOpt,
     OutputDeviceOpt,
     RecordingsOpt,
     SilenceStopOpt,
@@ -35,6 +36,7 @@ from voiceloop.cli.app import (
     note,
     preload_model,
     progress_printer,
+    recording_note,
     settle,
     show_question,
     transcribe_options,
@@ -97,6 +99,7 @@ def practice(
     no_speak: NoSpeakOpt = False,
     max_seconds: MaxSecondsOpt = None,
     silence_stop: SilenceStopOpt = 8.0,
+    no_speech_stop: NoSpeechStopOpt = 15.0,
     input_device: InputDeviceOpt = None,
     output_device: OutputDeviceOpt = None,
     countdown_s: CountdownOpt = 3,
@@ -166,11 +169,7 @@ def practice(
         speaker.say(prompt.text)
         countdown(countdown_s, speaker)
         limit = max_seconds or max(2 * prompt.target_seconds[1], 120.0)
-        note(
-            f"Recording from {mic.name}: press Enter to stop"
-            + (f" (or stay silent {silence_stop:.0f} s)" if silence_stop else "")
-            + f"; limit {clock(limit)}."
-        )
+        recording_note(mic.name, silence_stop, no_speech_stop, limit)
         worker = None if no_incremental else IncrementalTranscriber(options, ready=preload)
         rec = record(
             recordings_dir,
@@ -178,6 +177,7 @@ def practice(
                 device=str(mic.index),
                 max_seconds=limit,
                 silence_stop_s=silence_stop or None,
+                no_speech_stop_s=no_speech_stop or None,
                 target_seconds=prompt.target_seconds,
             ),
             prompt=prompt,

@@ -21,6 +21,7 @@ from voiceloop.cli.app import (
     MaxSecondsOpt,
     ModelOpt,
     NoSpeakOpt,
+    NoSpeechStopOpt,
     OutputDeviceOpt,
     RecordingsOpt,
     SilenceStopOpt,
@@ -28,6 +29,7 @@ from voiceloop.cli.app import (
     countdown,
     note,
     preload_model,
+    recording_note,
     settle,
     show_question,
     transcribe_options,
@@ -75,6 +77,7 @@ def round_command(
     no_speak: NoSpeakOpt = False,
     max_seconds: MaxSecondsOpt = None,
     silence_stop: SilenceStopOpt = 8.0,
+    no_speech_stop: NoSpeechStopOpt = 15.0,
     input_device: InputDeviceOpt = None,
     output_device: OutputDeviceOpt = None,
     countdown_s: CountdownOpt = 3,
@@ -170,17 +173,14 @@ def round_command(
         speaker.say(prompt.text)
         countdown(countdown_s, speaker)
         limit = max_seconds or max(2 * prompt.target_seconds[1], 120.0)
-        note(
-            f"Recording from {mic.name}: press Enter to stop"
-            + (f" (or stay silent {silence_stop:.0f} s)" if silence_stop else "")
-            + f"; limit {clock(limit)}."
-        )
+        recording_note(mic.name, silence_stop, no_speech_stop, limit)
         rec = record(
             recordings_dir,
             RecordOptions(
                 device=str(mic.index),
                 max_seconds=limit,
                 silence_stop_s=silence_stop or None,
+                no_speech_stop_s=no_speech_stop or None,
                 target_seconds=prompt.target_seconds,
             ),
             prompt=prompt,
