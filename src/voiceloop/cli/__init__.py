@@ -14,6 +14,7 @@ import voiceloop.cli.analyze
 import voiceloop.cli.evaluate
 import voiceloop.cli.practice
 import voiceloop.cli.round
+import voiceloop.cli.serve
 import voiceloop.cli.sessions  # noqa: F401
 from voiceloop.cli.app import app
 from voiceloop.errors import VoiceloopError
