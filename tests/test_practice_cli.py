@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from fakemic import RATE, FifoMic, alsa_env, to_pcm16
+from sessionkit import BASE, make_session
 from voiceloop.cli.app import SAMPLE_PROMPT_ID, app
 from voiceloop.models import SessionMeta
 from voiceloop.prompts import filter_prompts, load_bank
@@ -110,25 +112,28 @@ def takes(recordings: Path) -> list[Path]:
 
 
 def test_least_practised_question_is_chosen(tmp_path: Path) -> None:
-    candidates = [p.id for p in filter_prompts(load_bank(), principle="dive deep")]
+    found = filter_prompts(load_bank(), principle="dive deep")
+    candidates = [p.id for p in found]
     assert len(candidates) >= 2
     recordings = tmp_path / "rec"
-    for n, prompt_id in enumerate(candidates[1:] * 2):
-        meta = SessionMeta(
-            id=f"20240501-1000{n:02d}-{prompt_id}",
-            created_at=f"2024-05-01T10:00:{n:02d}+00:00",
-            prompt_id=prompt_id,
-            prompt_text="...",
-            source="microphone",
-            audio_file="audio.wav",
-            audio_seconds=60.0,
-            model="",
-            analysis_version="",
-            status="unanalyzed",
-        )
-        folder = recordings / meta.id
-        folder.mkdir(parents=True)
-        (folder / "session.json").write_text(meta.model_dump_json())
+    for n, prompt in enumerate(found[1:] * 2):  # analyzed answers: each counts as practice
+        make_session(recordings, prompt=prompt, created=BASE + timedelta(minutes=n))
+    # a failed take (no answer heard) is no practice: its question stays the least practised
+    failed = SessionMeta(
+        id=f"20240501-100000-{candidates[0]}",
+        created_at="2024-05-01T10:00:00+00:00",
+        prompt_id=candidates[0],
+        prompt_text="...",
+        source="microphone",
+        audio_file="audio.wav",
+        audio_seconds=60.0,
+        model="",
+        analysis_version="",
+        status="unanalyzed",
+        failure="no speech heard",
+    )
+    (recordings / failed.id).mkdir(parents=True)
+    (recordings / failed.id / "session.json").write_text(failed.model_dump_json())
     (recordings / "broken").mkdir()
     (recordings / "broken" / "session.json").write_text("{not json")
     counts = practice_counts(recordings)

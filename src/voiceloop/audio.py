@@ -147,12 +147,16 @@ def check_usable(audio: Audio, name: str) -> None:
     if audio.seconds < MIN_SECONDS:
         raise NoSpeech(
             f"{name} is only {audio.seconds:.1f} s long; an answer needs at least "
-            f"{MIN_SECONDS:.0f} s of speech"
+            f"{MIN_SECONDS:.0f} s of speech",
+            reason=f"only {audio.seconds:.1f} s recorded",
         )
     peak = audio.peak_dbfs
     if peak < SILENT_PEAK_DBFS:
         level = "silent" if peak == float("-inf") else f"near-silent (peak {peak:.0f} dBFS)"
-        raise NoSpeech(f"{name} is {level}: no speech to analyze; check the microphone")
+        raise NoSpeech(
+            f"{name} is {level}: no speech to analyze; check the microphone",
+            reason="silent recording" if peak == float("-inf") else "near-silent recording",
+        )
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int = SAMPLE_RATE) -> None:

@@ -17,7 +17,14 @@ class VoiceloopError(Exception):
 
 
 class NoSpeech(VoiceloopError):
-    """The audio holds no answer to analyze: too short, silent, or no speech heard in it."""
+    """The audio holds no answer to analyze: too short, silent, or no speech heard in it.
+
+    ``reason`` is the short form a failed take is listed with ("no speech heard").
+    """
+
+    def __init__(self, message: str, reason: str = "no speech heard") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class AudioUnreadable(VoiceloopError):

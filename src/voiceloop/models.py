@@ -315,3 +315,7 @@ class SessionMeta(BaseModel):
     # sha256 of audio.wav's PCM frames: the same recording analyzed twice has the same one,
     # so history counts it once. None in sessions written before it was kept.
     audio_sha256: str | None = None
+    # Why an unanalyzed take holds no answer ("no speech heard", "near-silent recording"):
+    # a failed take, kept for recovery but never counted as practice. None for an analyzed
+    # session and for one saved unanalyzed on request (a second Ctrl-C), still to analyze.
+    failure: str | None = None

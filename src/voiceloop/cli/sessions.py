@@ -122,9 +122,19 @@ def _query(
 
 def _notes(row: SessionRow) -> str:
     notes = list(row.problems)
-    if row.status == "unanalyzed" and "analysis missing" not in notes:
+    if row.status == "failed":
+        # a failed take never had a transcript or an analysis: those are not damage
+        notes = [n for n in notes if n not in ("transcript missing", "analysis missing")]
+        notes.insert(0, f"failed: {row.failure}")
+    elif row.status == "unanalyzed" and "analysis missing" not in notes:
         notes.insert(0, "not analyzed")
     return "; ".join(notes)
+
+
+def _failed_advice(row: SessionRow) -> str:
+    from voiceloop.sessions.takes import failed_take_advice
+
+    return f"session {row.id} is a failed take ({row.failure}): {failed_take_advice(row.id)}"
 
 
 # --- loading one session ---------------------------------------------------------------------
@@ -148,14 +158,20 @@ def _load_analysis(folder: Path) -> Analysis | None:
     return read_analysis(folder)
 
 
-def _need_analysis(folder: Path, session_id: str) -> Analysis:
+def _need_analysis(folder: Path, row: SessionRow) -> Analysis:
     analysis = _load_analysis(folder)
-    if analysis is None:
+    if analysis is not None:
+        return analysis
+    if row.status == "failed":
+        raise VoiceloopError(_failed_advice(row))
+    if "transcript missing" in row.problems:
         raise VoiceloopError(
-            f"session {session_id} has no readable analysis.json; "
-            f"run `voiceloop reanalyze {session_id}`"
+            f"session {row.id} was saved without analysis: `voiceloop reanalyze {row.id}` "
+            f"analyzes it, `voiceloop delete {row.id}` removes it"
         )
-    return analysis
+    raise VoiceloopError(
+        f"session {row.id} has no readable analysis.json; run `voiceloop reanalyze {row.id}`"
+    )
 
 
 # --- sessions ----------------------------------------------------------------------------------
@@ -212,6 +228,14 @@ def sessions(
         typer.echo(f"{r.id:<{width}}  {figures}  {_notes(r)}".rstrip())
     if total > len(rows):
         typer.echo(f"({len(rows)} of {total} shown; --limit 0 for all)")
+    failed = [r for r in rows if r.status == "failed"]
+    if failed:
+        which = failed[0].id if len(failed) == 1 else "<id>"
+        typer.echo(
+            f"{len(failed)} failed take{'s' if len(failed) != 1 else ''} (no answer heard) "
+            f"kept for recovery, not counted as practice: `voiceloop delete {which}` removes "
+            f"{'it' if len(failed) == 1 else 'one'}."
+        )
 
 
 # --- show ----------------------------------------------------------------------------------------
@@ -243,8 +267,8 @@ def show(session: SessionArg, recordings: RecordingsOpt = None) -> None:
             else ""
         )
         lines.append(
-            f"Source: {meta.source}; audio {meta.audio_seconds:.1f} s; model {meta.model}; "
-            f"analysis {meta.analysis_version}{previously}"
+            f"Source: {meta.source}; audio {meta.audio_seconds:.1f} s; "
+            f"model {meta.model or '-'}; analysis {meta.analysis_version or 'none'}{previously}"
         )
     analysis = _load_analysis(folder)
     if analysis is not None:
@@ -268,9 +292,15 @@ def show(session: SessionArg, recordings: RecordingsOpt = None) -> None:
         ]
     present = sorted(p.name for p in folder.iterdir() if not p.name.startswith("."))
     lines += ["", f"Folder: {folder}", "Files: " + ", ".join(present)]
-    if row.problems or row.status != "analyzed":
+    if row.status == "failed":
+        from voiceloop.sessions.takes import failed_take_advice
+
+        lines.append(f"Failed take: {row.failure}; {failed_take_advice(row.id)}")
+    elif row.problems or row.status != "analyzed":
         lines.append("Problems: " + (_notes(row) or row.status))
-        if "analysis missing" in row.problems and "transcript missing" not in row.problems:
+        if row.status == "unanalyzed" and "transcript missing" in row.problems:
+            lines.append(f"  fix: voiceloop reanalyze {row.id} (or `voiceloop delete {row.id}`)")
+        elif "analysis missing" in row.problems and "transcript missing" not in row.problems:
             lines.append(f"  fix: voiceloop reanalyze {row.id}")
         elif "analysis missing" in row.problems and "audio missing" not in row.problems:
             lines.append(f"  fix: voiceloop reanalyze {row.id} --retranscribe")
@@ -322,7 +352,7 @@ def report(
         row = index.resolve(session)
         folder = index.recordings_dir / row.id
     meta = _load_meta(folder)
-    analysis = _need_analysis(folder, row.id)
+    analysis = _need_analysis(folder, row)
     transcript = _load_transcript(folder)
     if transcript is None:
         raise VoiceloopError(f"session {row.id} has no readable transcript.json")
@@ -468,37 +498,55 @@ def reanalyze(
 ) -> None:
     """Rerun the analysis on the stored transcript with the current analysis version.
 
-    The audio is kept and session.json notes the version it replaced.
+    The audio is kept and session.json notes the version it replaced. A session saved without
+    a transcript is transcribed from its audio. --all skips failed takes (no answer heard),
+    one line each, and a take found to hold no answer becomes one.
     """
     from voiceloop.analysis.combined import ANALYSIS_VERSION
+    from voiceloop.errors import NoSpeech
     from voiceloop.sessions.reanalyze import reanalyze_folder
+    from voiceloop.sessions.takes import failed_take_advice
 
     if (session is None) == (not all_sessions):
         raise VoiceloopError("give a session id or --all (not both)")
     options = transcribe_options(model, device, beam_size) if retranscribe else None
     failed = 0
     with _open(recordings) as index:
+        skipped: list[SessionRow] = []
         if session is not None:
             targets = [index.resolve(session)]
         else:
-            targets = [
+            due = [
                 r
                 for r in index.query()
                 if r.status != "broken"
-                and (force or r.status == "unanalyzed" or r.analysis_version != ANALYSIS_VERSION)
+                and (force or r.status != "analyzed" or r.analysis_version != ANALYSIS_VERSION)
             ]
-            if not targets:
+            skipped = [r for r in due if r.status == "failed"]
+            targets = [r for r in due if r.status != "failed"]
+            if not due:
                 _say_where(index.recordings_dir)
                 typer.echo(f"Every session is already at analysis version {ANALYSIS_VERSION}.")
                 return
         _say_where(index.recordings_dir)
+        for row in reversed(skipped):
+            typer.echo(
+                f"{row.id}: skipped, a failed take ({row.failure}); {failed_take_advice(row.id)}"
+            )
         for row in reversed(targets):  # oldest first
             folder = index.recordings_dir / row.id
+            words_from_audio = options
+            if words_from_audio is None and "transcript missing" in row.problems:
+                words_from_audio = transcribe_options(model, device, beam_size)
             try:
-                meta = reanalyze_folder(folder, options)
+                meta = reanalyze_folder(folder, words_from_audio)
             except VoiceloopError as err:
+                marked = isinstance(err, NoSpeech) and index.record(folder).status == "failed"
                 if session is not None:
                     raise
+                if marked:  # no answer in it: a failed take now, skipped from here on
+                    typer.echo(f"{row.id}: skipped, {err}")
+                    continue
                 failed += 1
                 sys.stderr.write(f"voiceloop: {row.id}: {err}\n")
                 continue
@@ -562,8 +610,9 @@ def progress(
         scope.append(f"{since or 'start'} to {until or 'now'}")
     if limit:
         scope.append(f"last {limit}")
-    # one session per recording: the same file analyzed twice must not weigh twice in a trend
-    query = query.model_copy(update={"distinct_audio": True})
+    # one session per recording: the same file analyzed twice must not weigh twice in a trend;
+    # a failed take is no practice: it takes no place among the last N
+    query = query.model_copy(update={"distinct_audio": True, "without_failed": True})
     with _open(recordings) as index:
         rows = index.query(query)
         counts = index.practice_counts()
@@ -618,8 +667,8 @@ def compare(
     with _open(recordings) as index:
         row_a, row_b = index.resolve(a), index.resolve(b)
         folder = index.recordings_dir
-    analysis_a = _need_analysis(folder / row_a.id, row_a.id)
-    analysis_b = _need_analysis(folder / row_b.id, row_b.id)
+    analysis_a = _need_analysis(folder / row_a.id, row_a)
+    analysis_b = _need_analysis(folder / row_b.id, row_b)
     _say_where(folder)
     rows = compare_analyses(analysis_a, analysis_b)
     kinds = [analysis_a.prompt_kind, analysis_b.prompt_kind]

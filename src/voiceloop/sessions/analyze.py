@@ -58,7 +58,8 @@ def require_speech(transcript: Transcript, name: str) -> None:
     if span < MIN_SECONDS:
         raise NoSpeech(
             f"only {span:.1f} s of speech found in {name}; an answer needs at least "
-            f"{MIN_SECONDS:.0f} s"
+            f"{MIN_SECONDS:.0f} s",
+            reason=f"only {span:.1f} s of speech heard",
         )
 
 

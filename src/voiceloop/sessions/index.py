@@ -39,7 +39,8 @@ INDEX_NAME = "index.sqlite"
 BUSY_TIMEOUT_S = 15.0
 SESSION_FILES = (SESSION_NAME, ANALYSIS_NAME, TRANSCRIPT_NAME, AUDIO_NAME)
 
-Status = Literal["analyzed", "unanalyzed", "broken"]
+# failed: a take that holds no answer (silent, no speech heard), kept for recovery only
+Status = Literal["analyzed", "unanalyzed", "failed", "broken"]
 Notice = Callable[[str], None]
 
 
@@ -75,6 +76,7 @@ class SessionRow(BaseModel):
     status: Status = "analyzed"
     problems: list[str] = []  # e.g. "audio missing": shown by `sessions` and `show`
     audio_sha256: str | None = None  # the recording's content hash (``store.pcm_sha256``)
+    failure: str | None = None  # a failed take's reason ("no speech heard"), else None
 
     @property
     def created(self) -> datetime:
@@ -129,6 +131,7 @@ class _MetaDigest(BaseModel):
     analysis_version: str | None = None
     status: str = "analyzed"
     audio_sha256: str | None = None
+    failure: str | None = None
 
 
 # --- reading a session folder --------------------------------------------------------------
@@ -220,7 +223,7 @@ def read_row(session_dir: Path) -> SessionRow:
     if meta is None:
         status = "broken"
     elif digest is None:
-        status = "unanalyzed"
+        status = "failed" if meta.failure else "unanalyzed"
     else:
         status = "analyzed"
     prompt_id = meta.prompt_id if meta else None
@@ -237,6 +240,7 @@ def read_row(session_dir: Path) -> SessionRow:
         status=status,
         problems=problems,
         audio_sha256=audio_sha256,
+        failure=meta.failure if meta and digest is None else None,
     )
     if digest is not None:
         p = digest.pacing
@@ -283,6 +287,7 @@ _COLUMNS = (
     "status",
     "problems",
     "audio_sha256",
+    "failure",
 )
 _JSON_COLUMNS = ("principles", "missing_sections", "problems")
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM sessions"
@@ -323,6 +328,8 @@ class SessionQuery(BaseModel):
     # One session per recording: leave out a session whose audio (by content hash) is also
     # in a preferred one (``_SHADOWED``), so a file analyzed twice is not counted twice.
     distinct_audio: bool = False
+    # Leave out failed takes (silent, no speech heard): they are no practice, for trends.
+    without_failed: bool = False
 
 
 class SyncReport(BaseModel):
@@ -478,6 +485,8 @@ class SessionIndex:
             params.append(query.until.timestamp())
         if query.distinct_audio:
             clauses.append(f"NOT {_SHADOWED}")
+        if query.without_failed:
+            clauses.append("status != 'failed'")
         where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
         return where, params
 
@@ -532,10 +541,14 @@ class SessionIndex:
         )
 
     def practice_counts(self) -> dict[str, int]:
-        """Prompt id -> number of sessions that answered it, one per recording."""
+        """Prompt id -> analyzed sessions that answered it, one per recording.
+
+        A take with no answer in it (failed, or not analyzed yet) is no practice: counting
+        it would keep its question from being offered as the least practised one.
+        """
         rows = self.db.execute(
             "SELECT prompt_id, count(*) FROM sessions WHERE prompt_id IS NOT NULL "
-            f"AND NOT {_SHADOWED} GROUP BY prompt_id"
+            f"AND status = 'analyzed' AND NOT {_SHADOWED} GROUP BY prompt_id"
         )
         return {str(pid): int(n) for pid, n in rows}
 
@@ -572,7 +585,8 @@ class SessionIndex:
         out: dict[str, list[str]] = {}
         rows = self.db.execute(
             "SELECT DISTINCT s.prompt_id, p.principle FROM session_principles p "
-            "JOIN sessions s ON s.id = p.session_id WHERE s.prompt_id IS NOT NULL"
+            "JOIN sessions s ON s.id = p.session_id WHERE s.prompt_id IS NOT NULL "
+            "AND s.status = 'analyzed'"
         )
         for prompt_id, principle in rows:
             out.setdefault(str(prompt_id), []).append(str(principle))

@@ -84,6 +84,14 @@ def m004_audio_hash(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM sessions")  # derived data: the next sync fills the new column
 
 
+@migration
+def m005_failed_takes(db: sqlite3.Connection) -> None:
+    # Why a take holds no answer (session.json's ``failure``): such a session is listed as
+    # failed and never counted as practice, in trends or by `reanalyze --all`.
+    db.execute("ALTER TABLE sessions ADD COLUMN failure TEXT")
+    db.execute("DELETE FROM sessions")  # derived data: the next sync fills the new column
+
+
 def applied_migrations(db: sqlite3.Connection) -> list[str]:
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

@@ -1,6 +1,8 @@
 """Re-analyze a stored session with the current analysis (and, on request, transcribe again).
 
-The audio is kept; session.json notes the analysis version it replaced.
+The audio is kept; session.json notes the analysis version it replaced. A session with no
+analysis whose audio turns out to hold no answer becomes a failed take; one analyzed at last
+stops being one.
 """
 
 from __future__ import annotations
@@ -8,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from voiceloop.errors import VoiceloopError
+from voiceloop.errors import NoSpeech, VoiceloopError
 from voiceloop.sessions.store import (
+    mark_failed,
     read_analysis,
     read_session_meta,
     read_transcript,
@@ -53,6 +56,10 @@ def reanalyze_folder(
     The audio is kept; the old analysis version is noted in session.json. Files are
     replaced one by one atomically, session.json last. ``options`` are the analysis's
     (default: the defaults); the Markdown report is written with the same ones.
+
+    When a session with no analysis is transcribed and its audio holds no answer, it is
+    marked a failed take (``store.mark_failed``) and the ``NoSpeech`` raised says so; an
+    analyzed session keeps its analysis and is not marked.
     """
     from voiceloop.analysis.combined import analyze
     from voiceloop.render.markdown import render_markdown
@@ -70,9 +77,19 @@ def reanalyze_folder(
                 f"session {meta.id} has no audio ({meta.audio_file}) to transcribe"
             )
         audio = load_audio(audio_path)
-        check_usable(audio, str(audio_path))
-        transcript = transcribe(audio.samples, retranscribe)
-        require_speech(transcript, str(audio_path))
+        try:
+            check_usable(audio, str(audio_path))
+            transcript = transcribe(audio.samples, retranscribe)
+            require_speech(transcript, str(audio_path))
+        except NoSpeech as err:
+            if old is not None:
+                raise
+            from voiceloop.sessions.takes import failed_take_advice
+
+            mark_failed(folder, err.reason)
+            raise NoSpeech(
+                f"{err}; marked as a failed take ({failed_take_advice(meta.id)})", err.reason
+            ) from err
     else:
         found = read_transcript(folder)
         if found is None:
@@ -87,6 +104,7 @@ def reanalyze_folder(
             "analysis_version": analysis.version,
             "previous_analysis_versions": previous,
             "status": "analyzed",
+            "failure": None,
             "model": transcript.model if retranscribe is not None else meta.model,
         }
     )

@@ -194,6 +194,19 @@ def replace_analysis(
         raise describe_os_error(err, f"session {meta.id}") from err
 
 
+def mark_failed(session_dir: Path, reason: str) -> SessionMeta:
+    """Note in session.json that the session's take holds no answer (``SessionMeta.failure``).
+
+    Only session.json changes, atomically; the audio stays for recovery.
+    """
+    meta = read_session_meta(session_dir).model_copy(update={"failure": reason})
+    try:
+        atomic_write_text(session_dir / SESSION_NAME, meta.model_dump_json(indent=2))
+    except OSError as err:
+        raise describe_os_error(err, f"session {meta.id}") from err
+    return meta
+
+
 def save_report(path: Path, text: str) -> None:
     """Write a rendered report (into its session folder, or wherever the user asked)."""
     try:

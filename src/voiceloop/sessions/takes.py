@@ -1,7 +1,8 @@
 """Settling takes: a finished or left-over take (``capture.takes``) becomes a session.
 
 A take holding an answer is transcribed and analyzed into a session; one holding no answer
-(too short, silent, no speech) is saved as an unanalyzed session; an empty one is removed;
+(too short, silent, no speech) is saved as a failed take (an unanalyzed session that records
+why, kept for recovery and never counted as practice); an empty one is removed;
 one whose analysis failed for another reason (the model cannot load, the disk is full) stays
 in recordings/.takes/ for `voiceloop recover`.
 """
@@ -33,8 +34,22 @@ if TYPE_CHECKING:
 Echo = Callable[[str], None]
 
 
-def write_unanalyzed(recordings_dir: Path, take: Take, samples: np.ndarray) -> Path:
-    """Save a take as a session folder holding only audio.wav and session.json."""
+def failed_take_advice(session_id: str) -> str:
+    """What every message about a failed take offers: it is no practice, and how to remove it.
+
+    Not "try again": its audio held no answer, so analyzing it again finds none either.
+    """
+    return f"kept, not counted as practice; `voiceloop delete {session_id}` removes it"
+
+
+def write_unanalyzed(
+    recordings_dir: Path, take: Take, samples: np.ndarray, failure: str | None = None
+) -> Path:
+    """Save a take as a session folder holding only audio.wav and session.json.
+
+    ``failure``: why the take holds no answer (``NoSpeech.reason``), making it a failed take;
+    None for a take saved unanalyzed on request, to be analyzed later.
+    """
     from voiceloop.audio import SAMPLE_RATE
     from voiceloop.sessions.index import record_quietly
 
@@ -46,7 +61,7 @@ def write_unanalyzed(recordings_dir: Path, take: Take, samples: np.ndarray) -> P
         model="",
         analysis_version="",
         status="unanalyzed",
-    )
+    ).model_copy(update={"failure": failure})
     final = write_session(recordings_dir, SessionFiles(meta), samples)
     take.discard()
     record_quietly(final)
@@ -115,8 +130,9 @@ def settle_take(
         check_usable(Audio(samples, take.info.capture_rate, 1), "the recording")
         result = analyze_take(recordings_dir, take, samples, transcribe_options, transcript)
     except NoSpeech as err:
-        folder = write_unanalyzed(recordings_dir, take, samples)
-        return Outcome("unanalyzed", f"{err}; saved unanalyzed as {folder}", folder=folder)
+        folder = write_unanalyzed(recordings_dir, take, samples, failure=err.reason)
+        message = f"{err}; saved as failed take {folder.name} ({failed_take_advice(folder.name)})"
+        return Outcome("unanalyzed", message, folder=folder)
     except VoiceloopError as err:
         return Outcome("kept", f"{err}; the take stays in {take.wav} for `voiceloop recover`")
     return Outcome("analyzed", f"analyzed -> {result.folder}", result, result.folder)
@@ -138,7 +154,10 @@ def recover_takes(
 
 
 def unanalyzed_sessions(recordings_dir: Path) -> Iterator[tuple[Path, SessionMeta]]:
-    """Session folders saved without analysis (a second Ctrl-C), oldest first."""
+    """Session folders saved without analysis (a second Ctrl-C), oldest first.
+
+    Failed takes are left out: their audio held no answer, so there is nothing to analyze.
+    """
     if not recordings_dir.is_dir():
         return
     for folder in sorted(recordings_dir.iterdir()):
@@ -148,5 +167,5 @@ def unanalyzed_sessions(recordings_dir: Path) -> Iterator[tuple[Path, SessionMet
             meta = read_session_meta(folder)
         except VoiceloopError:
             continue
-        if meta.status == "unanalyzed":
+        if meta.status == "unanalyzed" and meta.failure is None:
             yield folder, meta
