@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from voiceloop.models import Transcript, Word
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_real_history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No test reads or writes a real history: without a setting, sessions would go to this
+    checkout's recordings/ (or the user data folder of an installed voiceloop)."""
+    home = tmp_path_factory.mktemp("history")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("VOICELOOP_RECORDINGS", str(home / "recordings"))
+        patch.setenv("XDG_DATA_HOME", str(home / "data"))
+        yield
 
 
 def timeline(text: str, start: float = 0.0, word_s: float = 0.4, gap_s: float = 0.0) -> list[Word]:

@@ -124,7 +124,8 @@ def timed_sentences(texts: list[str]) -> list[Sentence]:
 def run_cli(
     rec: Path, *args: str, stdin: str | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """``voiceloop ARGS`` in a child process with ``rec`` as the recordings folder."""
+    """``voiceloop ARGS`` in a child process with ``rec`` as the recordings folder, run from
+    ``rec``'s parent folder (so a ./recordings where the tests started plays no part)."""
     env = {**os.environ, "VOICELOOP_RECORDINGS": str(rec)}
     return subprocess.run(
         [sys.executable, "-m", "voiceloop", *args],
@@ -133,6 +134,7 @@ def run_cli(
         env=env,
         input=stdin,
         timeout=timeout,
+        cwd=rec.parent if rec.parent.is_dir() else None,
     )
 
 

@@ -50,7 +50,7 @@ def analyze_file(
     """Transcribe and analyze an audio file and keep it as a session.
 
     ``prompt``: the question answered (a bank id or a ``Prompt``); ``recordings``: where
-    sessions live (default: as the CLI, ``$VOICELOOP_RECORDINGS`` or ``./recordings``);
+    sessions live (default: as the CLI, ``sessions.location.default_recordings_dir``);
     ``model``: a model spec as ``--model`` takes it, or full ``TranscribeOptions``.
     Raises ``VoiceloopError`` (one line) on bad input.
     """

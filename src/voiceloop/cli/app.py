@@ -53,7 +53,8 @@ RecordingsOpt = Annotated[
     Optional[Path],  # noqa: UP045 - typer needs Optional on Python 3.10
     typer.Option(
         "--recordings",
-        help="Folder for sessions [default: $VOICELOOP_RECORDINGS or ./recordings].",
+        help="Folder for sessions [default: $VOICELOOP_RECORDINGS, else recordings/ of the "
+        "voiceloop source checkout it runs from, else recordings/ in your user data folder].",
         show_default=False,
     ),
 ]
@@ -173,6 +174,29 @@ def note(text: str) -> None:
     """Status lines go to stderr so stdout carries only questions, verdicts and data."""
     sys.stderr.write(text + "\n")
     sys.stderr.flush()
+
+
+def offer_import(history: Path) -> None:
+    """One stderr line when ./recordings holds sessions the history in ``history`` lacks.
+
+    Before one history per user, sessions went to ./recordings of whatever folder a command
+    ran in; this finds them. Only a courtesy: a failure to look is silent.
+    """
+    import sqlite3
+
+    from voiceloop.errors import VoiceloopError
+    from voiceloop.sessions.location import stray_sessions
+
+    try:
+        stray = stray_sessions(history)
+    except (VoiceloopError, OSError, sqlite3.Error):
+        return
+    if stray is not None:
+        plural = "s are" if stray.count != 1 else " is"
+        note(
+            f"voiceloop: {stray.count} session{plural} in ./{stray.folder} but not in this "
+            f"history ({history.resolve()}): `voiceloop import ./{stray.folder}` copies them in"
+        )
 
 
 def show_question(prompt: Prompt, to_stderr: bool = False) -> None:

@@ -34,6 +34,7 @@ from voiceloop.cli.app import (
     echo,
     find_prompt,
     note,
+    offer_import,
     preload_model,
     progress_printer,
     recording_note,
@@ -144,6 +145,7 @@ def practice(
     from voiceloop.transcribe.incremental import IncrementalTranscriber
 
     recordings_dir = recordings or default_recordings_dir()
+    offer_import(recordings_dir)  # before ensure_writable creates a new, empty history
     ensure_writable(recordings_dir)
     options = transcribe_options(model, device, beam_size)
 

@@ -1,4 +1,5 @@
-"""Session history: sessions, show, report, delete, export, reanalyze, progress, compare, reindex.
+"""Session history: sessions, show, report, delete, export, reanalyze, progress, compare,
+import, reindex.
 
 Thin commands over ``index`` (the SQLite summary of the session folders), ``progress``,
 ``report`` / ``report_html`` and the analyzers. Heavy imports stay inside the commands.
@@ -21,6 +22,7 @@ from voiceloop.cli.app import (
     ModelOpt,
     RecordingsOpt,
     app,
+    offer_import,
     transcribe_options,
 )
 from voiceloop.clock import clock
@@ -88,18 +90,24 @@ def _recordings(recordings: Path | None) -> Path:
 def _open(recordings: Path | None) -> SessionIndex:
     from voiceloop.sessions.index import open_index
 
-    return open_index(_recordings(recordings))
+    folder = _recordings(recordings)
+    if not folder.is_dir():  # no history here yet: perhaps it is still in ./recordings
+        offer_import(folder)
+    return open_index(folder)
 
 
 def _say_where(folder: Path) -> None:
-    """One stderr line naming the recordings folder a history command read.
+    """One stderr line naming the recordings folder a history command read, and one more
+    offering `voiceloop import` when ./recordings holds sessions that history lacks.
 
-    History lives in whichever folder ``--recordings``/``$VOICELOOP_RECORDINGS``/``./recordings``
-    names, so a user who sees only part of it must be able to tell where it came from. stderr
-    keeps stdout (tables, JSON, CSV) as it was; it is said once the command has found what it
-    needs, so an error stays one line.
+    History lives in the folder ``sessions.location`` resolves (``--recordings``,
+    ``$VOICELOOP_RECORDINGS``, the source checkout's or the user data folder's), so a user
+    who sees only part of it must be able to tell where it came from. stderr keeps stdout
+    (tables, JSON, CSV) as it was; it is said once the command has found what it needs, so
+    an error stays one line.
     """
     sys.stderr.write(f"voiceloop: reading sessions from {folder.resolve()}\n")
+    offer_import(folder)
 
 
 def _query(
@@ -201,6 +209,7 @@ def sessions(
             typer.echo("[]")
         else:
             typer.echo(f"No sessions yet in {folder}.")
+        offer_import(folder)
         return
     query = _query(prompt, lp, since, until, limit)
     with _open(recordings) as index:
@@ -598,6 +607,7 @@ def progress(
 
     folder = _recordings(recordings)
     if not folder.is_dir():
+        offer_import(folder)
         raise VoiceloopError(f"no sessions yet in {folder}")
     limit = last if last is not None else (None if (since or until) else 20)
     query = _query(prompt, lp, since, until, limit)
@@ -713,6 +723,48 @@ def compare(
             "`voiceloop reanalyze --all` puts both on this version."
         )
     typer.echo("\n".join(lines))
+
+
+# --- import -------------------------------------------------------------------------------------
+
+
+@app.command("import")
+def import_(
+    source: Annotated[
+        Path,
+        typer.Argument(help="A recordings folder to copy sessions from, e.g. ./recordings."),
+    ],
+    recordings: RecordingsOpt = None,
+) -> None:
+    """Copy the sessions of another recordings folder into your history.
+
+    Each session is copied whole or not at all; a recording already in the history (the
+    same audio) and a session already there are skipped, so running it again is safe. The
+    source folder is left as it was.
+    """
+    from voiceloop.sessions.importer import import_sessions
+
+    history = _recordings(recordings)
+    report = import_sessions(source, history)
+    parts = []
+    if report.duplicates:
+        parts.append(f"{len(report.duplicates)} already there (same recording)")
+    if report.present:
+        parts.append(f"{len(report.present)} already there (same session)")
+    if report.unreadable:
+        parts.append(f"{len(report.unreadable)} unreadable")
+    typer.echo(
+        f"Imported {len(report.imported)} session{'s' if len(report.imported) != 1 else ''} "
+        f"from {source} into {history.resolve()}"
+        + (f"; skipped {report.skipped}: {', '.join(parts)}." if parts else ".")
+    )
+    if report.unreadable:
+        typer.echo("Unreadable, left where they are: " + ", ".join(report.unreadable))
+    if report.takes:
+        typer.echo(
+            f"{report.takes} unfinished take(s) in {source}/.takes were not imported: "
+            f"`voiceloop recover --recordings {source}` turns them into sessions first."
+        )
 
 
 # --- reindex ------------------------------------------------------------------------------------

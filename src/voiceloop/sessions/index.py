@@ -570,6 +570,11 @@ class SessionIndex:
             )
         return found
 
+    def known(self) -> tuple[set[str], set[str]]:
+        """Every session id and every recording hash the index holds (for ``import``)."""
+        rows = self.db.execute("SELECT id, audio_sha256 FROM sessions").fetchall()
+        return {str(r[0]) for r in rows}, {str(r[1]) for r in rows if r[1] is not None}
+
     def same_audio(self, row: SessionRow) -> list[SessionRow]:
         """Other sessions holding the same recording as ``row`` (by content hash), newest first."""
         if row.audio_sha256 is None:

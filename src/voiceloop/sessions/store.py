@@ -25,6 +25,9 @@ from voiceloop.errors import VoiceloopError
 from voiceloop.fsutil import atomic_write_text, describe_os_error
 from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
 
+# the default folder's one home is sessions.location; its callers may import it from here
+from voiceloop.sessions.location import default_recordings_dir as default_recordings_dir
+
 if TYPE_CHECKING:  # numpy costs ~0.1 s to import: `voiceloop sessions` never needs it
     import numpy as np
 
@@ -33,10 +36,6 @@ TRANSCRIPT_NAME = "transcript.json"
 ANALYSIS_NAME = "analysis.json"
 SESSION_NAME = "session.json"
 REPORT_NAME = "report.md"
-
-
-def default_recordings_dir() -> Path:
-    return Path(os.environ.get("VOICELOOP_RECORDINGS", "recordings"))
 
 
 def ensure_writable(folder: Path) -> None:
@@ -142,6 +141,29 @@ def write_session(folder: Path, files: SessionFiles, samples: np.ndarray) -> Pat
     except OSError as err:
         shutil.rmtree(staging, ignore_errors=True)
         raise describe_os_error(err, f"session {files.meta.id}") from err
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return final
+
+
+def copy_session(source: Path, folder: Path) -> Path:
+    """Copy a session folder from another recordings folder into ``folder``, whole or not at
+    all: it is copied into a hidden temporary folder and renamed into place.
+
+    Hidden files (an atomic write's leftovers) are not copied. Returns the new folder.
+    """
+    final = folder / source.name
+    if final.exists():
+        raise VoiceloopError(f"session {source.name} already exists in {folder}")
+    staging = folder / f".tmp-{source.name}"
+    try:
+        shutil.rmtree(staging, ignore_errors=True)  # left by an import that was killed
+        shutil.copytree(source, staging, ignore=shutil.ignore_patterns(".*"))
+        os.rename(staging, final)
+    except OSError as err:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise describe_os_error(err, f"session {source.name}") from err
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
