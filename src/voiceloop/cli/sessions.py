@@ -129,14 +129,7 @@ def _query(
 
 
 def _notes(row: SessionRow) -> str:
-    notes = list(row.problems)
-    if row.status == "failed":
-        # a failed take never had a transcript or an analysis: those are not damage
-        notes = [n for n in notes if n not in ("transcript missing", "analysis missing")]
-        notes.insert(0, f"failed: {row.failure}")
-    elif row.status == "unanalyzed" and "analysis missing" not in notes:
-        notes.insert(0, "not analyzed")
-    return "; ".join(notes)
+    return "; ".join(row.notes)
 
 
 def _failed_advice(row: SessionRow) -> str:

@@ -79,6 +79,17 @@ class SessionRow(BaseModel):
     failure: str | None = None  # a failed take's reason ("no speech heard"), else None
 
     @property
+    def notes(self) -> list[str]:
+        """What a listing says beside the figures: a failed take's reason, "not analyzed",
+        and the problems (a failed take never had a transcript or analysis: no damage)."""
+        if self.status == "failed":
+            kept = [p for p in self.problems if p not in ("transcript missing", "analysis missing")]
+            return [f"failed: {self.failure}", *kept]
+        if self.status == "unanalyzed" and "analysis missing" not in self.problems:
+            return ["not analyzed", *self.problems]
+        return list(self.problems)
+
+    @property
     def created(self) -> datetime:
         return datetime.fromtimestamp(self.created_ts).astimezone()
 
