@@ -224,12 +224,14 @@ def test_record_in_the_browser_then_read_the_report(
     state = wait_recorded(page, LEAD_S + speech_s + 1.5)
     assert clock_seconds(page.inner_text("#timer")) >= int(speech_s)
     assert state["sent"] >= state["captured"] - 1.0  # streamed as it was captured
-    level = page.eval_on_selector("#level", "e => parseFloat(e.style.width)")
+    level = page.eval_on_selector("#level", "e => e.style.width")
+    assert level.endswith("%")  # the meter is driven (its width follows the level)
+    # the words of the transcriber's first chunk (about 24 s of answer) show while recording;
+    # on a busy machine they may come a little after the answer ends, in the silence after it
+    wait_until(page, "document.getElementById('words').textContent.split(' ').length > 10", 30)
     words_so_far = page.inner_text("#words").split()
     page.click("#stop")
     page.wait_for_selector("#report-link", timeout=90_000)
-    assert level >= 0  # the meter is driven (the answer may be between words at this instant)
-    assert len(words_so_far) > 20  # the transcriber's first chunk showed while recording
     figures = page.eval_on_selector("#verdict-figures", "e => ({...e.dataset})")
     headline = page.inner_text("#verdict .headline")
     assert headline
@@ -239,6 +241,8 @@ def test_record_in_the_browser_then_read_the_report(
     page.click("#report-link")
     page.wait_for_selector("text=Pace over time")
     report_words = page.eval_on_selector_all(".transcript .w", "els => els.length")
+    transcript = page.inner_text(".transcript").lower()
+    assert " ".join(words_so_far[:4]).lower().strip(".,") in transcript
     pace = page.inner_text(".fig:has(.k:text('Pace')) .v")
     length = page.inner_text(".fig:has(.k:text('Answer length')) .v")
     assert page.inner_text(".verdict .headline") == headline
@@ -314,15 +318,22 @@ def test_a_closed_tab_leaves_a_take_the_page_recovers(
 
 
 def test_upload_page_analyzes_a_file(
-    page: Any, server: Server, answer: tuple[Path, Path, float]
+    page: Any, server: Server, answer: tuple[Path, Path, float], tmp_path: Path
 ) -> None:
+    import soundfile as sf
+
+    clip = (
+        tmp_path / "first-seconds.flac"
+    )  # a short clip: the upload path, not the model, is tested
+    speech, rate = sf.read(str(answer[1]))
+    sf.write(str(clip), speech[: 9 * rate], rate)
     page.goto(server.url("/upload"))
-    page.set_input_files("#file", str(answer[1]))
+    page.set_input_files("#file", str(clip))
     page.select_option("#prompt-id", PROMPT)
     page.click("#send")
     page.wait_for_selector("#report-link", timeout=90_000)
     words = int(page.eval_on_selector("#verdict-figures", "e => e.dataset.words"))
-    assert words > 60
+    assert words > 12
     page.click("#report-link")
     page.wait_for_selector("text=Pace over time")
-    assert re.search(r"source: upload: answer16k\.wav", page.inner_text("body"))
+    assert re.search(r"source: upload: first-seconds\.flac", page.inner_text("body"))
