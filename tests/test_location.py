@@ -176,6 +176,12 @@ def test_import_copies_sessions_skips_duplicates_and_is_safe_to_rerun(
     # the history already holds the first stray session's recording, analyzed again later
     dup = make_session(home, created=BASE + days(20), samples=noise(0))
     env = {"VOICELOOP_RECORDINGS": str(home)}
+    # written by voiceloop 0.4.0, which kept no audio hash in session.json
+    for folder in strays:
+        meta = json.loads((folder / "session.json").read_text())
+        del meta["audio_sha256"]
+        (folder / "session.json").write_text(json.dumps(meta))
+    assert "3 sessions are in ./recordings" in run_in(stray, "sessions", **env).stderr
 
     first = run_in(stray, "import", "./recordings", **env)
     out = ok(first)
@@ -190,6 +196,8 @@ def test_import_copies_sessions_skips_duplicates_and_is_safe_to_rerun(
     with open_index(home) as index:
         assert {r.id for r in index.query()} == {dup.name, strays[1].name, strays[2].name}
 
+    # the duplicate's recording is known now: no offer is left
+    assert "voiceloop import" not in run_in(stray, "sessions", **env).stderr
     again = ok(run_in(stray, "import", "./recordings", **env))
     assert "Imported 0 sessions" in again
     assert "1 already there (same recording)" in again

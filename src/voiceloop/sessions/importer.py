@@ -76,29 +76,33 @@ def audio_hash(session_dir: Path) -> str | None:
 
 
 def _history_keys(history: Path) -> tuple[set[str], set[str]]:
-    """Session ids and recording hashes the history holds (empty when it does not exist)."""
+    """Session ids the history holds or has seen imported (``aliases``), and its recording
+    hashes; empty when it does not exist."""
     from voiceloop.sessions.index import open_index
 
     if not history.is_dir():
         return set(), set()
     with open_index(history) as index:
-        return index.known()
+        ids, hashes = index.known()
+        return ids | index.aliases(), hashes
 
 
 def missing_from(source: Path, history: Path) -> list[Path]:
-    """Session folders of ``source`` the history lacks, by id and by recording."""
+    """Session folders of ``source`` the history lacks, by id and by the recording's hash
+    as session.json records it.
+
+    Cheap enough to run before every history command: audio is never read (a session
+    written before the hash was kept counts as missing until an import has seen it).
+    """
     candidates = session_folders(source)
     if not candidates:
         return []
     ids, hashes = _history_keys(history)
-    missing = []
-    for folder in candidates:
-        if folder.name in ids:
-            continue
-        digest = audio_hash(folder)
-        if digest is None or digest not in hashes:
-            missing.append(folder)
-    return missing
+    return [
+        folder
+        for folder in candidates
+        if folder.name not in ids and _recorded_hash(folder)[1] not in hashes
+    ]
 
 
 def import_sessions(source: Path, history: Path) -> ImportReport:
@@ -117,6 +121,7 @@ def import_sessions(source: Path, history: Path) -> ImportReport:
     report = ImportReport(source, history, takes=len(leftover_takes(source)))
     with open_index(history) as index:
         ids, hashes = index.known()
+        seen = index.aliases()
         for folder in found:
             try:
                 meta = read_session_meta(folder)
@@ -129,8 +134,12 @@ def import_sessions(source: Path, history: Path) -> ImportReport:
             if folder.name in ids:
                 report.present.append(folder.name)
                 continue
+            if folder.name in seen:  # skipped before: its recording is kept here
+                report.duplicates.append(folder.name)
+                continue
             digest = audio_hash(folder)
             if digest is not None and digest in hashes:
+                index.add_alias(folder.name, digest)
                 report.duplicates.append(folder.name)
                 continue
             copied = copy_session(folder, history)

@@ -586,6 +586,18 @@ class SessionIndex:
         rows = self.db.execute("SELECT id, audio_sha256 FROM sessions").fetchall()
         return {str(r[0]) for r in rows}, {str(r[1]) for r in rows if r[1] is not None}
 
+    def aliases(self) -> set[str]:
+        """Ids of other folders' sessions an import skipped: their recording is kept here."""
+        return {str(r[0]) for r in self.db.execute("SELECT source_id FROM import_aliases")}
+
+    def add_alias(self, source_id: str, audio_sha256: str) -> None:
+        """Note that another folder's session ``source_id`` holds a recording kept here."""
+        with transaction(self.db):
+            self.db.execute(
+                "INSERT OR REPLACE INTO import_aliases (source_id, audio_sha256) VALUES (?, ?)",
+                (source_id, audio_sha256),
+            )
+
     def same_audio(self, row: SessionRow) -> list[SessionRow]:
         """Other sessions holding the same recording as ``row`` (by content hash), newest first."""
         if row.audio_sha256 is None:

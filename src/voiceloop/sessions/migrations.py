@@ -92,6 +92,15 @@ def m005_failed_takes(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM sessions")  # derived data: the next sync fills the new column
 
 
+@migration
+def m006_import_aliases(db: sqlite3.Connection) -> None:
+    # Sessions of another folder that `voiceloop import` skipped because the history holds
+    # their recording: the import offer then knows them without hashing their audio again.
+    db.execute(
+        "CREATE TABLE import_aliases (source_id TEXT PRIMARY KEY, audio_sha256 TEXT NOT NULL)"
+    )
+
+
 def applied_migrations(db: sqlite3.Connection) -> list[str]:
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
