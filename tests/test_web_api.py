@@ -371,3 +371,44 @@ def test_questions_and_their_voice(client: TestClient) -> None:
     data, rate = sf.read(io.BytesIO(voice.content))
     assert len(data) / rate > 2.0 and np.abs(data).max() > 0.1  # a spoken sentence
     assert client.get("/api/speech/no-such-question").status_code == 400
+
+
+# --- mock rounds ----------------------------------------------------------------------------
+
+
+def test_a_round_collects_its_answers_into_the_round_report(
+    client: TestClient, recordings: Path
+) -> None:
+    from voiceloop.sessions.analyze import SessionResult
+    from voiceloop.sessions.store import read_analysis, read_session_meta, read_transcript
+    from voiceloop.sessions.takes import Outcome
+
+    post = {"headers": {"origin": ORIGIN}}
+    plan = client.post("/api/round", json={"count": 2}, **post).json()
+    round_id = plan["round_id"]
+    assert len(plan["questions"]) == 2
+    assert client.post("/api/rounds/nope/finish", **post).status_code == 404
+    empty = client.post(f"/api/rounds/{round_id}/finish", **post)
+    assert empty.status_code == 400 and "no answer" in empty.json()["error"]
+
+    # two answers (sessions already analyzed), noted as the stop handler notes them
+    rounds = client.app.state.rounds  # type: ignore[attr-defined]
+    state = rounds.start([])
+    prompt = get_prompt(load_bank(), "dive-deep-metric-overhaul")
+    for folder in (recordings / sid for sid in session_ids(recordings)):
+        transcript, analysis = read_transcript(folder), read_analysis(folder)
+        assert transcript is not None and analysis is not None
+        result = SessionResult(folder, read_session_meta(folder), transcript, analysis)
+        rounds.add(state.round_id, prompt, Outcome("analyzed", "ok", result, folder))
+    rounds.add(state.round_id, prompt, Outcome("removed", "no audio was recorded"))
+    done = client.post(f"/api/rounds/{state.round_id}/finish", **post)
+    assert done.status_code == 200, done.text
+    text = done.json()["text"]
+    assert (
+        "#1 dive-deep-metric-overhaul" in text and "#3 dive-deep-metric-overhaul: removed" in text
+    )
+    report = recordings / "rounds" / state.round_id / "round.json"
+    summary = json.loads(report.read_text())
+    assert [a["status"] for a in summary["answers"]] == ["analyzed", "analyzed", "removed"]
+    assert f"Round report: {report.with_name('round.md')}" in text
+    assert client.post(f"/api/rounds/{state.round_id}/finish", **post).status_code == 404

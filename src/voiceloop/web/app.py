@@ -44,6 +44,7 @@ from starlette.staticfiles import StaticFiles
 from voiceloop.errors import AudioUnreadable, NoSpeech, VoiceloopError
 from voiceloop.web import pages
 from voiceloop.web.live import IDLE_S, BadChunk, LiveTakes, TakeGone
+from voiceloop.web.rounds import RoundGone, Rounds
 from voiceloop.web.security import Guard, SecurityMiddleware, valid_id
 
 if TYPE_CHECKING:
@@ -78,7 +79,7 @@ class ServeConfig:
 
 
 def _status(err: VoiceloopError) -> int:
-    if isinstance(err, TakeGone):
+    if isinstance(err, (TakeGone, RoundGone)):
         return 404
     if isinstance(err, AudioUnreadable):
         return 415
@@ -123,6 +124,20 @@ def _config(request: Request) -> ServeConfig:
 def _takes(request: Request) -> LiveTakes:
     takes: LiveTakes = request.app.state.takes
     return takes
+
+
+def _rounds(request: Request) -> Rounds:
+    rounds: Rounds = request.app.state.rounds
+    return rounds
+
+
+@dataclass(frozen=True)
+class RoundPart:
+    """Which round a take answers, and for a follow-up, its question and why it was asked."""
+
+    round_id: str
+    follow_up_of: str | None = None
+    reason: str = ""
 
 
 def _bank() -> list[Prompt]:
@@ -268,11 +283,11 @@ async def _json_body(request: Request, limit: int = 10_000) -> dict[str, Any]:
     return data
 
 
-def _text(data: dict[str, Any], name: str) -> str | None:
+def _text(data: dict[str, Any], name: str, limit: int = 200) -> str | None:
     value = data.get(name)
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) > 200:
+    if not isinstance(value, str) or len(value) > limit:
         raise HTTPException(400, f"'{name}' must be a short text")
     return value
 
@@ -475,7 +490,8 @@ async def api_question(request: Request) -> Response:
 
 
 async def api_round(request: Request) -> Response:
-    """A mock round's questions: the wanted principle first, then the least practised."""
+    """A mock round: its questions (the wanted principle first, then the least practised)
+    and its id, which each answer's take names so the round report can be written."""
     from voiceloop.prompts import load_bank
     from voiceloop.sessions.index import practice_counts
     from voiceloop.sessions.round import plan_round, resolve_principles, select_set
@@ -486,13 +502,35 @@ async def api_round(request: Request) -> Response:
         raise HTTPException(400, "'count' must be a number from 1 to 10")
     lp = _text(data, "lp")
 
-    def plan() -> list[Prompt]:
+    def plan() -> tuple[list[str], list[Prompt]]:
         wanted = resolve_principles([lp] if lp else [])
         counts = practice_counts(_config(request).recordings_dir)
-        return plan_round(select_set(load_bank(), None), count, wanted, None, counts).prompts
+        chosen = plan_round(select_set(load_bank(), None), count, wanted, None, counts)
+        return wanted, chosen.prompts
 
-    prompts = await run_in_threadpool(plan)
-    return JSONResponse({"questions": [_prompt_json(p) for p in prompts]})
+    wanted, prompts = await run_in_threadpool(plan)
+    state = _rounds(request).start(wanted)
+    return JSONResponse(
+        {"round_id": state.round_id, "questions": [_prompt_json(p) for p in prompts]}
+    )
+
+
+def api_round_finish(request: Request) -> Response:
+    """Write the round report, as `voiceloop round` does at its end."""
+    from voiceloop.render.round import render_round_terminal
+    from voiceloop.sessions.round import ROUND_MD
+
+    round_id = request.path_params["rid"]
+    if not valid_id(round_id):
+        raise HTTPException(400, "malformed round id")
+    summary, folder = _rounds(request).finish(_config(request).recordings_dir, round_id)
+    return JSONResponse(
+        {
+            "round_id": summary.round_id,
+            "text": render_round_terminal(summary, str(folder / ROUND_MD)),
+            "weakest_habit": summary.weakest_habit.title if summary.weakest_habit else None,
+        }
+    )
 
 
 def api_speech(request: Request) -> Response:
@@ -567,7 +605,14 @@ async def api_take_start(request: Request) -> Response:
         raise HTTPException(400, "'rate' (the capture rate in Hz) must be a whole number")
     prompt_id = _text(data, "prompt_id")
     prompt = await run_in_threadpool(resolve_prompt, prompt_id) if prompt_id else None
+    round_id = _text(data, "round_id")
+    if round_id is not None and not valid_id(round_id):
+        raise HTTPException(400, "malformed round id")
     live = await run_in_threadpool(_takes(request).start, prompt, rate)
+    if round_id is not None and prompt is not None:
+        request.app.state.round_parts[live.id] = RoundPart(
+            round_id, _text(data, "follow_up_of"), _text(data, "follow_up_reason", 1000) or ""
+        )
     return JSONResponse({"take_id": live.id, "rate": rate})
 
 
@@ -604,6 +649,10 @@ async def api_take_stop(request: Request) -> Response:
     take_id = _take_id(request)
     prompt = takes.get(take_id).take.info.prompt
     outcome = await run_in_threadpool(takes.stop, take_id)
+    part: RoundPart | None = request.app.state.round_parts.pop(take_id, None)
+    if part is not None and prompt is not None:
+        with contextlib.suppress(RoundGone):
+            _rounds(request).add(part.round_id, prompt, outcome, part.follow_up_of, part.reason)
     return JSONResponse(_outcome_json(outcome, prompt))
 
 
@@ -685,6 +734,8 @@ def create_app(config: ServeConfig) -> Starlette:
         )
         app.state.config = config
         app.state.takes = takes
+        app.state.rounds = Rounds()
+        app.state.round_parts = {}  # take id -> RoundPart
 
         async def watch() -> None:
             while True:
@@ -719,6 +770,7 @@ def create_app(config: ServeConfig) -> Starlette:
         Route("/api/sessions/{sid}/reanalyze", api_reanalyze, methods=["POST"]),
         Route("/api/question", api_question, methods=["POST"]),
         Route("/api/round", api_round, methods=["POST"]),
+        Route("/api/rounds/{rid}/finish", api_round_finish, methods=["POST"]),
         Route("/api/speech/{pid}", api_speech),
         Route("/api/takes", api_leftover),
         Route("/api/takes", api_take_start, methods=["POST"]),

@@ -9,6 +9,8 @@
   let question = null;  // the prompt being answered
   let round = [];  // the mock round's questions still to come
   let roundSize = 0;
+  let roundId = null;  // the mock round under way, if any
+  let followUp = null;  // for a follow-up: {of: the question's id, reason}
   let rec = null;  // the recording under way
 
   const status = (text) => { $('status').textContent = text; };
@@ -20,8 +22,9 @@
     $('id-box').hidden = mode !== 'id';
   }
 
-  function setQuestion(q, note) {
+  function setQuestion(q, note, follow) {
     question = q;
+    followUp = follow || null;
     const [low, high] = q.target_seconds;
     const tags = [q.id, q.kind];
     if (q.principles.length) tags.push(q.principles.join(', '));
@@ -48,10 +51,12 @@
         const plan = await vl.post('/api/round', { count: 3, lp: $('lp').value || null });
         round = plan.questions;
         roundSize = round.length;
+        roundId = plan.round_id;
         setQuestion(round.shift(), 'question 1 of ' + roundSize);
         return;
       }
       round = [];
+      roundId = null;
       const body = {};
       if (mode === 'lp') body.lp = $('lp').value || null;
       if (mode === 'kind') body.kind = $('kind').value || null;
@@ -132,7 +137,12 @@
     await ctx.audioWorklet.addModule('/static/capture-worklet.js');
     let take;
     try {
-      take = await vl.post('/api/takes', { prompt_id: question.id, rate: ctx.sampleRate });
+      const body = { prompt_id: question.id, rate: ctx.sampleRate };
+      if (roundId) {
+        body.round_id = roundId;
+        if (followUp) { body.follow_up_of = followUp.of; body.follow_up_reason = followUp.reason; }
+      }
+      take = await vl.post('/api/takes', body);
     } catch (err) {
       status('Cannot start recording: ' + err.message);
       stream.getTracks().forEach((t) => t.stop());
@@ -204,8 +214,26 @@
       const fu = verdict.follow_up;
       const button = vl.el('button', 'Answer the follow-up');
       button.type = 'button';
-      button.addEventListener('click', () => setQuestion(fu.prompt, 'follow-up'));
+      const parent = question.id;
+      button.addEventListener('click', () => setQuestion(fu.prompt, 'follow-up', { of: parent, reason: fu.reason }));
       card.append(vl.el('p', 'Follow-up, because: ' + fu.reason + '.', 'meta'), button);
+    }
+    if (roundId && !round.length) {
+      const finish = vl.el('button', 'Finish the round');
+      finish.type = 'button';
+      finish.id = 'finish-round';
+      finish.addEventListener('click', async () => {
+        finish.disabled = true;
+        try {
+          const summary = await vl.post('/api/rounds/' + roundId + '/finish');
+          roundId = null;
+          card.append(vl.el('h2', 'Round report'), vl.el('pre', summary.text, 'round'));
+        } catch (err) {
+          finish.disabled = false;
+          card.append(vl.el('p', 'No round report: ' + err.message, 'bad'));
+        }
+      });
+      card.append(' ', finish);
     }
     if (round.length) {
       const next = vl.el('button', 'Next question');
