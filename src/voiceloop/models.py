@@ -164,6 +164,9 @@ class Quantity(BaseModel):
     start: float
     has_baseline: bool
     has_timeframe: bool
+    # False when the transcriber was not sure of its words (analysis/confidence.py): the
+    # report does not quote it.
+    sure: bool = True
 
 
 class QuantifyResult(BaseModel):
@@ -241,6 +244,9 @@ class Highlight(BaseModel):
     text: str
     start: float
     numbers: list[str]  # quantities heard in it; empty: an unquantified highlight
+    # False when the transcriber was not sure of a word in it (analysis/confidence.py): the
+    # reports and tips do not quote it.
+    sure: bool = True
 
 
 class ShapeResult(BaseModel):
@@ -298,6 +304,10 @@ class Analysis(BaseModel):
     verdict: Verdict
     shape: ShapeResult | None = None  # None in analyses written before shape feedback
     coverage: CoverageResult | None = None  # None when the prompt lists no must_include
+    # Indexes into Transcript.words of the words the transcriber was not sure of
+    # (analysis/confidence.py): marked in the reports, never quoted as evidence. None in
+    # analyses written before they were marked.
+    uncertain_words: list[int] | None = None
 
 
 class SessionMeta(BaseModel):

@@ -72,6 +72,13 @@ class AnalysisOptions(BaseModel):
     # With no Result section labelled, this last share of the answer is read for its numbers.
     result_fallback_tail: float = 0.25
 
+    # --- Words the transcriber was not sure of (analysis/confidence.py) ---
+    # A word Whisper heard with a probability under this is uncertain: the reports mark it in
+    # the transcript and never quote it as evidence for a check. Chosen on the development
+    # clips (docs/accuracy.md, "Words the transcriber was not sure of"); 0 turns it off
+    # (capitalised or invented runs are still marked).
+    uncertain_probability: float = 0.4
+
     # --- Must-include items (analysis/coverage.py) ---
     # An item no rule understands counts as heard when at least this share of its content
     # words (or words sharing their stem) were said.

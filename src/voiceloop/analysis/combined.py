@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from voiceloop import __version__
 from voiceloop.analysis.acoustic_fillers import merge_acoustic
+from voiceloop.analysis.confidence import uncertain_words
 from voiceloop.analysis.coverage import check_coverage
 from voiceloop.analysis.fillers import detect_fillers
 from voiceloop.analysis.language import analyze_language
@@ -64,4 +65,5 @@ def analyze(
         verdict=verdict,
         shape=shape,
         coverage=coverage,
+        uncertain_words=uncertain_words(transcript.words, options.uncertain_probability),
     )
