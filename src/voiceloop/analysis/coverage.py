@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from voiceloop.analysis.confidence import uncertain_set
 from voiceloop.analysis.language import principles_named
 from voiceloop.analysis.quantify import find_quantities
 from voiceloop.analysis.shape import TextIndex, find_dates, heard_nearly, phrase_re
@@ -189,20 +190,22 @@ def _numbers(ctx: Context, item: str) -> Found:
         text = " ".join(w.text for w in words[a : b + 1])
         if kind == "number" and not any(ch.isdigit() for ch in text):
             continue
-        found.append((a not in outcome, _KIND_RANK.get(kind, 3), a, b))
+        # a figure the transcriber was sure of is shown first (the quote of any other says so)
+        found.append((not ctx.index.sure(a, b), a not in outcome, _KIND_RANK.get(kind, 3), a, b))
     if not found:
         return Found(False, "listened for a figure: a percentage, an amount, a count or a duration")
-    _, _, a, b = min(found)
+    *_, a, b = min(found)
     return Found(True, ctx.index.quote(a, b, around=2), words[a].start)
 
 
 def _currency(ctx: Context, item: str) -> Found:
     del item
     words = ctx.index.words
-    for a, b, kind in find_quantities(words):
-        if kind == "currency":
-            return Found(True, ctx.index.quote(a, b, around=2), words[a].start)
-    return Found(False, "listened for an amount of money ($, dollars, euros)")
+    amounts = [(a, b) for a, b, kind in find_quantities(words) if kind == "currency"]
+    if not amounts:
+        return Found(False, "listened for an amount of money ($, dollars, euros)")
+    a, b = next((x for x in amounts if ctx.index.sure(*x)), amounts[0])
+    return Found(True, ctx.index.quote(a, b, around=2), words[a].start)
 
 
 def _dates(ctx: Context, item: str) -> Found:
@@ -871,7 +874,9 @@ def _by_words(ctx: Context, item: str) -> Found:
     heard: list[tuple[str, int]] = []
     for word in content:
         stem = _stem(word)
-        at = next((i for i, t in enumerate(tokens) if t.startswith(stem)), None)
+        said = [i for i, t in enumerate(tokens) if t.startswith(stem)]
+        # shown where the transcriber was sure of the word, when it was anywhere
+        at = next((i for i in said if i not in ctx.index.uncertain), said[0] if said else None)
         if at is not None:
             heard.append((word, at))
     need = math.ceil(len(content) * ctx.options.coverage_word_share)
@@ -944,7 +949,7 @@ def check_coverage(
 ) -> CoverageResult:
     """Each ``prompt.must_include`` item, heard or not, with its evidence."""
     ctx = Context(
-        index=TextIndex(transcript.words),
+        index=TextIndex(transcript.words, uncertain_set(transcript.words, options)),
         star=star,
         shape=shape,
         principles=list(prompt.principles),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from voiceloop.analysis.confidence import all_sure, uncertain_set
 from voiceloop.analysis.numbers import CARDINAL_WORDS, SCALES
 from voiceloop.analysis.timeline import norm
 from voiceloop.models import QuantifyResult, Quantity, StarResult, Transcript, Word
@@ -258,6 +259,7 @@ def quantify_results(
         if s.label == "result"
         for i in range(s.first_word, s.last_word + 1)
     }
+    unsure = uncertain_set(transcript.words, options)
     quantities: list[Quantity] = []
     in_result: list[Quantity] = []
     for first, last in ranges:
@@ -271,6 +273,7 @@ def quantify_results(
                 start=transcript.words[wa].start,
                 has_baseline=bool(_BASELINE.search(clause)),
                 has_timeframe=kind == "duration" or bool(_TIMEFRAME.search(clause)),
+                sure=all_sure(unsure, wa, wb),
             )
             quantities.append(q)
             if wa in result_words:

@@ -25,10 +25,11 @@ import bisect
 import difflib
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from voiceloop.analysis import sequence
+from voiceloop.analysis.confidence import UNSURE_NOTE, all_sure, uncertain_set
 from voiceloop.analysis.quantify import find_quantities
 from voiceloop.analysis.star import order_reason, sentence_evidence
 from voiceloop.analysis.timeline import norm
@@ -108,10 +109,13 @@ class TextIndex:
     """Normalized words joined by single spaces, with a map from characters to word indexes.
 
     Regexes written over lower-case words ("as a result", "q[1-4]") find their word and so
-    their time on the timeline.
+    their time on the timeline. ``uncertain`` holds the indexes of the words the transcriber
+    was not sure of (analysis/confidence.py): a search passes over matches on them, and a
+    quote never shows them.
     """
 
     words: list[Word]
+    uncertain: frozenset[int] = frozenset()
     text: str = ""
     offsets: list[int] = field(default_factory=list)
 
@@ -128,33 +132,65 @@ class TextIndex:
     def word_at(self, char: int) -> int:
         return max(bisect.bisect_right(self.offsets, char) - 1, 0)
 
+    def sure(self, first: int, last: int) -> bool:
+        """True when the transcriber was sure of every word ``first..last``."""
+        return all_sure(self.uncertain, first, last)
+
     def search(
-        self, pattern: re.Pattern[str], first: int = 0, last: int | None = None
+        self,
+        pattern: re.Pattern[str],
+        first: int = 0,
+        last: int | None = None,
+        *,
+        prefer_sure: bool = True,
     ) -> tuple[int, int] | None:
-        """(first word, last word) of the first match inside words ``first..last``."""
+        """(first word, last word) of the first match inside words ``first..last``; with
+        ``prefer_sure``, of the first on words the transcriber was sure of when there is one
+        (a quote of any other says it is not quoted)."""
         if not self.words:
             return None
         last = len(self.words) - 1 if last is None else last
         lo = self.offsets[first]
         hi = self.offsets[last] + len(self.text[self.offsets[last] :].split(" ", 1)[0])
-        m = pattern.search(self.text, lo, hi)
-        if m is None:
-            return None
-        return self.word_at(m.start()), self.word_at(max(m.end() - 1, m.start()))
+        found: tuple[int, int] | None = None
+        for m in pattern.finditer(self.text, lo, hi):
+            hit = self.word_at(m.start()), self.word_at(max(m.end() - 1, m.start()))
+            found = found or hit
+            if not prefer_sure or self.sure(*hit):
+                return hit
+        return found
 
     def opening(self, first: int, last: int, limit: int = 10) -> str:
-        """The first ``limit`` words of ``first..last`` (a sentence), quoted with its time."""
-        end = min(last, first + limit - 1)
-        text = " ".join(w.text for w in self.words[first : end + 1]).strip(" ,;:")
+        """The first ``limit`` words of ``first..last`` (a sentence), quoted with its time.
+
+        Words the transcriber was not sure of are never quoted: the quote starts at the
+        first word it was sure of and stops before the next one it was not.
+        """
+        start = next((i for i in range(first, last + 1) if i not in self.uncertain), None)
+        if start is None:
+            return f"{UNSURE_NOTE} at {clock(self.words[first].start)}"
+        end = min(last, start + limit - 1)
+        end = next((i - 1 for i in range(start, end + 1) if i in self.uncertain), end)
+        text = " ".join(w.text for w in self.words[start : end + 1]).strip(" ,;:")
+        before = "... " if start > first else ""
         more = " ..." if end < last else ""
-        return f'"{text}{more}" at {clock(self.words[first].start)}'
+        return f'"{before}{text}{more}" at {clock(self.words[start].start)}'
 
     def quote(self, first: int, last: int, around: int = 3, limit: int = 14) -> str:
-        """The words ``first..last`` with a little context, as the speaker said them."""
-        a = max(first - around, 0)
-        b = min(last + around, len(self.words) - 1, a + limit - 1)
+        """The words ``first..last`` with a little context, as the speaker said them. The
+        context stops at a word the transcriber was not sure of; when ``first..last`` itself
+        holds one, nothing is quoted."""
+        when = clock(self.words[first].start)
+        if not self.sure(first, last):
+            return f"{UNSURE_NOTE} at {when}"
+        a, b = first, last
+        while a > max(first - around, 0) and a - 1 not in self.uncertain:
+            a -= 1
+        while b < min(last + around, len(self.words) - 1) and b + 1 not in self.uncertain:
+            b += 1
+        b = min(b, a + limit - 1)
         text = " ".join(w.text for w in self.words[a : b + 1]).strip(" ,;:")
-        return f'"{text}" at {clock(self.words[first].start)}'
+        return f'"{text}" at {when}'
 
 
 def phrase_re(*patterns: str) -> re.Pattern[str]:
@@ -197,7 +233,7 @@ def find_dates(index: TextIndex, first: int = 0, last: int | None = None) -> lis
     last = len(index.words) - 1 if last is None else last
     start = first
     while start <= last:
-        hit = index.search(DATE_RE, start, last)
+        hit = index.search(DATE_RE, start, last, prefer_sure=False)
         if hit is None:
             break
         found.append(hit)
@@ -532,9 +568,13 @@ def _clauses(words: list[Word], s: Sentence) -> list[tuple[int, int]]:
 
 
 def intro_highlights(
-    words: list[Word], sentences: Sequence[Sentence], labels: list[ShapeLabel]
+    words: list[Word],
+    sentences: Sequence[Sentence],
+    labels: list[ShapeLabel],
+    uncertain: Collection[int] = frozenset(),
 ) -> list[Highlight]:
-    """The achievements in the highlight sentences.
+    """The achievements in the highlight sentences (``uncertain``: indexes of the words the
+    transcriber was not sure of; a highlight holding one is not ``sure``).
 
     A sentence listing several figures in separate clauses ("lifted X by 4%, cut Y by 12%,
     and halved Z") holds one highlight per figure; a highlight sentence without a figure
@@ -565,15 +605,28 @@ def intro_highlights(
                 and a == s.first_word
                 and (fragment or _FOLLOW_ON.match(text.lower().lstrip("\"' ")) is not None)
             )
+            sure = all_sure(uncertain, a, b)
             if joins:
                 last = out[-1]
                 out[-1] = last.model_copy(
-                    update={"text": f"{last.text} {text}", "numbers": last.numbers + nums}
+                    update={
+                        "text": f"{last.text} {text}",
+                        "numbers": last.numbers + nums,
+                        "sure": last.sure and sure,
+                    }
                 )
             else:
-                out.append(Highlight(text=text, start=words[a].start, numbers=nums))
+                out.append(Highlight(text=text, start=words[a].start, numbers=nums, sure=sure))
         prev_sentence = lab.sentence
     return out
+
+
+def highlight_quote(h: Highlight, n: int = 8) -> str:
+    """A highlight as a check or tip quotes it: its first ``n`` words and time, or only its
+    time when the transcriber was not sure of a word in it."""
+    if not h.sure:
+        return f"the highlight at {clock(h.start)}: {UNSURE_NOTE}"
+    return f'"{_short(h.text, n)}" at {clock(h.start)}'
 
 
 def _short(text: str, n: int = 8) -> str:
@@ -590,7 +643,8 @@ def shape_intro(
     words = transcript.words
     labels = label_intro(words, sentences, options)
     parts = _parts(sentences, labels, INTRO_LABELS, INTRO_TITLES, INTRO_SHORT)
-    highlights = intro_highlights(words, sentences, labels)
+    unsure = uncertain_set(words, options)
+    highlights = intro_highlights(words, sentences, labels, unsure)
     by_name = {p.name: p for p in parts}
     arc = by_name["arc"]
     arc_ok = 1 <= arc.sentences <= options.intro_arc_max_sentences
@@ -612,7 +666,7 @@ def shape_intro(
     count_detail = f"{n} heard" + ("" if n == guide else f"; the shape asks for {guide}")
     if bare:
         num_detail = f"{len(bare)} of {n} without a number: " + "; ".join(
-            f'"{_short(h.text)}" at {clock(h.start)}' for h in bare
+            highlight_quote(h) for h in bare
         )
     elif highlights:
         num_detail = "every highlight has a number: " + ", ".join(h.numbers[0] for h in highlights)
@@ -623,7 +677,8 @@ def shape_intro(
     closes = bool(why_labels) and placed[-1].label == "why_role"
     if closes:
         first = sentences[why_labels[0].sentence]
-        why_detail = f'closes with "{_short(first.text, 10)}" at {clock(first.start)}'
+        index = TextIndex(words, unsure)
+        why_detail = f"closes with {index.opening(first.first_word, first.last_word, 10)}"
     elif why_labels:
         first = sentences[why_labels[0].sentence]
         why_detail = (
@@ -971,7 +1026,7 @@ def shape_behavioral(
     )
     asked = asks_for_dates(prompt.must_include) if prompt else []
     if asked:
-        index = TextIndex(transcript.words)
+        index = TextIndex(transcript.words, uncertain_set(transcript.words, options))
         dates = find_dates(index)
         shown = "; ".join(index.quote(a, b, around=1, limit=6) for a, b in dates[:3])
         checks.append(

@@ -334,12 +334,18 @@ def _intro_tips(shape: ShapeResult) -> list[_Candidate]:
         )
     bare = [h for h in shape.highlights if not h.numbers]
     if _failed(shape, "highlights_quantified") is not None and bare:
-        first = " ".join(bare[0].text.split()[:8])
+        # quote a highlight only when the transcriber was sure of its words
+        quotable = next((h for h in bare if h.sure), None)
+        example = (
+            f'"{" ".join(quotable.text.split()[:8])} ..."'
+            if quotable is not None
+            else f"the highlight at {clock(bare[0].start)}"
+        )
         out.append(
             _tip(
                 1.2 + 0.2 * len(bare),
                 title="Put a number in every highlight",
-                detail=f'Say what each one moved and by how much; "{first} ..." has no figure.',
+                detail=f"Say what each one moved and by how much; {example} has no figure.",
                 figure=f"{len(bare)} of {len(shape.highlights)} highlights without a number",
             )
         )
