@@ -23,6 +23,7 @@ from voiceloop.render.charts import esc, svg_line_chart
 from voiceloop.render.markdown import (
     GUIDANCE_OF,
     MEASURED_ACCURACY,
+    UNSURE_HIGHLIGHT,
     shape_title,
     transcript_sections,
 )
@@ -162,6 +163,12 @@ def _filler_timeline(transcript: Transcript, analysis: Analysis) -> str:
 # --- the transcript ----------------------------------------------------------------------------
 
 
+UNSURE_LEGEND_HTML = (
+    '<span class="unsure">Dotted underline</span>: a word the transcriber was not sure of; '
+    "it may be misheard, and no check quotes it as evidence."
+)
+
+
 def _transcript_html(transcript: Transcript, analysis: Analysis) -> str:
     filler_type: dict[int, str] = {}
     for event in analysis.fillers.events:
@@ -169,6 +176,7 @@ def _transcript_html(transcript: Transcript, analysis: Analysis) -> str:
             for k in range(len(event.type.split())):
                 filler_type[event.word_index + k] = event.type
     starts = {first: (label, start) for first, label, start in transcript_sections(analysis)}
+    unsure = set(analysis.uncertain_words or ())
     pause_after: dict[int, float] = {}
     for pause in analysis.pacing.long_pauses:
         nearest = min(
@@ -196,6 +204,8 @@ def _transcript_html(transcript: Transcript, analysis: Analysis) -> str:
                 f'<mark class="filler" title="filler: {esc(filler_type[i])} at '
                 f'{clock(word.start)}">{text}</mark>'
             )
+        if i in unsure:
+            text = f'<span class="unsure" title="not sure of this word">{text}</span>'
         blocks[-1].append(f'<span class="w" data-t="{word.start:.2f}">{text}</span> ')
         if i in pause_after:
             blocks[-1].append(f'<span class="pause">pause {pause_after[i]:.1f} s</span> ')
@@ -270,6 +280,7 @@ text-align:left;font-size:14px}
 .sec{border-left:5px solid #ccc;padding:6px 12px;margin:8px 0;background:#fff}
 .chip{color:#fff;border-radius:4px;padding:1px 8px;font-size:12px;font-weight:600;margin-right:6px}
 mark.filler{background:#f8c9c9;color:#9c1c1c;border-radius:3px;padding:0 2px;font-weight:600}
+.unsure{text-decoration:underline dotted #888;text-underline-offset:3px;color:#555}
 .pause{color:#777;font-size:12px;border:1px dashed #aaa;border-radius:3px;padding:0 4px}
 .w{cursor:pointer}.w:hover{background:#e8f0fb}
 .note{color:#666;font-size:13px}
@@ -453,7 +464,8 @@ def _shape_section(analysis: Analysis) -> str:
             body.append(f'<p class="meta">Not heard: {esc(", ".join(shape.missing))}.</p>')
     if shape.kind == "intro":
         items = "".join(
-            f"<li>{clock(h.start)} &ldquo;{esc(h.text)}&rdquo; "
+            f"<li>{clock(h.start)} "
+            + (f"&ldquo;{esc(h.text)}&rdquo; " if h.sure else f"({esc(UNSURE_HIGHLIGHT)}) ")
             + (f"({esc(', '.join(h.numbers))})" if h.numbers else '<b class="bad">no number</b>')
             + "</li>"
             for h in shape.highlights
@@ -549,8 +561,9 @@ def render_html(
         '<p class="meta">Red ticks: fillers. Coloured band: STAR sections. '
         f"Grey: pauses over {options.long_pause_s:g} s.</p></section>",
         '<section class="card"><h2>Transcript</h2>'
-        '<p class="meta">Fillers are marked in red; each section starts with its label.</p>'
-        f"{_transcript_html(transcript, analysis)}</section>",
+        '<p class="meta">Fillers are marked in red; each section starts with its label.'
+        + (f" {UNSURE_LEGEND_HTML}" if analysis.uncertain_words else "")
+        + f"</p>{_transcript_html(transcript, analysis)}</section>",
         f'<p class="meta">Transcribed on this computer by {esc(transcript.model)} '
         f"({esc(transcript.decoding)}); analysis version {esc(analysis.version)}. "
         "Nothing left the machine.</p>",

@@ -117,7 +117,8 @@ def _star_md(analysis: Analysis) -> list[str]:
                 n for n, ok in (("baseline", x.has_baseline), ("timeframe", x.has_timeframe)) if ok
             ]
             context = ", ".join(notes) if notes else "no baseline or timeframe"
-            out.append(f"- {x.text} ({x.kind}; {context})")
+            shown = x.text if x.sure else f"a figure at {clock(x.start)} ({UNSURE_QUANTITY})"
+            out.append(f"- {shown} ({x.kind}; {context})")
         if not q.quantities:
             out.append("- no number in the Result")
     out += [f"- {flag}" for flag in q.flags]
@@ -197,7 +198,8 @@ def _shape_md(analysis: Analysis) -> list[str]:
         out += ["### Highlights", ""]
         for h in shape.highlights:
             figures = ", ".join(h.numbers) if h.numbers else "**no number**"
-            out.append(f'- {clock(h.start)} "{h.text}" ({figures})')
+            text = f'"{h.text}"' if h.sure else f"({UNSURE_HIGHLIGHT})"
+            out.append(f"- {clock(h.start)} {text} ({figures})")
         if not shape.highlights:
             out.append("- none heard")
         out.append("")
@@ -232,6 +234,23 @@ def _coverage_md(analysis: Analysis) -> list[str]:
     return out
 
 
+UNSURE_HIGHLIGHT = "not quoted: the transcriber was not sure of some of its words"
+UNSURE_QUANTITY = "not quoted: the transcriber was not sure of its words"
+UNSURE_LEGEND_MD = (
+    "A word marked (?) is one the transcriber was not sure of: it may be misheard, and no "
+    "check quotes it as evidence."
+)
+
+
+def unsure_md(text: str) -> str:
+    """A word the transcriber was not sure of, marked before its trailing punctuation:
+    "Chip," -> "Chip(?),"."""
+    core = text.rstrip(".,;:!?\"')")
+    if not core:
+        return f"{text}(?)"
+    return f"{core}(?){text[len(core) :]}"
+
+
 def _transcript_md(transcript: Transcript, analysis: Analysis) -> list[str]:
     filler_at: dict[int, int] = {}
     for event in analysis.fillers.events:
@@ -240,12 +259,11 @@ def _transcript_md(transcript: Transcript, analysis: Analysis) -> list[str]:
             for k in range(n):
                 filler_at[event.word_index + k] = event.word_index
     section_at = {first: (label, start) for first, label, start in transcript_sections(analysis)}
-    out = [
-        "## Transcript",
-        "",
-        "Fillers are in **[brackets]**; sections start with a heading tag.",
-        "",
-    ]
+    unsure = set(analysis.uncertain_words or ())
+    legend = "Fillers are in **[brackets]**; sections start with a heading tag."
+    if unsure:
+        legend += f" {UNSURE_LEGEND_MD}"
+    out = ["## Transcript", "", legend, ""]
     line: list[str] = []
     for i, word in enumerate(transcript.words):
         if i in section_at:
@@ -254,7 +272,8 @@ def _transcript_md(transcript: Transcript, analysis: Analysis) -> list[str]:
                 line = []
             label, start = section_at[i]
             line.append(f"**{shape_title(label).upper()}** `{clock(start)}`")
-        line.append(f"**[{word.text}]**" if i in filler_at else word.text)
+        text = unsure_md(word.text) if i in unsure else word.text
+        line.append(f"**[{text}]**" if i in filler_at else text)
     if line:
         out.append(" ".join(line))
     acoustic = [e for e in analysis.fillers.events if e.source == "acoustic"]
