@@ -98,6 +98,11 @@ def test_a_quote_never_shows_a_word_the_transcriber_was_not_sure_of() -> None:
     # ... and stops before the next uncertain word
     mid = words("We had to ship@0.2 it by March.")
     assert TextIndex(mid, frozenset([3])).opening(0, 6) == '"We had to ..." at 0:00'
+    # a word or two between uncertain ones is no quote: the first run of three is
+    torn = words("No S-Co@0.1 U-Co@0.2 features, reused the existing features.")
+    index = TextIndex(torn, frozenset(uncertain_words(torn, THRESHOLD)))
+    assert index.opening(0, 7) == '"... features, reused the existing features." at 0:01'
+    assert TextIndex(torn, frozenset(range(1, 8))).opening(0, 7) == f"{UNSURE_NOTE} at 0:00"
 
 
 def test_a_search_prefers_a_match_the_transcriber_was_sure_of() -> None:

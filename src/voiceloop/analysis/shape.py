@@ -160,13 +160,21 @@ class TextIndex:
                 return hit
         return found
 
-    def opening(self, first: int, last: int, limit: int = 10) -> str:
+    def opening(self, first: int, last: int, limit: int = 10, least: int = 3) -> str:
         """The first ``limit`` words of ``first..last`` (a sentence), quoted with its time.
 
-        Words the transcriber was not sure of are never quoted: the quote starts at the
-        first word it was sure of and stops before the next one it was not.
+        Words the transcriber was not sure of are never quoted: the quote is the first run
+        of at least ``least`` words it was sure of (the whole sentence when shorter), and
+        stops before the next word it was not sure of.
         """
-        start = next((i for i in range(first, last + 1) if i not in self.uncertain), None)
+        need = min(least, last - first + 1)
+        start: int | None = None
+        run = 0
+        for i in range(first, last + 1):
+            run = 0 if i in self.uncertain else run + 1
+            if run == need:
+                start = i - need + 1
+                break
         if start is None:
             return f"{UNSURE_NOTE} at {clock(self.words[first].start)}"
         end = min(last, start + limit - 1)
