@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from voiceloop.models import Word
 from voiceloop.transcribe.decode import (
     drop_collapsed_words,
     merge_pieces,
+    pause_pieces,
     resolve_model,
     skipped_speech,
     transcribe,
@@ -287,3 +289,33 @@ def test_speech_under_a_stretched_word_is_transcribed_again(speak: Callable[...,
     back_said = [norm(w.text) for w in back]
     assert sum(t in back_said for t in folded_said) >= 5, (folded_said, back_said)
     assert redecode_stretched(model, samples, regions, heard, options) == heard
+
+
+def test_a_long_file_is_cut_inside_pauses_into_pieces_that_tile_it(
+    speak: Callable[..., Path],
+) -> None:
+    import numpy as np
+    import soundfile as sf
+
+    sentences = [
+        "We moved the weekly report to a daily one and the numbers started to make sense.",
+        "I asked the finance team which figures they trusted and why.",
+        "Then I rebuilt the pipeline so every table came from one source.",
+    ]
+    parts = []
+    for n, text in enumerate(sentences):
+        data, rate = sf.read(str(speak(text, pad_s=0.4, name=f"p{n}.wav")), dtype="float32")
+        parts.append(data)
+    one_round = np.concatenate(parts)
+    samples = np.concatenate([one_round] * (1 + int(70 * rate / len(one_round))))
+    pieces = pause_pieces(samples, 28.0)
+    assert pieces[0][0] == 0 and pieces[-1][1] == len(samples)
+    for (_, end), (start, _) in itertools.pairwise(pieces):
+        assert end == start
+    assert all(hi - lo <= 28 * rate for lo, hi in pieces)
+    # cut late in each window, not at its first pause: few pieces, none very short
+    assert len(pieces) <= len(samples) / (20 * rate) + 1
+    for _, cut in pieces[:-1]:  # every cut falls in a quiet stretch, not inside a word
+        assert np.abs(samples[cut - 800 : cut + 800]).max() < 0.01, cut / rate
+    assert pause_pieces(samples, 0) == [(0, len(samples))]
+    assert pause_pieces(samples[: 20 * rate], 28.0) == [(0, 20 * rate)]

@@ -70,12 +70,18 @@ class TranscribeOptions(BaseModel):
     # Move word edges off the silence that word timestamps include (transcribe.word_edges):
     # the speaking span, and so the pace, and the pauses come out right.
     tighten_edges: bool = True
+    # A whole file is decoded in pieces of at most this many seconds, cut inside pauses, each
+    # with the initial prompt: without conditioning on the text before, faster-whisper gives
+    # the prompt to the first 30 s window only, and after it tiny.en drops most "um" and "uh".
+    # 0: one pass over the whole file.
+    chunk_s: float = 28.0
 
     def describe(self) -> str:
         prompt = "filler prompt" if self.initial_prompt else "no prompt"
         vad = "VAD on" if self.vad_filter else "VAD off"
         edges = ", word edges from energy" if self.tighten_edges else ""
-        return f"beam {self.beam_size}, {self.compute_type}, {prompt}, {vad}{edges}"
+        pieces = f", pieces of <= {self.chunk_s:g} s" if self.chunk_s > 0 else ""
+        return f"beam {self.beam_size}, {self.compute_type}, {prompt}, {vad}{edges}{pieces}"
 
 
 @dataclass(frozen=True)
@@ -674,9 +680,26 @@ def transcribe(
     options: TranscribeOptions,
     progress: ProgressFn | None = None,
 ) -> Transcript:
-    """Transcribe 16 kHz mono samples with word timestamps."""
+    """Transcribe 16 kHz mono samples with word timestamps.
+
+    The file is cut inside pauses into pieces of at most ``options.chunk_s`` seconds (the
+    incremental transcriber's cut, see ``pause_pieces``), each decoded with the one recipe
+    of ``decode_words``, so a file and an answer transcribed while it was recorded are heard
+    the same way.
+    """
     model, resolved = load_model(options)
-    words = decode_words(model, samples, options, progress=progress)
+    total = len(samples) / SAMPLE_RATE
+    words: list[Word] = []
+    for lo, hi in pause_pieces(samples, options.chunk_s):
+        offset = lo / SAMPLE_RATE
+
+        def piece_progress(done: float, _total: float, offset: float = offset) -> None:
+            if progress is not None:
+                progress(min(offset + done, total), total)
+
+        words += decode_words(
+            model, samples[lo:hi], options, offset=offset, progress=piece_progress
+        )
     return Transcript(
         words=words,
         duration=len(samples) / SAMPLE_RATE,
@@ -684,6 +707,29 @@ def transcribe(
         model=resolved.label,
         decoding=options.describe(),
     )
+
+
+def pause_pieces(samples: np.ndarray, max_s: float) -> list[tuple[int, int]]:
+    """``(start, end)`` sample ranges covering ``samples``, each at most ``max_s`` seconds
+    (``max_s`` <= 0: one piece), cut in the middle of the latest pause that leaves a piece of
+    ``incremental.MIN_PIECE_S`` or more, or at the quietest moment when there is none: the
+    cut the incremental transcriber makes while an answer is recorded."""
+    from voiceloop.transcribe.incremental import find_cut, quietest_cut
+
+    size = int(max_s * SAMPLE_RATE)
+    if size <= 0 or len(samples) <= size:
+        return [(0, len(samples))]
+    pieces: list[tuple[int, int]] = []
+    start = 0
+    while len(samples) - start > size:
+        window = samples[start : start + size]
+        cut = find_cut(window)
+        if cut is None or cut >= size:
+            cut = quietest_cut(window)
+        pieces.append((start, start + cut))
+        start += cut
+    pieces.append((start, len(samples)))
+    return pieces
 
 
 def options_for(model: str, device: str, beam_size: int) -> TranscribeOptions:
