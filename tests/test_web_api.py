@@ -164,7 +164,7 @@ def test_a_change_without_origin_needs_the_header(client: TestClient, recordings
 def test_answers_carry_hardening_headers(client: TestClient) -> None:
     page = client.get("/sessions")
     assert page.headers["x-frame-options"] == "DENY"
-    assert page.headers["referrer-policy"] == "no-referrer"
+    assert page.headers["referrer-policy"] == "same-origin"
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert "https:" not in page.headers["content-security-policy"]
 
@@ -298,6 +298,16 @@ def test_take_chunks_are_checked(recordings: Path) -> None:
 
         assert sf.info(str(wav)).frames == 8000
 
+    # `voiceloop recover` takes it like one the CLI left (too short to analyze: kept unanalyzed)
+    out = ok(run_cli(recordings, "recover"))
+    assert f"{take_id}.wav (0.5 s, question dive-deep-metric-overhaul)" in out
+    assert "Recovered 1 take" in out
+    assert not wav.exists()
+    rows = json.loads(ok(run_cli(recordings, "sessions", "--json")))
+    kept = [r for r in rows if r["status"] != "analyzed"]
+    assert len(kept) == 1 and kept[0]["prompt_id"] == "dive-deep-metric-overhaul"
+    assert kept[0]["audio_seconds"] == pytest.approx(0.5)
+
 
 # --- pages and the one store ---------------------------------------------------------------------
 
@@ -412,3 +422,20 @@ def test_a_round_collects_its_answers_into_the_round_report(
     assert [a["status"] for a in summary["answers"]] == ["analyzed", "analyzed", "removed"]
     assert f"Round report: {report.with_name('round.md')}" in text
     assert client.post(f"/api/rounds/{state.round_id}/finish", **post).status_code == 404
+
+
+def test_stopping_the_server_leaves_open_takes_for_recovery(recordings: Path) -> None:
+    from voiceloop.capture.takes import is_locked, leftover_takes
+
+    with _client(recordings) as client:
+        client.get(f"/?token={SECRET}")
+        post = {"headers": {"origin": ORIGIN}}
+        take_id = client.post("/api/takes", json={"rate": 48000}, **post).json()["take_id"]
+        pcm = (np.sin(np.arange(24000) / 7) * 6000).astype("<i2").tobytes()
+        client.post(f"/api/takes/{take_id}/audio?seq=0", content=pcm, **post)
+        wav = recordings / ".takes" / f"{take_id}.wav"
+        assert is_locked(wav)  # being recorded: `voiceloop recover` must leave it alone
+        assert leftover_takes(recordings) == []
+    left = leftover_takes(recordings)
+    assert [t.wav for t in left] == [wav]
+    assert left[0].info.capture_rate == 48000 and wav.stat().st_size == 44 + len(pcm)

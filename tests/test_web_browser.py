@@ -167,8 +167,15 @@ def page(browser: Any, server: Server) -> Iterator[Any]:
     context.close()
 
 
-def assert_drawn(path: Path) -> None:
-    """A screenshot that shows a page: a sane size, many colours, not one colour all over."""
+NAV_BAR = (0x25, 0x36, 0x4A)  # the app's navigation bar, on every page but the report
+VERDICT_AMBER = (0xF2, 0xB2, 0x33)  # the verdict card's border
+ACTION_ORANGE = (0xF2, 0x8E, 0x2B)  # the report's STAR bar: Action
+TARGET_BAND = (230, 241, 229)  # a progress chart's shaded target range (#59a14f at 15%)
+
+
+def assert_drawn(path: Path, *marks: tuple[tuple[int, int, int], int]) -> None:
+    """A screenshot that shows a page: a sane size, many colours, not one colour all over,
+    and at least so many pixels of each of ``marks`` (colour, pixels): what that page draws."""
     from PIL import Image
 
     image = Image.open(path).convert("RGB")
@@ -177,6 +184,9 @@ def assert_drawn(path: Path) -> None:
     colours, counts = np.unique(pixels, axis=0, return_counts=True)
     assert len(colours) > 60, f"{path.name}: only {len(colours)} colours"
     assert counts.max() / len(pixels) < 0.9, f"{path.name}: one colour covers the page"
+    for colour, least in marks:
+        near = np.all(np.abs(pixels.astype(int) - colour) <= 6, axis=1).sum()
+        assert near >= least, f"{path.name}: {near} pixels of {colour}, expected {least}"
 
 
 def ask(tab: Any, prompt_id: str) -> None:
@@ -236,7 +246,7 @@ def test_record_in_the_browser_then_read_the_report(
     headline = page.inner_text("#verdict .headline")
     assert headline
     page.screenshot(path=str(tmp_path / "practice.png"), full_page=True)
-    assert_drawn(tmp_path / "practice.png")
+    assert_drawn(tmp_path / "practice.png", (NAV_BAR, 20_000), (VERDICT_AMBER, 800))
 
     page.click("#report-link")
     page.wait_for_selector("text=Pace over time")
@@ -247,7 +257,7 @@ def test_record_in_the_browser_then_read_the_report(
     length = page.inner_text(".fig:has(.k:text('Answer length')) .v")
     assert page.inner_text(".verdict .headline") == headline
     page.screenshot(path=str(tmp_path / "report.png"), full_page=True)
-    assert_drawn(tmp_path / "report.png")
+    assert_drawn(tmp_path / "report.png", (ACTION_ORANGE, 2_000))
     assert float(pace.split()[0]) == pytest.approx(float(figures["wpm"]), abs=0.6)
     assert clock_seconds(length) == pytest.approx(float(figures["durationS"]), abs=0.6)
 
@@ -274,11 +284,11 @@ def test_record_in_the_browser_then_read_the_report(
     page.goto(server.url("/sessions"))
     assert session_id in page.inner_html("table.sessions")
     page.screenshot(path=str(tmp_path / "sessions.png"), full_page=True)
-    assert_drawn(tmp_path / "sessions.png")
+    assert_drawn(tmp_path / "sessions.png", (NAV_BAR, 20_000))
     page.goto(server.url("/progress"))
     page.wait_for_selector(".chart svg")
     page.screenshot(path=str(tmp_path / "progress.png"), full_page=True)
-    assert_drawn(tmp_path / "progress.png")
+    assert_drawn(tmp_path / "progress.png", (NAV_BAR, 20_000), (TARGET_BAND, 20_000))
 
 
 def test_a_closed_tab_leaves_a_take_the_page_recovers(
@@ -314,6 +324,19 @@ def test_a_closed_tab_leaves_a_take_the_page_recovers(
     assert not list((recordings / ".takes").glob("*.wav"))
     rows = json.loads(ok(run_cli(recordings, "sessions", "--json")))
     assert session_id in [r["id"] for r in rows]
+
+    # the report's toolbar: re-analyze, then delete (plain form posts from the real page)
+    tab.goto(server.url(f"/sessions/{session_id}"))
+    tab.click("#toolbar button:text('Re-analyze')")
+    tab.wait_for_selector("text=Pace over time")
+    meta = json.loads((recordings / session_id / "session.json").read_text())
+    assert len(meta["previous_analysis_versions"]) == 1
+    tab.on("dialog", lambda dialog: dialog.accept())  # "Delete this session?"
+    tab.click("#toolbar button:text('Delete')")
+    tab.wait_for_url(server.url("/sessions"))
+    assert not (recordings / session_id).exists()
+    rows = json.loads(ok(run_cli(recordings, "sessions", "--json")))
+    assert session_id not in [r["id"] for r in rows]
     context.close()
 
 

@@ -50,7 +50,7 @@ from voiceloop.web.security import Guard, SecurityMiddleware, valid_id
 if TYPE_CHECKING:
     from voiceloop.models import Prompt
     from voiceloop.sessions.analyze import SessionResult
-    from voiceloop.sessions.index import SessionQuery
+    from voiceloop.sessions.index import SessionQuery, SessionRow
     from voiceloop.sessions.takes import Outcome
     from voiceloop.transcribe.decode import TranscribeOptions
 
@@ -304,7 +304,7 @@ def sessions_list(request: Request) -> Response:
 
     config = _config(request)
     filters = _filters(request, ("lp", "kind", "since", "until", "prompt"))
-    rows: list[Any] = []
+    rows: list[SessionRow] = []
     total = 0
     error = ""
     if config.recordings_dir.is_dir():

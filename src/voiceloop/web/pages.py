@@ -9,10 +9,15 @@ report page is ``render.html.render_html`` itself with a toolbar put in front.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from voiceloop.clock import clock
 from voiceloop.models import Analysis, Prompt, SessionMeta, Transcript
 from voiceloop.render.charts import esc
+
+if TYPE_CHECKING:
+    from voiceloop.sessions.index import SessionRow
+    from voiceloop.sessions.progress import CompareRow
 
 # The pages load only their own static files; styles may be inline (the SVG charts use them).
 CSP = (
@@ -109,15 +114,13 @@ def _notes(problems: Sequence[str], status: str) -> str:
 
 
 def sessions_page(
-    rows: Sequence[object],
+    rows: Sequence[SessionRow],
     bank: Sequence[Prompt],
     filters: dict[str, str],
     total: int,
     error: str = "",
 ) -> str:
-    """The session list with filters; ``rows`` are ``sessions.index.SessionRow``."""
-    from voiceloop.sessions.index import SessionRow
-
+    """The session list with filters, ``total`` sessions matching them in all."""
     principles = [(p, p) for p in principles_of(bank)]
     form = (
         '<form class="card row" method="get" action="/sessions">'
@@ -132,7 +135,6 @@ def sessions_page(
     )
     lines = []
     for row in rows:
-        assert isinstance(row, SessionRow)
         length = clock(row.duration_s) + ("!" if row.duration_verdict in ("short", "long") else "")
         wpm = "-" if row.wpm is None else f"{row.wpm:.0f}"
         fillers = "-" if row.fillers_per_min is None else f"{row.fillers_per_min:.1f}"
@@ -180,13 +182,13 @@ def report_page(
     page = render_html(meta, transcript, analysis, audio_url)
     sid = esc(meta.id)
     toolbar = (
-        '<p class="meta" id="toolbar">'
+        '<div class="meta" id="toolbar">'
         + " &middot; ".join(f'<a href="{href}">{label}</a>' for href, label in NAV)
         + f' &middot; <form method="post" action="/sessions/{sid}/reanalyze" '
         'style="display:inline"><button type="submit">Re-analyze</button></form> '
         f'<form method="post" action="/sessions/{sid}/delete" style="display:inline" '
         "onsubmit=\"return confirm('Delete this session and its recording?')\">"
-        '<button type="submit">Delete</button></form></p>'
+        '<button type="submit">Delete</button></form></div>'
     )
     marker = "<main>"
     if marker not in page:  # the report's layout changed: still serve it, without the toolbar
@@ -200,17 +202,15 @@ def message_page(title: str, text: str, status_note: str = "") -> str:
 
 
 def compare_page(
-    a: SessionMeta, b: SessionMeta, rows: Sequence[object], notes: Sequence[str]
+    a: SessionMeta, b: SessionMeta, rows: Sequence[CompareRow], notes: Sequence[str]
 ) -> str:
-    """Two sessions side by side; ``rows`` are ``sessions.progress.compare_analyses`` rows."""
+    """Two sessions side by side: ``compare_analyses``'s rows, as `voiceloop compare` shows."""
     cells = []
     for row in rows:
-        direction = getattr(row, "direction", "")
-        mark = direction if direction in ("better", "worse") else ""
+        mark = row.direction if row.direction in ("better", "worse") else ""
         cells.append(
-            f"<tr><td>{esc(getattr(row, 'label', ''))}</td><td>{esc(getattr(row, 'a', ''))}</td>"
-            f"<td>{esc(getattr(row, 'b', ''))}</td><td class='n'>{esc(getattr(row, 'change', ''))}"
-            f"</td><td class='{mark}'>{mark}</td></tr>"
+            f"<tr><td>{esc(row.label)}</td><td>{esc(row.a)}</td><td>{esc(row.b)}</td>"
+            f"<td class='n'>{esc(row.change)}</td><td class='{mark}'>{mark}</td></tr>"
         )
 
     def head(label: str, meta: SessionMeta) -> str:

@@ -14,7 +14,7 @@ can send requests to 127.0.0.1) and by DNS rebinding (a site whose name suddenly
   also show its Origin, or carry the header.
 
 Refusals are 403 with one line of text saying why. Every answer gets headers that keep it
-out of frames, out of caches and out of ``Referer`` lines.
+out of frames, out of caches and out of other sites' ``Referer`` lines.
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ class Guard:
 _HARDENING = {
     "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
-    "referrer-policy": "no-referrer",
+    # same-origin, not no-referrer: under no-referrer Chromium sends "Origin: null" with the
+    # page's own form posts, which the Origin check must then refuse
+    "referrer-policy": "same-origin",
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-resource-policy": "same-origin",
     "cache-control": "no-store",

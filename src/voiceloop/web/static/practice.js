@@ -82,10 +82,12 @@
     return pcm;
   }
 
-  // Send what was captured since the last chunk; one request at a time, in order.
+  // Send what was captured since the last chunk; one request at a time, in order. With
+  // nothing captured, an empty chunk each second still tells the server the page is there
+  // (a take that hears nothing for a while is left for recovery: a closed tab).
   async function flush() {
     if (!rec || rec.sending || rec.gone) return;
-    if (!rec.unsent && rec.pending === 0) return;
+    if (!rec.unsent && rec.pending === 0 && performance.now() - rec.lastSent < 1000) return;
     rec.sending = true;
     if (!rec.unsent) {
       rec.unsent = { pcm: toPcm(rec.parts, rec.pending), frames: rec.pending };
@@ -105,6 +107,7 @@
       }
       if (!response.ok) throw new Error(data.error);
       rec.unsent = null;  // written: the next chunk may go
+      rec.lastSent = performance.now();
       rec.seq += 1;
       rec.sent += chunk.frames;
       if (data.words.length) {
@@ -158,7 +161,7 @@
     rec = {
       takeId: take.take_id, rate: ctx.sampleRate, stream, ctx, node,
       parts: [], pending: 0, captured: 0, sent: 0, seq: 0, known: 0, level: 0,
-      sending: false, unsent: null, gone: false,
+      sending: false, unsent: null, gone: false, lastSent: performance.now(),
     };
     node.port.onmessage = (event) => {
       const block = event.data;
@@ -189,7 +192,14 @@
     clearInterval(current.ticker);
     $('level').style.width = '0';
     status('Saving the last of the answer...');
+    const giveUp = performance.now() + 15000;
     while (current.sending || ((current.pending || current.unsent) && !current.gone)) {
+      if (performance.now() > giveUp) {
+        status('The server cannot be reached; what it received is kept for recovery.');
+        rec = null;
+        $('record').disabled = false;
+        return;
+      }
       if (!current.sending) flush();
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
