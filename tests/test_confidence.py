@@ -230,3 +230,31 @@ def test_an_analysis_written_before_marking_still_loads_and_marks_nothing() -> N
     md, page = reports(transcript, old)
     assert "(?)" not in md and 'class="unsure"' not in page
     assert Highlight.model_validate({"text": "x", "start": 0.0, "numbers": []}).sure
+
+
+def test_a_label_reason_marks_the_quoted_words_the_transcriber_was_not_sure_of() -> None:
+    ws = words(ANSWER.replace("As a result", "As a result@0.2"))
+    transcript = Transcript(words=ws, duration=ws[-1].end + 0.5)
+    analysis = analyze(transcript, REFLECTION_PROMPT)
+    md, _ = reports(transcript, analysis)
+    why = md[md.index("### Why each sentence got its label") : md.index("## Transcript")]
+    # the labeller went by the cue, so the reason keeps it, marked, and says what that means
+    assert "**Result**: cues 'as a result(?)'" in why
+    assert "A quoted word marked (?) is one the transcriber was not sure of" in why
+    # a sure answer's reasons carry no mark and no legend
+    sure_words = [w.model_copy(update={"probability": 0.9}) for w in ws]
+    sure = Transcript(words=sure_words, duration=transcript.duration)
+    md, _ = reports(sure, analyze(sure, REFLECTION_PROMPT))
+    assert "(?)" not in md
+
+
+def test_an_intro_reason_underlines_an_uncertain_cue_word_escaped() -> None:
+    from voiceloop.render.html import _reason_html
+
+    shown = _reason_html("cue 'i <b>led</b>'; wording like 'grew'", {"grew"})
+    assert shown == (
+        "cue &#x27;i &lt;b&gt;led&lt;/b&gt;&#x27;; wording like &#x27;"
+        '<span class="unsure" title="not sure of this word">grew</span>&#x27;'
+    )
+    # a hostile word carrying the marker characters cannot open a tag of its own
+    assert "<span" not in _reason_html("wording like '\x01<i>'", set())

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Literal
 
 from voiceloop.analysis.fillers import hesitation_type
-from voiceloop.models import Word
+from voiceloop.analysis.timeline import norm
+from voiceloop.models import Sentence, Word
 from voiceloop.options import AnalysisOptions
 
 Doubt = Literal["low probability", "all-capitals run", "invented run"]
@@ -140,3 +141,32 @@ def all_sure(uncertain: Collection[int], first: int, last: int) -> bool:
 def uncertain_set(words: Sequence[Word], options: AnalysisOptions) -> frozenset[int]:
     """:func:`uncertain_words` with the analysis options' threshold, as a set."""
     return frozenset(uncertain_words(words, options.uncertain_probability))
+
+
+_QUOTED = re.compile(r"'([^']+)'")
+
+
+def unsure_tokens(sentence: Sentence, uncertain: Collection[int]) -> set[str]:
+    """The normalised words of ``sentence`` the transcriber was not sure of (``uncertain``:
+    indexes into the transcript's words, which the sentence's text joins with spaces)."""
+    tokens = sentence.text.split(" ")
+    if len(tokens) != sentence.last_word - sentence.first_word + 1:
+        return set()
+    return {norm(t) for k, t in enumerate(tokens) if sentence.first_word + k in uncertain}
+
+
+def mark_quoted(reason: str, unsure: Collection[str], mark: Callable[[str], str]) -> str:
+    """A label's reason with every word it quotes ('as a result') that is one of ``unsure``
+    (normalised words the transcriber was not sure of) passed through ``mark``.
+
+    A reason names the words the labeller went by; they stay, marked, so the reader knows the
+    label may rest on a misheard word.
+    """
+    if not unsure:
+        return reason
+
+    def one(m: re.Match[str]) -> str:
+        inner = " ".join(mark(w) if norm(w) in unsure else w for w in m.group(1).split(" "))
+        return f"'{inner}'"
+
+    return _QUOTED.sub(one, reason)

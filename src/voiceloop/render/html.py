@@ -15,6 +15,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from voiceloop.analysis.confidence import mark_quoted, unsure_tokens
 from voiceloop.analysis.verdict import check_mark, quantified_state, shown_fillers_per_minute
 from voiceloop.clock import clock
 from voiceloop.models import Analysis, SessionMeta, Transcript
@@ -163,6 +164,18 @@ def _filler_timeline(transcript: Transcript, analysis: Analysis) -> str:
 # --- the transcript ----------------------------------------------------------------------------
 
 
+def _reason_html(reason: str, unsure: set[str]) -> str:
+    """A label's reason, escaped, its quoted words the transcriber was not sure of underlined
+    as in the transcript (marked with two control characters, first taken out of the reason,
+    then escaped with it and only then turned into the underline's tags)."""
+    plain = reason.replace("\x01", "").replace("\x02", "")
+    marked = esc(mark_quoted(plain, unsure, lambda w: f"\x01{w}\x02"))
+    return marked.replace("\x01", f'<span class="unsure" title="{UNSURE_TITLE}">').replace(
+        "\x02", "</span>"
+    )
+
+
+UNSURE_TITLE = "not sure of this word"
 UNSURE_LEGEND_HTML = (
     '<span class="unsure">Dotted underline</span>: a word the transcriber was not sure of; '
     "it may be misheard, and no check quotes it as evidence."
@@ -205,7 +218,7 @@ def _transcript_html(transcript: Transcript, analysis: Analysis) -> str:
                 f'{clock(word.start)}">{text}</mark>'
             )
         if i in unsure:
-            text = f'<span class="unsure" title="not sure of this word">{text}</span>'
+            text = f'<span class="unsure" title="{UNSURE_TITLE}">{text}</span>'
         blocks[-1].append(f'<span class="w" data-t="{word.start:.2f}">{text}</span> ')
         if i in pause_after:
             blocks[-1].append(f'<span class="pause">pause {pause_after[i]:.1f} s</span> ')
@@ -472,9 +485,11 @@ def _shape_section(analysis: Analysis) -> str:
         )
         body.append(f"<h3>Highlights</h3><ul>{items or '<li>none heard</li>'}</ul>")
     if shape.labels:
+        unsure = analysis.uncertain_words or ()
+        sentences = analysis.star.sentences
         reasons = "".join(
-            f"<li>{clock(analysis.star.sentences[lab.sentence].start)} "
-            f"<b>{esc(shape_title(lab.label))}</b>: {esc(lab.reason)}</li>"
+            f"<li>{clock(sentences[lab.sentence].start)} <b>{esc(shape_title(lab.label))}</b>: "
+            f"{_reason_html(lab.reason, unsure_tokens(sentences[lab.sentence], unsure))}</li>"
             for lab in shape.labels
         )
         body.append(

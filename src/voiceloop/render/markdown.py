@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from voiceloop.analysis.confidence import mark_quoted, unsure_tokens
 from voiceloop.analysis.verdict import check_mark, quantified_state
 from voiceloop.clock import clock
-from voiceloop.models import Analysis, SessionMeta, Transcript
+from voiceloop.models import Analysis, Sentence, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
 
 GUIDANCE_OF = {
@@ -123,10 +124,27 @@ def _star_md(analysis: Analysis) -> list[str]:
             out.append("- no number in the Result")
     out += [f"- {flag}" for flag in q.flags]
     out += ["", "### Why each sentence got its label", ""]
-    for lab in s.labels:
-        sent = s.sentences[lab.sentence]
-        out.append(f"- {clock(sent.start)} **{lab.label.title()}**: {lab.reason}")
-    return [*out, ""]
+    reasons = [(s.sentences[lab.sentence], lab.label.title(), lab.reason) for lab in s.labels]
+    return [*out, *_reasons_md(reasons, analysis), ""]
+
+
+UNSURE_REASON = (
+    "A quoted word marked (?) is one the transcriber was not sure of: the label may rest on "
+    "a misheard word."
+)
+
+
+def _reasons_md(reasons: list[tuple[Sentence, str, str]], analysis: Analysis) -> list[str]:
+    """Each sentence's label and reason; quoted words the transcriber was not sure of are
+    marked, and a legend says so when there is one."""
+    unsure = analysis.uncertain_words or ()
+    out = []
+    marked = False
+    for sent, title, reason in reasons:
+        shown = mark_quoted(reason, unsure_tokens(sent, unsure), unsure_md)
+        marked = marked or shown != reason
+        out.append(f"- {clock(sent.start)} **{title}**: {shown}")
+    return [*out, "", UNSURE_REASON] if marked else out
 
 
 def _cell(text: str) -> str:
@@ -205,10 +223,11 @@ def _shape_md(analysis: Analysis) -> list[str]:
         out.append("")
     if shape.labels:
         out += ["### Why each sentence got its part", ""]
-        for lab in shape.labels:
-            sent = analysis.star.sentences[lab.sentence]
-            out.append(f"- {clock(sent.start)} **{shape_title(lab.label)}**: {lab.reason}")
-        out.append("")
+        reasons = [
+            (analysis.star.sentences[lab.sentence], shape_title(lab.label), lab.reason)
+            for lab in shape.labels
+        ]
+        out += [*_reasons_md(reasons, analysis), ""]
     return out
 
 
