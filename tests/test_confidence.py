@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 
 from voiceloop.analysis.combined import analyze
 from voiceloop.analysis.confidence import (
@@ -258,3 +262,38 @@ def test_an_intro_reason_underlines_an_uncertain_cue_word_escaped() -> None:
     )
     # a hostile word carrying the marker characters cannot open a tag of its own
     assert "<span" not in _reason_html("wording like '\x01<i>'", set())
+
+
+# --- real speech through the real transcriber -------------------------------------------------
+
+NONSENSE = (
+    "Last spring I owned the release of our pricing page. I split the work and set daily "
+    "check ins. As a result we shipped on time. I learned zorgle blimfax quarnip vestrolo "
+    "about planning for review."
+)
+
+
+@pytest.mark.slow
+def test_invented_speech_is_marked_and_never_quoted(speak: Callable[..., Path]) -> None:
+    # espeak-ng says four made-up words; tiny.en writes word-like text for them ("normal
+    # lymphex guarnip mastryl") at low probability. The Reflection's quote used to be "I
+    # learned normal lymphex guarnip mastryl about planning ..."; it must not quote them now.
+    from voiceloop.api import transcribe_file
+
+    transcript = transcribe_file(speak(NONSENSE))
+    analysis = analyze(transcript, REFLECTION_PROMPT)
+    ws = transcript.words
+    heard = [(w.text, round(w.probability, 2)) for w in ws]
+    marked = set(analysis.uncertain_words or ())
+    assert {i for i, w in enumerate(ws) if w.probability < THRESHOLD} <= marked
+    learned = next(i for i, w in enumerate(ws) if w.text.lower().startswith("learned"))
+    planning = next(i for i, w in enumerate(ws) if w.text.lower().startswith("planning"))
+    assert len(set(range(learned + 1, planning)) & marked) >= 2, heard
+    md, page = reports(transcript, analysis)
+    evidence = md[: md.index("## Transcript")] + page[: page.index('<div class="transcript">')]
+    key = [ws[i].text.strip(".,").lower() for i in marked if learned < i < planning]
+    assert key, heard
+    for word in key:
+        assert not re.search(rf"\b{re.escape(word)}\b", evidence.lower()), (word, heard)
+        assert re.search(rf"\b{re.escape(word)}\(\?\)", md.lower()), (word, heard)
+    assert page.count('<span class="unsure"') >= len(marked)
