@@ -297,3 +297,18 @@ def test_invented_speech_is_marked_and_never_quoted(speak: Callable[..., Path]) 
         assert not re.search(rf"\b{re.escape(word)}\b", evidence.lower()), (word, heard)
         assert re.search(rf"\b{re.escape(word)}\(\?\)", md.lower()), (word, heard)
     assert page.count('<span class="unsure"') >= len(marked)
+
+
+def test_a_result_number_the_transcriber_was_not_sure_of_is_listed_by_its_time() -> None:
+    ws = words(ANSWER.replace("converted well.", "converted 12%@0.15 better."))
+    transcript = Transcript(words=ws, duration=ws[-1].end + 0.5)
+    analysis = analyze(transcript, REFLECTION_PROMPT)
+    (q,) = [x for x in analysis.quantify.quantities if x.kind == "percent"]
+    assert not q.sure
+    md, _ = reports(transcript, analysis)
+    figures = md[md.index("### Quantified results") : md.index("### Why each")]
+    # still counted as a number in the Result (what was heard is not second-guessed) ...
+    assert "Result quantified: " in figures and "Result has no number" not in figures
+    # ... but not quoted: the transcriber may have misheard the figure itself
+    assert "12%" not in figures
+    assert "- a figure at 0:" in figures and "not sure of its words" in figures
