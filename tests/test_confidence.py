@@ -32,7 +32,7 @@ from voiceloop.models import (
 )
 from voiceloop.options import AnalysisOptions
 from voiceloop.render.html import render_html
-from voiceloop.render.markdown import render_markdown
+from voiceloop.render.markdown import render_markdown, shown_numbers
 
 THRESHOLD = AnalysisOptions().uncertain_probability
 
@@ -134,6 +134,10 @@ def test_an_uncertain_highlight_is_not_quoted_in_the_tip() -> None:
     )
     (tip,) = [c.tip for c in _intro_tips(shape) if c.tip.title == "Put a number in every highlight"]
     assert '"I led the Globex migration. ..."' in tip.detail and "churn" not in tip.detail
+    # its figures are not quoted either: the transcriber may have misheard the figure itself
+    numbered = Highlight(text="I cut churn by 12%", start=0.0, numbers=["12%"], sure=False)
+    assert shown_numbers(numbered) == "1 number"
+    assert shown_numbers(numbered.model_copy(update={"sure": True})) == "12%"
     only_unsure = shape.model_copy(update={"highlights": found[:1]})
     (tip,) = [c.tip for c in _intro_tips(only_unsure) if "highlight" in c.tip.title]
     assert "the highlight at 0:00 has no figure" in tip.detail and "churn" not in tip.detail

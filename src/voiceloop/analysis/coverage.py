@@ -91,8 +91,7 @@ def _first_sentence(ctx: Context, first_word: int) -> tuple[str, float]:
     for s in ctx.star.sentences:
         if s.first_word <= first_word <= s.last_word:
             return ctx.index.opening(s.first_word, s.last_word), s.start
-    w = ctx.index.words[first_word]
-    return f'"{w.text}" at {clock(w.start)}', w.start
+    return ctx.index.quote(first_word, first_word, around=0), ctx.index.words[first_word].start
 
 
 def _star_section(label: str, what: str, fallback: Check | None = None) -> Check:

@@ -677,7 +677,9 @@ def shape_intro(
             highlight_quote(h) for h in bare
         )
     elif highlights:
-        num_detail = "every highlight has a number: " + ", ".join(h.numbers[0] for h in highlights)
+        num_detail = "every highlight has a number: " + ", ".join(
+            h.numbers[0] if h.sure else f"one at {clock(h.start)}" for h in highlights
+        )
     else:
         num_detail = "no highlights heard"
     why_labels = [lab for lab in labels if lab.label == "why_role"]

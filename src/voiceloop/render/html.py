@@ -26,6 +26,7 @@ from voiceloop.render.markdown import (
     MEASURED_ACCURACY,
     UNSURE_HIGHLIGHT,
     shape_title,
+    shown_numbers,
     transcript_sections,
 )
 
@@ -479,7 +480,7 @@ def _shape_section(analysis: Analysis) -> str:
         items = "".join(
             f"<li>{clock(h.start)} "
             + (f"&ldquo;{esc(h.text)}&rdquo; " if h.sure else f"({esc(UNSURE_HIGHLIGHT)}) ")
-            + (f"({esc(', '.join(h.numbers))})" if h.numbers else '<b class="bad">no number</b>')
+            + (f"({esc(shown_numbers(h))})" if h.numbers else '<b class="bad">no number</b>')
             + "</li>"
             for h in shape.highlights
         )

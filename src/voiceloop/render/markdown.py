@@ -5,7 +5,7 @@ from __future__ import annotations
 from voiceloop.analysis.confidence import mark_quoted, unsure_tokens
 from voiceloop.analysis.verdict import check_mark, quantified_state
 from voiceloop.clock import clock
-from voiceloop.models import Analysis, Sentence, SessionMeta, Transcript
+from voiceloop.models import Analysis, Highlight, Sentence, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
 
 GUIDANCE_OF = {
@@ -215,7 +215,7 @@ def _shape_md(analysis: Analysis) -> list[str]:
     if shape.kind == "intro":
         out += ["### Highlights", ""]
         for h in shape.highlights:
-            figures = ", ".join(h.numbers) if h.numbers else "**no number**"
+            figures = shown_numbers(h) if h.numbers else "**no number**"
             text = f'"{h.text}"' if h.sure else f"({UNSURE_HIGHLIGHT})"
             out.append(f"- {clock(h.start)} {text} ({figures})")
         if not shape.highlights:
@@ -259,6 +259,14 @@ UNSURE_LEGEND_MD = (
     "A word marked (?) is one the transcriber was not sure of: it may be misheard, and no "
     "check quotes it as evidence."
 )
+
+
+def shown_numbers(h: Highlight) -> str:
+    """A highlight's figures as the reports list them: not quoted when the transcriber was
+    not sure of the highlight's words."""
+    if h.sure:
+        return ", ".join(h.numbers)
+    return f"{len(h.numbers)} number" + ("s" if len(h.numbers) > 1 else "")
 
 
 def unsure_md(text: str) -> str:
