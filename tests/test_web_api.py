@@ -439,3 +439,18 @@ def test_stopping_the_server_leaves_open_takes_for_recovery(recordings: Path) ->
     left = leftover_takes(recordings)
     assert [t.wav for t in left] == [wav]
     assert left[0].info.capture_rate == 48000 and wav.stat().st_size == 44 + len(pcm)
+
+
+def test_serve_says_in_one_line_when_its_port_is_taken(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        run = run_cli(tmp_path / "rec", "serve", "--no-browser", "--port", str(port), timeout=60)
+    assert run.returncode != 0
+    assert "Traceback" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"cannot listen on 127.0.0.1:{port}" in lines[0]
+    assert "--port 0" in lines[0]
