@@ -316,3 +316,27 @@ def test_a_result_number_the_transcriber_was_not_sure_of_is_listed_by_its_time()
     # ... but not quoted: the transcriber may have misheard the figure itself
     assert "12%" not in figures
     assert "- a figure at 0:" in figures and "not sure of its words" in figures
+
+
+def test_a_principle_named_only_in_unsure_words_says_so() -> None:
+    prompt = Prompt(
+        id="p-dd",
+        text="Tell me about a time you dug into data.",
+        kind="star",
+        target_seconds=(20, 60),
+        principles=["Dive Deep"],
+        must_include=["the principle you showed"],
+    )
+    unsure = ANSWER.replace("Chip@0.08 rollouts@0.21", "To dive@0.2 deep@0.3")
+    clear = ANSWER.replace("Chip@0.08 rollouts@0.21", "To dive deep")
+    details = {}
+    for name, spec in (("unsure", unsure), ("clear", clear)):
+        ws = words(spec)
+        analysis = analyze(Transcript(words=ws, duration=ws[-1].end + 0.5), prompt)
+        assert analysis.shape is not None and analysis.coverage is not None
+        (check,) = [c for c in analysis.shape.checks if c.name == "principle_named"]
+        assert check.ok  # still counted: what was heard is not second-guessed
+        details[name] = (check.detail, analysis.coverage.items[0].evidence)
+    note = "Dive Deep (in words the transcriber was not sure of)"
+    assert details["unsure"] == (f"named {note}", f"principle: named {note}")
+    assert details["clear"] == ("named Dive Deep", "principle: named Dive Deep")

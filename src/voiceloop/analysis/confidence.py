@@ -170,3 +170,11 @@ def mark_quoted(reason: str, unsure: Collection[str], mark: Callable[[str], str]
         return f"'{inner}'"
 
     return _QUOTED.sub(one, reason)
+
+
+def sure_only(words: Sequence[Word], uncertain: Collection[int]) -> list[Word]:
+    """``words`` with each one the transcriber was not sure of blanked ("_"), so that what is
+    found in them was heard clearly and no phrase is made of words that were not neighbours."""
+    return [
+        w.model_copy(update={"text": "_"}) if i in uncertain else w for i, w in enumerate(words)
+    ]

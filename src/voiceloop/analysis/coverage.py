@@ -27,7 +27,13 @@ from dataclasses import dataclass
 from voiceloop.analysis.confidence import uncertain_set
 from voiceloop.analysis.language import principles_named
 from voiceloop.analysis.quantify import find_quantities
-from voiceloop.analysis.shape import TextIndex, find_dates, heard_nearly, phrase_re
+from voiceloop.analysis.shape import (
+    TextIndex,
+    find_dates,
+    heard_nearly,
+    named_shown,
+    phrase_re,
+)
 from voiceloop.analysis.star import sentence_evidence
 from voiceloop.analysis.timeline import content_words, norm
 from voiceloop.clock import clock
@@ -233,7 +239,7 @@ def _principle(ctx: Context, item: str) -> Found:
                 )
         return Found(False, "listened for a leadership principle by name")
     hit = [p for p in named if p in ctx.principles] or named
-    return Found(True, "named " + ", ".join(hit))
+    return Found(True, "named " + named_shown(hit, ctx.index.words, ctx.options))
 
 
 _REFLECTION_CUES = _phrases(

@@ -29,7 +29,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from voiceloop.analysis import sequence
-from voiceloop.analysis.confidence import UNSURE_NOTE, all_sure, uncertain_set
+from voiceloop.analysis.confidence import UNSURE_NOTE, all_sure, sure_only, uncertain_set
 from voiceloop.analysis.quantify import find_quantities
 from voiceloop.analysis.star import order_reason, sentence_evidence
 from voiceloop.analysis.timeline import norm
@@ -971,6 +971,18 @@ def heard_nearly(
     return None
 
 
+def named_shown(names: Sequence[str], words: list[Word], options: AnalysisOptions) -> str:
+    """Principles named, as a check quotes them: one heard only in words the transcriber was
+    not sure of says so."""
+    from voiceloop.analysis.language import principles_named
+
+    unsure = uncertain_set(words, options)
+    clear = set(principles_named(sure_only(words, unsure))) if unsure else set(names)
+    return ", ".join(
+        n if n in clear else f"{n} (in words the transcriber was not sure of)" for n in names
+    )
+
+
 def shape_behavioral(
     transcript: Transcript,
     kind: PromptKind,
@@ -1003,7 +1015,7 @@ def shape_behavioral(
         hit = [p for p in named if p in targeted]
         principle_ok = bool(hit)
         if hit:
-            principle_detail = "named " + ", ".join(hit)
+            principle_detail = "named " + named_shown(hit, transcript.words, options)
         elif named:
             principle_detail = (
                 f"named {', '.join(named)}, but the question targets {' or '.join(targeted)}"
