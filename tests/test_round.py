@@ -327,5 +327,7 @@ def test_round_of_three_questions_end_to_end(tmp_path: Path, speak: Speak) -> No
     for a in data["answers"]:  # each answer is a normal session
         meta = json.loads((recordings / a["session_id"] / "session.json").read_text())
         assert meta["prompt_id"] == a["prompt_id"] and meta["source"] == "microphone"
+        words = json.loads((recordings / a["session_id"] / "transcript.json").read_text())
+        assert "incremental" in words["decoding"]  # transcribed while it was spoken
     assert "Round report:" in done.stdout
     assert not list(folder.glob(".*tmp"))

@@ -119,6 +119,7 @@ def round_command(
     )
     from voiceloop.sessions.store import default_recordings_dir, ensure_writable
     from voiceloop.sessions.takes import recover_takes
+    from voiceloop.transcribe.incremental import IncrementalTranscriber
 
     recordings_dir = recordings or default_recordings_dir()
     wanted = resolve_principles(lp or [])
@@ -174,6 +175,8 @@ def round_command(
         countdown(countdown_s, speaker)
         limit = max_seconds or max(2 * prompt.target_seconds[1], 120.0)
         recording_note(mic.name, silence_stop, no_speech_stop, limit)
+        # transcribed while it is spoken, so the next question need not wait for it
+        worker = IncrementalTranscriber(options, ready=preload)
         rec = record(
             recordings_dir,
             RecordOptions(
@@ -186,8 +189,9 @@ def round_command(
             prompt=prompt,
             display=LiveDisplay(),
             enter=enter,
+            on_block=worker.feed,
         )
-        outcome = settle(recordings_dir, rec, options, preload)
+        outcome = settle(recordings_dir, rec, options, preload, worker)
         position = len(answers) + 1
         parent_id = parent.id if parent is not None else None
         if outcome.result is not None:
