@@ -6,9 +6,11 @@ file-backed (exact) or FIFO (real-time) microphone from fakemic.py.
 
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing
 import os
+import re
 import subprocess
 import sys
 import time
@@ -287,3 +289,65 @@ def test_practice_says_which_transcription_was_used(
     heard = normalize_words(" ".join(w["text"] for w in data["words"]))
     said = normalize_words(" ".join(SENTENCES[:3]))
     assert (word_errors(said, heard).rate or 0.0) < 0.25, heard
+
+
+class TtyScreen(io.StringIO):
+    """What a terminal would show: the recorder draws its live line only on a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.slow
+def test_the_live_line_coaches_from_the_words_so_far_and_no_frame_is_lost(
+    portaudio: Callable[[Path], ModuleType],
+    tmp_path: Path,
+    speak: Speak,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from voiceloop.capture.recorder import LiveDisplay
+    from voiceloop.cli.app import coach_line
+
+    monkeypatch.setenv("COLUMNS", "80")  # the line must fit a common terminal, coach and all
+    samples = speech(speak, SENTENCES)  # about 30 s, a pause after each sentence
+    fed = np.frombuffer(to_pcm16(samples), dtype="<i2")
+    mic = FifoMic(tmp_path / "mic.fifo", fed.tobytes()).start()
+    try:
+        portaudio(mic.path)
+        worker = IncrementalTranscriber(TranscribeOptions())
+        screen = TtyScreen()
+        rec = record(
+            tmp_path / "rec",
+            RecordOptions(silence_stop_s=2.0, max_seconds=90),
+            display=LiveDisplay(screen),
+            on_block=worker.feed,
+            coach=coach_line(worker),
+        )
+    finally:
+        mic.stop()
+    assert rec.reason == "silence"
+    inc = worker.finish(rec.seconds)
+    assert inc is not None, worker.error
+    # The line showed pace and fillers while the answer was still being spoken.
+    drawn = [line.rstrip() for line in screen.getvalue().split("\r") if line.strip()]
+    coached = [line for line in drawn if re.search(r"\] {2}\d+ wpm, \d+ fillers?$", line)]
+    assert coached, drawn[-3:]
+    first_at = min(
+        int(m.group(1)) * 60 + int(m.group(2))
+        for line in coached
+        if (m := re.match(r"REC (\d+):(\d\d)", line))
+    )
+    assert first_at <= mic.data_seconds - 5, coached[0]
+    wpm = [int(m.group(1)) for line in coached if (m := re.search(r"(\d+) wpm", line))]
+    assert all(100 <= w <= 260 for w in wpm), wpm  # espeak-ng speaks about 175 wpm
+    # Not a frame lost or added: the take holds the fed speech, sample for sample, and the
+    # transcriber saw every frame the take holds.
+    assert rec.overflows == 0
+    data, _rate = sf.read(str(rec.take.wav), dtype="int16")
+    assert len(data) == worker.fed_frames
+    start = int(np.argmax(np.abs(data) > 0))  # the probe may have taken the first blocks
+    lead = int(np.argmax(np.abs(fed) > 0))
+    offset = lead - start
+    assert 0 <= offset < RATE // 2
+    span = min(len(data), len(fed) - offset)
+    assert np.array_equal(data[:span], fed[offset : offset + span])

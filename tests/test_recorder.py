@@ -156,6 +156,13 @@ def test_live_line_shows_elapsed_against_target_level_and_state() -> None:
     dead = Monitor(RATE)
     feed(dead, silence(4.0))
     assert "muted or wrong device? - stops at 15 s" in live_line(dead, (60.0, 90.0), 8.0, 15.0)
+    speaking = Monitor(RATE, silence_stop_s=8.0)
+    feed(speaking, tone(65.0, amplitude=0.1))
+    coached = live_line(
+        speaking, (120.0, 180.0), 8.0, 15.0, coach="172 wpm, 2 fillers - slow down a little"
+    )
+    assert coached.endswith("]  172 wpm, 2 fillers - slow down a little")
+    assert "Enter stops" not in coached and len(coached) < 80  # fits an 80-column terminal
     assert meter_bar(float("-inf"), 10) == "[..........]"
     assert meter_bar(0.0, 10) == "[##########]"
     assert meter_bar(-30.0, 10) == "[#####.....]"

@@ -217,14 +217,22 @@ def live_line(
     target: tuple[float, float],
     silence_stop_s: float | None,
     no_speech_stop_s: float | None = None,
+    coach: str = "",
 ) -> str:
-    """One line: elapsed against the target, the input level and the current warning."""
+    """One line: elapsed against the target, the input level and the current warning.
+
+    ``coach`` (pace and fillers so far) takes the place of the "Enter stops" hint, after
+    any warning, and a shorter meter without the dB figure, so the line fits 80 columns.
+    """
     low, high = target
     parts = [f"REC {clock(monitor.elapsed, running=True)} / {clock(low)}-{clock(high)}"]
     if monitor.elapsed > high:
         parts[0] += " (over)"
     level = "  -inf" if monitor.rms_db == float("-inf") else f"{monitor.rms_db:4.0f} dB"
-    parts.append(f"{meter_bar(monitor.peak_db)} {level}")
+    if coach:
+        parts.append(meter_bar(monitor.peak_db, width=10))
+    else:
+        parts.append(f"{meter_bar(monitor.peak_db)} {level}")
     warning = monitor.warning()
     if warning == "silence":
         text = f"silence {monitor.silent_for:.0f} s"
@@ -235,10 +243,12 @@ def live_line(
         parts.append(text)
     elif warning is not None:
         parts.append(WARNING_SHORT[warning])
-    else:
+    elif not coach:
         parts.append("Enter stops")
     if no_speech_stop_s and not monitor.answer_started and warning in ("silence", "no_signal"):
         parts[-1] += f" - stops at {no_speech_stop_s:.0f} s"
+    if coach:
+        parts.append(coach)
     return "  ".join(parts)
 
 
@@ -461,12 +471,17 @@ def record(
     display: LiveDisplay | None = None,
     enter: EnterKey | None = None,
     on_block: Callable[[np.ndarray, int], None] | None = None,
+    coach: Callable[[], str] | None = None,
 ) -> Recording:
     """Record one answer into ``recordings/.takes/`` and return the finished take.
 
     ``on_block(samples, rate)`` sees each block (int16 mono) after it is on disk, on the
     thread that writes the take; it must return at once (e.g. put the block on a queue).
     If it raises, it is not called again and the recording goes on.
+
+    ``coach()`` gives text for the end of the live line (pace and fillers so far); it is
+    called on the same thread each time the line is drawn, so it must return at once and
+    never wait for a lock the transcriber holds. If it raises, the line goes on without it.
     """
     sd = load_sounddevice()
     device = pick_input(options.device)
@@ -520,9 +535,21 @@ def record(
                 consumers.clear()
         return monitor.feed(samples)
 
+    coaches = [coach] if coach is not None else []
+
     def line() -> str:
+        said = ""
+        if coaches:
+            try:
+                said = coaches[0]()
+            except Exception:  # a broken coach must not cost the take
+                coaches.clear()
         return live_line(
-            monitor, options.target_seconds, options.silence_stop_s, options.no_speech_stop_s
+            monitor,
+            options.target_seconds,
+            options.silence_stop_s,
+            options.no_speech_stop_s,
+            coach=said,
         )
 
     if enter is not None:
@@ -568,7 +595,7 @@ def record(
                     keep_queued = False
             if reason is None and options.stop_on_enter and enter is not None and enter.pressed():
                 reason = "enter"
-            if display is not None:
+            if display is not None and display.tty:
                 display.update(line())
     except KeyboardInterrupt:  # only off the main thread, where no handler can be set
         reason, keep_queued = "interrupt", True

@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -231,6 +232,30 @@ def recording_note(mic: str, silence_stop: float, no_speech_stop: float, limit: 
         + (f"; stops after {no_speech_stop:.0f} s if you say nothing" if no_speech_stop else "")
         + f"; limit {clock(limit)}."
     )
+
+
+def coach_line(worker: IncrementalTranscriber) -> Callable[[], str]:
+    """The live coach's part of the recorder's line, from the words transcribed so far.
+
+    Worked out again only when the transcriber has committed more (every few seconds);
+    between, the last text is returned at once, so the recorder's loop never waits.
+    """
+    from voiceloop.analysis.coach import live_coach
+    from voiceloop.options import AnalysisOptions
+
+    options = AnalysisOptions()
+    seen: tuple[int, float] = (-1, -1.0)
+    shown = ""
+
+    def text() -> str:
+        nonlocal seen, shown
+        words = worker.words_so_far()
+        key = (len(words), worker.committed_s)
+        if key != seen:
+            seen, shown = key, live_coach(words, worker.committed_s, options).text()
+        return shown
+
+    return text
 
 
 def preload_model(options: TranscribeOptions) -> threading.Thread:

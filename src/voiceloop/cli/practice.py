@@ -30,6 +30,7 @@ from voiceloop.cli.app import (
     SilenceStopOpt,
     app,
     ask_next,
+    coach_line,
     countdown,
     echo,
     find_prompt,
@@ -186,6 +187,7 @@ def practice(
             display=LiveDisplay(),
             enter=enter,
             on_block=worker.feed if worker is not None else None,
+            coach=coach_line(worker) if worker is not None else None,
         )
         outcome = settle(recordings_dir, rec, options, preload, worker)
         if outcome.result is not None:

@@ -26,6 +26,7 @@ from voiceloop.cli.app import (
     RecordingsOpt,
     SilenceStopOpt,
     app,
+    coach_line,
     countdown,
     note,
     preload_model,
@@ -190,6 +191,7 @@ def round_command(
             display=LiveDisplay(),
             enter=enter,
             on_block=worker.feed,
+            coach=coach_line(worker),
         )
         outcome = settle(recordings_dir, rec, options, preload, worker)
         position = len(answers) + 1
