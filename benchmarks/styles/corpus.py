@@ -1,9 +1,9 @@
 """The answer-style corpus: load it, turn an answer into a timed transcript, score the STAR calls.
 
 Files: ``benchmarks/styles/<style>.json`` (development: train and leave-one-style-out) and
-``benchmarks/styles/blind/<style>.json`` (written by a session that saw nothing of the
-labeller; measured, never read or trained on). Each answer lists its sections in the order
-spoken, sentence by sentence, as in ``benchmarks/heldout``.
+``benchmarks/styles/blind/<style>.json`` and ``blind2/`` (each written by a session that
+saw nothing of the labeller; measured, never read or trained on). Each answer lists its
+sections in the order spoken, sentence by sentence, as in ``benchmarks/heldout``.
 
 Text only: an answer's written sentences become a transcript at an even speaking rate with the
 same short pause after every sentence (a longer pause between sections would tell the
@@ -111,8 +111,8 @@ def dev_corpus() -> list[Answer]:
     ]
 
 
-def blind_corpus() -> list[Answer]:
-    return [a for p in sorted((HERE / "blind").glob("*.json")) for a in read_answers(p)]
+def blind_corpus(folder: str = "blind") -> list[Answer]:
+    return [a for p in sorted((HERE / folder).glob("*.json")) for a in read_answers(p)]
 
 
 def typical_tests() -> list[Answer]:

@@ -2,6 +2,7 @@
 
     python benchmarks/styles/loso.py                 # every development style, worst first
     python benchmarks/styles/loso.py --blind         # once: the blind styles, the shipped model
+    python benchmarks/styles/loso.py --blind2        # the second blind set, likewise
     python benchmarks/styles/loso.py --cues          # the hand-cue labeller, for comparison
 
 For each style of the development corpus (``benchmarks/styles/*.json`` plus the typical
@@ -75,21 +76,31 @@ def score(answers: Sequence[Answer], run: Callable[[Transcript], Any]) -> dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--blind", action="store_true")
+    parser.add_argument(
+        "--blind2", action="store_true", help="the second blind style set, the shipped model"
+    )
     parser.add_argument("--cues", action="store_true")
+    parser.add_argument(
+        "--model", type=Path, help="with --blind/--blind2: this model instead of the shipped one"
+    )
     parser.add_argument("--failures", action="store_true", help="list wrong calls by clip")
     args = parser.parse_args()
     began = time.perf_counter()
     method = "cues" if args.cues else "learned"
+    shipped = AnalysisOptions(star_model=args.model) if args.model else AnalysisOptions()
     if args.blind:
-        rows = score(blind_corpus() + typical_tests(), analyzer(AnalysisOptions(), method))
+        rows = score(blind_corpus() + typical_tests(), analyzer(shipped, method))
+    elif args.blind2:
+        rows = score(blind_corpus("blind2"), analyzer(shipped, method))
     elif args.cues:
         rows = score(dev_corpus(), analyzer(AnalysisOptions(), method))
     else:
         corpus = dev_corpus()
+        every = examples(corpus)  # features once: a fold only leaves some out
         rows = {}
         with tempfile.TemporaryDirectory() as tmp:
             for style in sorted({a.style for a in corpus}):
-                model = train(examples([a for a in corpus if a.style != style]))
+                model = train([e for e in every if e[2] != style])
                 path = Path(tmp) / f"{style}.json"
                 path.write_text(model.to_json(), encoding="utf-8")
                 held = [a for a in corpus if a.style == style]

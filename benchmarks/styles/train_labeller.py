@@ -20,6 +20,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 from corpus import Answer, dev_corpus, dev_files, transcript_of
 
 from voiceloop.analysis.sequence import ChainModel, viterbi
@@ -30,6 +31,7 @@ EPOCHS = 12
 MIN_ANSWERS = 2  # a feature must appear in this many training answers to be kept
 MIN_STYLES = 3  # and a word feature in this many styles: words one style uses do not carry
 SEED = 20261203
+SEEDS = 3  # runs over different orders, averaged into one model
 ROOT = Path(__file__).resolve().parents[2]
 Rows = list[dict[str, float]]
 
@@ -83,10 +85,11 @@ def _general(name: str) -> bool:
     return name.split("=", 1)[0] in _WORDY
 
 
-_WORDY = {"w", "b", "first", "opens", "prefix", "prev opens", "next opens"}  # not "fired"
+# not "fired"
+_WORDY = {"w", "b", "s", "sb", "pw", "nw", "first", "opens", "prefix", "prev opens", "next opens"}
 
 
-def train(examples: Sequence[Example], epochs: int = EPOCHS) -> ChainModel:
+def train(examples: Sequence[Example], epochs: int = EPOCHS, seeds: int = SEEDS) -> ChainModel:
     n = len(STAR_LABELS)
     seen: Counter[str] = Counter()
     styles: dict[str, set[str]] = defaultdict(set)
@@ -99,65 +102,91 @@ def train(examples: Sequence[Example], epochs: int = EPOCHS) -> ChainModel:
         name for name, c in seen.items()
         if c >= MIN_ANSWERS and (not _general(name) or len(styles[name]) >= MIN_STYLES)
     }  # fmt: skip
-    data = [([{k: v for k, v in f.items() if k in keep} for f in rows], gold)
-            for rows, gold, _ in examples]  # fmt: skip
-    w: dict[str, list[float]] = defaultdict(lambda: [0.0] * n)
-    wa: dict[str, list[float]] = defaultdict(lambda: [0.0] * n)  # c-weighted updates
-    trans = [[0.0] * n for _ in range(n)]
-    trans_a = [[0.0] * n for _ in range(n)]
-    start, start_a, end, end_a = [0.0] * n, [0.0] * n, [0.0] * n, [0.0] * n
+    names = sorted(keep)
+    index = {name: i for i, name in enumerate(names)}
+    # each sentence as (feature indexes, values): numpy sums and updates, same arithmetic
+    data = [
+        (
+            [
+                (
+                    np.array([index[k] for k in f if k in index], dtype=np.int64),
+                    np.array([v for k, v in f.items() if k in index], dtype=np.float64),
+                )
+                for f in rows
+            ],
+            gold,
+        )
+        for rows, gold, _ in examples
+    ]
+    runs = [_perceptron(data, len(names), n, epochs, seed) for seed in range(SEED, SEED + seeds)]
+    # the mean of runs that saw the answers in different orders: one linear model, steadier
+    # than any of them (a single perceptron's weights swing with the order of its updates)
+    weight_sum = sum(r[0] for r in runs)
+    trans_sum, start_sum, end_sum = (sum(r[k] for r in runs) for k in (1, 2, 3))
+    averaged = np.round(weight_sum / seeds, 4)
+    weights = {
+        name: tuple(float(x) for x in averaged[i])
+        for i, name in enumerate(names)
+        if averaged[i].any()
+    }
+
+    def mean(values: np.ndarray) -> tuple[float, ...]:
+        return tuple(float(x) for x in np.round(values / seeds, 4))
+
+    return ChainModel(
+        labels=STAR_LABELS,
+        weights=weights,
+        transitions=tuple(mean(row) for row in trans_sum),
+        start=mean(start_sum),
+        end=mean(end_sum),
+        about={
+            "method": f"averaged structured perceptron, {epochs} epochs, mean of {seeds} "
+            f"orders (seeds {SEED}..{SEED + seeds - 1})",
+            "features": f"voiceloop.analysis.star_features, kept if in >= {MIN_ANSWERS} answers"
+            f" (words: and >= {MIN_STYLES} styles)",
+            "answers": len(data),
+        },
+    )
+
+
+Sparse = list[tuple[np.ndarray, np.ndarray]]  # a sentence's feature indexes and values
+
+
+def _perceptron(
+    data: Sequence[tuple[Sparse, list[int]]], features: int, n: int, epochs: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One averaged perceptron run (Collins 2002) over ``data`` in the order ``seed`` draws:
+    averaged emission weights, transitions, start and end scores."""
+    w = np.zeros((features, n))
+    wa = np.zeros((features, n))  # c-weighted updates
+    trans, trans_a = np.zeros((n, n)), np.zeros((n, n))
+    start, start_a, end, end_a = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
     c = 1
     order = list(range(len(data)))
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     for _ in range(epochs):
         rng.shuffle(order)
         for k in order:
             rows, gold = data[k]
-            emissions = [[sum(w[name][j] * v for name, v in f.items() if name in w)
-                          for j in range(n)] for f in rows]  # fmt: skip
-            pred = viterbi(emissions, trans, start, end)
+            emissions = [(w[idx] * val[:, None]).sum(axis=0).tolist() for idx, val in rows]
+            pred = viterbi(emissions, trans.tolist(), start.tolist(), end.tolist())
             if pred != gold:
-                for f, g, p in zip(rows, gold, pred, strict=True):
-                    if g != p:
-                        for name, v in f.items():
-                            w[name][g] += v
-                            w[name][p] -= v
-                            wa[name][g] += c * v
-                            wa[name][p] -= c * v
+                for (idx, val), g, p in zip(rows, gold, pred, strict=True):
+                    if g != p:  # a sentence's feature names are distinct: no repeated index
+                        w[idx, g] += val
+                        w[idx, p] -= val
+                        wa[idx, g] += c * val
+                        wa[idx, p] -= c * val
                 for seq, sign in ((gold, 1.0), (pred, -1.0)):
                     start[seq[0]] += sign
                     start_a[seq[0]] += sign * c
                     end[seq[-1]] += sign
                     end_a[seq[-1]] += sign * c
                     for a, b in itertools.pairwise(seq):
-                        trans[a][b] += sign
-                        trans_a[a][b] += sign * c
+                        trans[a, b] += sign
+                        trans_a[a, b] += sign * c
             c += 1
-
-    def avg(x: float, xa: float) -> float:
-        return round(x - xa / c, 4)
-
-    weights = {
-        name: tuple(avg(x, xa) for x, xa in zip(w[name], wa[name], strict=True))
-        for name in sorted(w)
-    }
-    weights = {name: ws for name, ws in weights.items() if any(ws)}
-    return ChainModel(
-        labels=STAR_LABELS,
-        weights=weights,
-        transitions=tuple(
-            tuple(avg(x, xa) for x, xa in zip(r, ra, strict=True))
-            for r, ra in zip(trans, trans_a, strict=True)
-        ),
-        start=tuple(avg(x, xa) for x, xa in zip(start, start_a, strict=True)),
-        end=tuple(avg(x, xa) for x, xa in zip(end, end_a, strict=True)),
-        about={
-            "method": f"averaged structured perceptron, {epochs} epochs, seed {SEED}",
-            "features": f"voiceloop.analysis.star_features, kept if in >= {MIN_ANSWERS} answers"
-            f" (words: and >= {MIN_STYLES} styles)",
-            "answers": len(data),
-        },
-    )
+    return w - wa / c, trans - trans_a / c, start - start_a / c, end - end_a / c
 
 
 def main() -> None:

@@ -4,14 +4,17 @@ Kept apart from the cue lists (``star.py``) and the model (``sequence.py``) so t
 the labeller compute exactly the same features. A feature is a name and a value; most are
 present-or-absent (value 1).
 
-- the sentence's words and adjacent word pairs (numbers as ``<n>``), its first word and first
-  content word (after "um", "so", "and" ...), and a "Label:" prefix when notes are read aloud;
+- the sentence's words and adjacent word pairs (numbers as ``<n>``), the same again as crude
+  stems (``stem``: "pulled", "pulls" -> "pull", so a story told in another tense shares the
+  evidence), its first word and first content word (after "um", "so", "and" ...), and a
+  "Label:" prefix when notes are read aloud;
 - the hand cue evidence for each section (``cue=<label>``, capped) and which cues fired, so
   the model weighs each cue for every section;
 - where it sits: fifths of the answer, first and last sentence, a smooth position term;
 - its shape: very short or long, holds a number, says "I" or "we", a question;
-- its neighbours: which section the previous and next sentences' cues favour, and their first
-  content words, so a sentence can lean on the story around it.
+- its neighbours: which section the previous and next sentences' cues favour, their first
+  content words and (at half weight) their content words' stems, so a sentence can lean on
+  the story around it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 
-from voiceloop.analysis.timeline import norm_tokens
+from voiceloop.analysis.timeline import STOP_WORDS, norm_tokens
 
 _NUMBER = re.compile(r"^[+\-\u2212$]?\d")
 _LEAD_IN = frozenset(
@@ -33,6 +36,25 @@ _STRONG_CUE = 1.0  # a neighbour's cue counts as favouring a section from this s
 
 def _words(text: str) -> list[str]:
     return ["<n>" if _NUMBER.match(t) else t for t in norm_tokens(text)]
+
+
+_STEM_SUFFIXES = ("ing", "ied", "ies", "ed", "es", "s", "e")
+
+
+def stem(word: str) -> str:
+    """A crude common root, so that a word's forms share evidence whatever the tense or
+    number the speaker tells the story in: "pulled", "pulling", "pulls" -> "pull"."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix in _STEM_SUFFIXES:
+        if suffix == "s" and word.endswith(("ss", "us", "is")):
+            break  # "process", "status", "analysis"
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)] + ("y" if suffix in ("ied", "ies") else "")
+            break
+    if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsz":
+        word = word[:-1]  # "running" -> "runn" -> "run"
+    return word
 
 
 def _prefix(text: str) -> str | None:
@@ -72,6 +94,11 @@ def star_features(
             f["w=" + w] = 1.0
         for a, b in itertools.pairwise(ws):
             f[f"b={a} {b}"] = 1.0
+        stems = [stem(w) for w in ws]
+        for w in stems:
+            f["s=" + w] = 1.0
+        for a, b in itertools.pairwise(stems):
+            f[f"sb={a} {b}"] = 1.0
         if ws:
             f["first=" + ws[0]] = 1.0
         opener = firsts[i]
@@ -108,6 +135,9 @@ def star_features(
             f["question"] = 1.0
         for side, j in (("prev", i - 1), ("next", i + 1)):
             if 0 <= j < n:
+                for w in words[j]:  # what the story around it is about, at half weight
+                    if w not in STOP_WORDS:
+                        f[f"{side[0]}w={stem(w)}"] = 0.5
                 if favoured[j]:
                     f[f"{side} cue={favoured[j]}"] = 1.0
                 if (their := firsts[j]) is not None:
