@@ -27,21 +27,23 @@ from voiceloop.evaluation.fillers import match_fillers
 from voiceloop.evaluation.scoring import EvalOptions, score_clip, summarize
 from voiceloop.evaluation.sidecars import load_dataset
 from voiceloop.models import Transcript
-from voiceloop.transcribe.decode import TranscribeOptions, _load, transcribe
+from voiceloop.transcribe.decode import FILLER_PROMPT, TranscribeOptions, _load, transcribe
 
-# A prompt written as a hesitant speaker's words: Whisper continues in the prompt's style.
-HESITANT_PROMPT = (
-    "Um, so, uh, I was, um, the data lead, and, uh, we, hmm, we had to, like, er, "
-    "figure out the, um, the model. Uh, you know, I mean, ah, it took a while."
-)
+# The filler prompt of voiceloop 0.4: a bare list of filler words. FILLER_PROMPT, written as a
+# hesitant speaker's words, replaced it.
+LIST_PROMPT = "Um, uh, so, like, you know."
 
 RECIPES: dict[str, dict[str, Any]] = {
-    "one-pass": {"chunk_s": 0.0},
-    "pieces": {},
-    "pieces-beam5": {"beam_size": 5},
-    "pieces-hesitant": {"initial_prompt": HESITANT_PROMPT},
-    "pieces-hesitant-beam5": {"initial_prompt": HESITANT_PROMPT, "beam_size": 5},
-    "one-pass-beam5": {"chunk_s": 0.0, "beam_size": 5},
+    "one-pass": {"chunk_s": 0.0, "initial_prompt": LIST_PROMPT},  # voiceloop 0.4
+    "pieces": {"initial_prompt": LIST_PROMPT},
+    "pieces-beam5": {"initial_prompt": LIST_PROMPT, "beam_size": 5},
+    "pieces-hesitant": {"initial_prompt": FILLER_PROMPT},
+    "pieces-hesitant-beam5": {"initial_prompt": FILLER_PROMPT, "beam_size": 5},
+    "pieces-hesitant-novad": {"initial_prompt": FILLER_PROMPT, "vad_filter": False},
+    "pieces-hesitant-novad-beam5": {
+        "initial_prompt": FILLER_PROMPT, "vad_filter": False, "beam_size": 5,
+    },
+    "one-pass-beam5": {"chunk_s": 0.0, "initial_prompt": LIST_PROMPT, "beam_size": 5},
 }
 
 
@@ -51,7 +53,7 @@ def cached_transcript(
     key = hashlib.sha1(
         (options.model_dump_json() + str(clip.audio.resolve())).encode()
     ).hexdigest()[:16]
-    path = cache / f"{recipe}-{clip.name}-{key}.json"
+    path = cache / f"{recipe}-{clip.name.replace('/', '_')}-{key}.json"
     if path.exists():
         raw = json.loads(path.read_text())
         return Transcript.model_validate(raw["transcript"]), raw["seconds"]

@@ -285,9 +285,12 @@ def test_speech_under_a_stretched_word_is_transcribed_again(speak: Callable[...,
     regions = [(r["start"] / 16_000, r["end"] / 16_000) for r in found]
     back = redecode_stretched(model, samples, regions, words, options)
     assert len(back) >= len(heard) - 1
-    folded_said = [norm(w.text) for w in folded]
-    back_said = [norm(w.text) for w in back]
-    assert sum(t in back_said for t in folded_said) >= 5, (folded_said, back_said)
+    # the one stretched word became several again, most of them words said there (tiny.en
+    # mishears some of this espeak sentence whichever pass hears it: "last" for "glass")
+    assert len(back) - len(words) >= 4
+    said_there = "glass claim process without adding any".split()
+    back_said = [norm(w.text) for w in back[6 : 6 + len(back) - len(words) + 1]]
+    assert sum(t in back_said for t in said_there) >= 3, (said_there, back_said)
     assert redecode_stretched(model, samples, regions, heard, options) == heard
 
 

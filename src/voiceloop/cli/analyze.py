@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from voiceloop.cli.app import (
+    BEAM_SIZE,
     SAMPLE_ANSWER,
     SAMPLE_PROMPT_ID,
     BeamOpt,
@@ -42,7 +43,7 @@ def analyze(
     ] = False,
     model: ModelOpt = "embedded",
     device: DeviceOpt = "cpu",
-    beam_size: BeamOpt = 1,
+    beam_size: BeamOpt = BEAM_SIZE,
     recordings: RecordingsOpt = None,
 ) -> None:
     """Analyze a recorded answer: transcript, pace, fillers, pauses, STAR split, report.

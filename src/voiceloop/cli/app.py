@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from voiceloop import transcribe
 from voiceloop.clock import clock
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ RecordingsOpt = Annotated[
 ]
 DeviceOpt = Annotated[str, typer.Option("--device", help="Where the model runs: cpu or cuda.")]
 BeamOpt = Annotated[int, typer.Option("--beam-size", min=1, max=10, help="Decoder beam size.")]
+BEAM_SIZE = transcribe.BEAM_SIZE  # every command's --beam-size default
 
 
 def _show_version(value: bool) -> None:

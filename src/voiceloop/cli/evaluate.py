@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from voiceloop.cli.app import BeamOpt, DeviceOpt, ModelOpt, app, transcribe_options
+from voiceloop.cli.app import BEAM_SIZE, BeamOpt, DeviceOpt, ModelOpt, app, transcribe_options
 from voiceloop.errors import VoiceloopError
 
 
@@ -33,7 +33,7 @@ def eval_dataset(
     ] = None,
     model: ModelOpt = "embedded",
     device: DeviceOpt = "cpu",
-    beam_size: BeamOpt = 1,
+    beam_size: BeamOpt = BEAM_SIZE,
     limit: Annotated[
         Optional[int],  # noqa: UP045
         typer.Option("--limit", min=1, help="Evaluate only the first N clips (sorted by name)."),

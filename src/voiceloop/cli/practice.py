@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from voiceloop.cli.app import (
+    BEAM_SIZE,
     SAMPLE_ANSWER,
     SAMPLE_PROMPT_ID,
     BeamOpt,
@@ -117,7 +118,7 @@ def practice(
     ] = False,
     model: ModelOpt = "embedded",
     device: DeviceOpt = "cpu",
-    beam_size: BeamOpt = 1,
+    beam_size: BeamOpt = BEAM_SIZE,
     recordings: RecordingsOpt = None,
 ) -> None:
     """Answer an interview question out loud and get a verdict.
@@ -309,7 +310,7 @@ def recover(
     ] = False,
     model: ModelOpt = "embedded",
     device: DeviceOpt = "cpu",
-    beam_size: BeamOpt = 1,
+    beam_size: BeamOpt = BEAM_SIZE,
     recordings: RecordingsOpt = None,
 ) -> None:
     """Turn answers left behind by a crash, kill or power cut into sessions.

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from voiceloop.cli.app import (
+    BEAM_SIZE,
     BeamOpt,
     CountdownOpt,
     DeviceOpt,
@@ -84,7 +85,7 @@ def round_command(
     countdown_s: CountdownOpt = 3,
     model: ModelOpt = "embedded",
     device: DeviceOpt = "cpu",
-    beam_size: BeamOpt = 1,
+    beam_size: BeamOpt = BEAM_SIZE,
     recordings: RecordingsOpt = None,
 ) -> None:
     """Rehearse a whole interview round: several questions, follow-ups, one round report.

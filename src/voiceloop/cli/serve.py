@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from voiceloop.cli.app import (
+    BEAM_SIZE,
     BeamOpt,
     DeviceOpt,
     ModelOpt,
@@ -60,7 +61,7 @@ def serve(
     ] = False,
     model: ModelOpt = "embedded",
     device: DeviceOpt = "cpu",
-    beam_size: BeamOpt = 1,
+    beam_size: BeamOpt = BEAM_SIZE,
     recordings: RecordingsOpt = None,
 ) -> None:
     """Practise and review in your web browser: a local page on this computer.

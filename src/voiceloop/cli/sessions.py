@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from voiceloop.cli.app import (
+    BEAM_SIZE,
     BeamOpt,
     DeviceOpt,
     ModelOpt,
@@ -495,7 +496,7 @@ def reanalyze(
     ] = False,
     model: ModelOpt = "embedded",
     device: DeviceOpt = "cpu",
-    beam_size: BeamOpt = 1,
+    beam_size: BeamOpt = BEAM_SIZE,
     recordings: RecordingsOpt = None,
 ) -> None:
     """Rerun the analysis on the stored transcript with the current analysis version.
