@@ -41,7 +41,9 @@ RECIPES: dict[str, dict[str, Any]] = {
     "pieces-hesitant-beam5": {"initial_prompt": FILLER_PROMPT, "beam_size": 5},
     "pieces-hesitant-novad": {"initial_prompt": FILLER_PROMPT, "vad_filter": False},
     "pieces-hesitant-novad-beam5": {
-        "initial_prompt": FILLER_PROMPT, "vad_filter": False, "beam_size": 5,
+        "initial_prompt": FILLER_PROMPT,
+        "vad_filter": False,
+        "beam_size": 5,
     },
     "one-pass-beam5": {"chunk_s": 0.0, "initial_prompt": LIST_PROMPT, "beam_size": 5},
 }
