@@ -8,7 +8,17 @@ use, so ``import voiceloop`` (and ``voiceloop --help``) stays instant.
 from __future__ import annotations
 
 import importlib
+import os
 from typing import TYPE_CHECKING, Any
+
+# CTranslate2 decodes on OpenMP threads (libgomp), which by default spin while they wait for
+# work. The model is loaded on one thread (the preload while the question is read) and used
+# on another (the transcriber running while you speak); the first thread's OpenMP workers
+# then spin on after it ends and take the cores the decoding needs: an 11 s chunk took 21 s
+# instead of 1.8 s on 2 cores, and a program running beside voiceloop lost a core to them.
+# Waiting passively cost nothing measurable in a whole-file pass. libgomp reads this when it
+# loads, so it is set before anything can import faster_whisper; a value already set is kept.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 __version__ = "0.4.0"
 
