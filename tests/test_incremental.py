@@ -351,3 +351,15 @@ def test_the_live_line_coaches_from_the_words_so_far_and_no_frame_is_lost(
     assert 0 <= offset < RATE // 2
     span = min(len(data), len(fed) - offset)
     assert np.array_equal(data[:span], fed[offset : offset + span])
+
+
+def test_openmp_threads_wait_passively_unless_the_user_chose() -> None:
+    # Spinning OpenMP workers of the thread that loaded the model (the preload) slowed the
+    # transcriber's decoding 10-30 times on 2 cores (see voiceloop/__init__.py).
+    code = "import os, voiceloop; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert run.stdout.strip() == "PASSIVE", run.stderr
+    env["OMP_WAIT_POLICY"] = "ACTIVE"
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert run.stdout.strip() == "ACTIVE", run.stderr
