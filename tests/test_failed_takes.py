@@ -239,3 +239,18 @@ def test_reanalysis_that_hears_an_answer_clears_the_mark(
         assert row is not None and row.status == "analyzed" and row.failure is None
         assert index.practice_counts() == {DONE_Q: 1}
     assert "failed" not in ok(run_cli(rec, "sessions"))
+
+
+def test_the_browser_session_list_marks_a_failed_take_as_the_cli_does(
+    tmp_path: Path, bank: list[Prompt]
+) -> None:
+    from voiceloop.web.pages import sessions_page
+
+    rec = tmp_path / "recordings"
+    rec.mkdir()
+    recovered_failed_take(rec, bank)
+    with open_index(rec) as index:
+        rows = index.query()
+    page = sessions_page(rows, bank, {}, total=len(rows))
+    assert "failed: near-silent recording" in page
+    assert "transcript missing" not in page

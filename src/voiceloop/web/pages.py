@@ -106,13 +106,6 @@ def practice_page(bank: Sequence[Prompt]) -> str:
     return layout("practise", body, "/", ["common.js", "practice.js"])
 
 
-def _notes(problems: Sequence[str], status: str) -> str:
-    notes = list(problems)
-    if status == "unanalyzed" and "analysis missing" not in notes:
-        notes.insert(0, "not analyzed")
-    return "; ".join(notes)
-
-
 def sessions_page(
     rows: Sequence[SessionRow],
     bank: Sequence[Prompt],
@@ -147,7 +140,7 @@ def sessions_page(
             f"</a></td><td>{esc(row.prompt_id or 'free answer')}</td>"
             f'<td class="n">{esc(length)}</td><td class="n">{wpm}</td><td class="n">{fillers}</td>'
             f'<td class="n">{action}</td><td>{quant}</td>'
-            f"<td>{esc(_notes(row.problems, row.status))}</td></tr>"
+            f"<td>{esc('; '.join(row.notes))}</td></tr>"
         )
     if error:
         table = f'<p class="bad">{esc(error)}</p>'
