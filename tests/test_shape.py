@@ -397,6 +397,27 @@ def test_skipped_stages_are_named_in_the_verdict(bank: list[Prompt]) -> None:
     assert "walkthrough: 5 of 7 stages heard" in analysis.verdict.headline
 
 
+def test_a_stage_placed_by_position_alone_is_not_heard(bank: list[Prompt]) -> None:
+    # the closing sentences say nothing about roll-out, monitoring or lessons: the labeller
+    # still places them somewhere (last, where learnings go), but that is not covering it
+    answer = [
+        *PROJECT_A[:-2],
+        ("learnings", "So that is pretty much the whole story of the project."),
+        ("learnings", "Thanks for listening to all of it."),
+    ]
+    analysis = analyze(build(answer), get_prompt(bank, "project-end-to-end"))
+    assert analysis.shape is not None and analysis.coverage is not None
+    learnings = next(p for p in analysis.shape.parts if p.name == "learnings")
+    assert not learnings.present and "position" in learnings.detail
+    assert analysis.shape.missing == [learnings.title]
+    assert not check(analysis.shape, "stages")
+    heard = {item.item: item.heard for item in analysis.coverage.items}
+    assert any(not ok for ok in heard.values()), heard
+    # the complete walkthrough keeps every stage
+    full = analyze(build(PROJECT_A), get_prompt(bank, "project-end-to-end"))
+    assert full.shape is not None and full.shape.missing == []
+
+
 def test_walkthrough_results_without_numbers(bank: list[Prompt]) -> None:
     answer = [
         *PROJECT_A[:11],

@@ -100,14 +100,29 @@ def _first_sentence(ctx: Context, first_word: int) -> tuple[str, float]:
     return ctx.index.quote(first_word, first_word, around=0), ctx.index.words[first_word].start
 
 
+# A cue phrase of the section, not only a weak hint such as a sentence with no past-tense verb
+_WORDED = 1.0
+
+
 def _star_section(label: str, what: str, fallback: Check | None = None) -> Check:
-    """Heard when the STAR analysis found this section (or the fallback cues match)."""
+    """Heard when the STAR analysis found this section and one of its sentences has words of
+    it (the labeller may place a sentence by its position alone: a closing "thanks for
+    listening" is not a Reflection), or when the fallback cues match."""
 
     def check(ctx: Context, item: str) -> Found:
-        secs = [s for s in ctx.star.sections if s.label == label]
-        if secs:
-            quote, start = _first_sentence(ctx, secs[0].first_word)
-            return Found(True, f"{what} section from {clock(secs[0].start)}: {quote}", start)
+        worded = [
+            s
+            for s in ctx.star.sentences
+            if any(
+                sec.label == label and sec.first_word <= s.first_word <= sec.last_word
+                for sec in ctx.star.sections
+            )
+            and sentence_evidence(s.text).score[label] >= _WORDED
+        ]
+        if worded:
+            first = worded[0]
+            quote, start = _first_sentence(ctx, first.first_word)
+            return Found(True, f"{what} section from {clock(first.start)}: {quote}", start)
         if fallback is not None:
             return fallback(ctx, item)
         return Found(False, f"listened for a {what} section")
@@ -125,8 +140,10 @@ def _shape_part(part: str, what: str, fallback: Check) -> Check:
 
     def check(ctx: Context, item: str) -> Found:
         if ctx.shape is not None and any(p.name == part for p in ctx.shape.parts):
+            # a part placed by position only (no words of it heard) is not present
+            present = any(p.name == part and p.present for p in ctx.shape.parts)
             hits = [lab for lab in ctx.shape.labels if lab.label == part]
-            if hits:
+            if hits and present:
                 s = ctx.star.sentences[hits[0].sentence]
                 quote = ctx.index.opening(s.first_word, s.last_word)
                 return Found(True, f"{what}: {quote}", s.start)
@@ -145,7 +162,7 @@ def _in_part(part: str, what: str, cues: Check) -> Check:
 
     def check(ctx: Context, item: str) -> Found:
         shaped = ctx.shape is not None and any(p.name == part for p in ctx.shape.parts)
-        if shaped and ctx.shape and not any(lab.label == part for lab in ctx.shape.labels):
+        if shaped and ctx.shape and not any(p.name == part and p.present for p in ctx.shape.parts):
             return Found(False, f"no {what} was found among the answer's sentences")
         return cues(ctx, item)
 

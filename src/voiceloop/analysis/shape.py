@@ -887,6 +887,15 @@ def shape_project(
     words = transcript.words
     labels = label_project(words, sentences, options)
     parts = _parts(sentences, labels, PROJECT_STAGES, STAGE_TITLES, STAGE_SHORT)
+    # A stage counts as covered only when one of its sentences has words of that stage: the
+    # labeller places every sentence somewhere, and position alone would "cover" a stage
+    # the answer never spoke about.
+    evidence = [_project_evidence(words, s, options.project_stage_cap) for s in sentences]
+    spoken = {lab.label for lab in labels if evidence[lab.sentence].found[lab.label]}
+    for part in parts:
+        if part.present and part.name not in spoken:
+            part.present = False
+            part.detail = "placed by position only: none of its words heard"
     result_numbers: list[str] = []
     for lab in labels:
         nums = numbers_in(_sentence_words(words, sentences[lab.sentence]))
@@ -894,7 +903,7 @@ def shape_project(
             result_numbers += nums
     for part in parts:
         if not part.present:
-            part.detail = "not heard"
+            part.detail = part.detail or "not heard"
         elif part.name == "results":
             part.detail = (
                 "numbers: " + ", ".join(result_numbers[:4]) if result_numbers else "no number"
