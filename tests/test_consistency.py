@@ -248,6 +248,15 @@ def test_a_doubtful_action_share_is_not_the_top_fix() -> None:
     check = next(t for t in checks if t.title == "Check the Action share")
     assert check.figure == "Action labelled 11% of the answer"
     assert f"{n} of {len(star.sentences)} sentences read as your actions" in check.detail
+    # the HTML report's Action card does not call it wrong beside a tip that doubts it
+    from voiceloop.render.html import render_html
+
+    page = render_html(
+        meta(STAR_PROMPT), tr, a.model_copy(update={"star": star, "verdict": verdict})
+    )
+    card = page[page.index(">Action share<") - 40 : page.index(">Action share<")]
+    assert 'class="fig none"' in card and "warn" not in card, card
+    assert f"{n} of {len(star.sentences)} sentences read as actions" in page
 
 
 # --- the property test ---------------------------------------------------------------------------

@@ -202,6 +202,22 @@ def _star_tips(s: StarResult, kind: PromptKind, options: AnalysisOptions) -> lis
     return out
 
 
+def action_share_state(s: StarResult, options: AnalysisOptions) -> tuple[bool | None, str]:
+    """Whether the Action share is right (None: it cannot be told), and a note, as the
+    verdict judges it: a low share whose sentences read as actions by their own words is
+    more likely a mislabel than too little Action, so it is neither good nor bad."""
+    action = s.shares.get("action", 0.0)
+    guide = s.guidance.get("action", options.star_guidance["action"])
+    note = f"guidance {guide * 100:.0f}%"
+    if abs(action - guide) <= options.star_tolerance:
+        return True, note
+    if action < guide - options.star_tolerance and "action" not in s.missing:
+        worded, n, total = action_wording(s)
+        if worded >= options.star_guidance["action"] - options.star_tolerance:
+            return None, f"{note}; {n} of {total} sentences read as actions"
+    return False, note
+
+
 def action_wording(s: StarResult) -> tuple[float, int, int]:
     """(share of the answer's time, count, of how many) of sentences that read as Action by
     their own words: an action cue or first-person past-tense verbs outweigh every other

@@ -16,7 +16,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from voiceloop.analysis.confidence import mark_quoted, unsure_tokens
-from voiceloop.analysis.verdict import check_mark, quantified_state, shown_fillers_per_minute
+from voiceloop.analysis.verdict import (
+    action_share_state,
+    check_mark,
+    quantified_state,
+    shown_fillers_per_minute,
+)
 from voiceloop.clock import clock
 from voiceloop.models import Analysis, SessionMeta, Transcript
 from voiceloop.options import AnalysisOptions
@@ -350,7 +355,7 @@ def _figures(analysis: Analysis, options: AnalysisOptions) -> str:
     p, f, s, q = analysis.pacing, analysis.fillers, analysis.star, analysis.quantify
     lo, hi = p.target_seconds
     action = s.shares.get("action", 0.0)
-    guide = s.guidance.get("action", options.star_guidance["action"])
+    action_ok, action_note = action_share_state(s, options)
     quantified, quantified_ok = quantified_state(q)
     cells = [
         _figure(
@@ -373,12 +378,7 @@ def _figures(analysis: Analysis, options: AnalysisOptions) -> str:
             not p.long_pauses,
         ),
         _shape_figure(analysis, options)
-        or _figure(
-            "Action share",
-            f"{action * 100:.0f}%",
-            f"guidance {guide * 100:.0f}%",
-            abs(action - guide) <= options.star_tolerance,
-        ),
+        or _figure("Action share", f"{action * 100:.0f}%", action_note, action_ok),
         _figure(
             "Result quantified",
             quantified,
