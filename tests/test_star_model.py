@@ -189,3 +189,13 @@ def test_options_choose_another_model(tmp_path: Path) -> None:
     ]
     star = segment_star(Transcript(words=words, duration=5.0), AnalysisOptions(star_model=path))
     assert {lab.label for lab in star.labels} == {"action"}
+
+
+def test_a_words_forms_share_one_stem_whatever_the_tense() -> None:
+    from voiceloop.analysis.star_features import stem
+
+    assert {stem(w) for w in ("pulled", "pulling", "pulls", "pull")} == {"pull"}
+    assert stem("studies") == stem("studied") == "study"
+    assert stem("processes") == stem("process") == "process"
+    assert stem("status") == "status" and stem("analysis") == "analysis"
+    assert stem("ran") == "ran" and stem("<n>") == "<n>"  # short words and numbers as they are

@@ -49,9 +49,8 @@ SIZE_NAMES = (
     "turbo",
 )
 # A prompt written as a hesitant speaker's words: Whisper continues in the style of its prompt,
-# so it writes down more of the "um", "uh" and "er" it hears than plain decoding does (or a
-# bare list of filler words: on development answers, 53 of 57 hesitations kept against 51,
-# 23 of 30 against 20; see benchmarks/decoding_study.py and docs/accuracy.md).
+# so it writes down more of the "um", "uh" and "er" it hears than plain decoding does, or a
+# bare list of filler words (benchmarks/decoding_study.py; figures in docs/accuracy.md).
 FILLER_PROMPT = (
     "Um, so, uh, I was, um, the data lead, and, uh, we, hmm, we had to, like, er, "
     "figure out the, um, the model. Uh, you know, I mean, ah, it took a while."
@@ -689,10 +688,10 @@ def transcribe(
 ) -> Transcript:
     """Transcribe 16 kHz mono samples with word timestamps.
 
-    The file is cut inside pauses into pieces of at most ``options.chunk_s`` seconds (the
-    incremental transcriber's cut, see ``pause_pieces``), each decoded with the one recipe
-    of ``decode_words``, so a file and an answer transcribed while it was recorded are heard
-    the same way.
+    The file is cut inside pauses into pieces of at most ``options.chunk_s`` seconds (with
+    the incremental transcriber's cut, see ``pause_pieces``), each decoded with the one
+    recipe of ``decode_words``, the prompt included. While an answer is recorded the same
+    recipe runs on shorter chunks, so that little is left to decode at stop.
     """
     model, resolved = load_model(options)
     total = len(samples) / SAMPLE_RATE
