@@ -4,10 +4,11 @@
     python benchmarks/styles/train_labeller.py --out F    # somewhere else
 
 Training data: every development answer (``benchmarks/styles/*.json`` and the typical
-blind-dev answers of ``benchmarks/heldout``), never ``benchmarks/styles/blind`` nor the heldout
-blind tests. Method: an averaged structured perceptron (Collins 2002) over the features of
-``voiceloop.analysis.star_features``, learning emission weights and label transitions together,
-with a fixed seed, so the same data gives the same model byte for byte.
+blind-dev answers of ``benchmarks/heldout``), never ``benchmarks/styles/blind*/`` nor the
+heldout blind tests. Method: an averaged structured perceptron (Collins 2002) over the features
+of ``voiceloop.analysis.star_features``, learning emission weights and label transitions
+together; ``SEEDS`` runs over orders drawn from fixed seeds are averaged into one model, so the
+same data gives the same model byte for byte.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _general(name: str) -> bool:
     return name.split("=", 1)[0] in _WORDY
 
 
-# not "fired"
+# features named by words (a cue's id, "fired=...", is not one)
 _WORDY = {"w", "b", "s", "sb", "pw", "nw", "first", "opens", "prefix", "prev opens", "next opens"}
 
 
