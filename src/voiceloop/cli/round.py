@@ -110,9 +110,9 @@ def round_command(
     from voiceloop.sessions.round import (
         FOLLOW_UP_SECONDS,
         ROUND_MD,
-        answer_entry,
         choose_follow_up,
         new_round_id,
+        outcome_entry,
         plan_round,
         resolve_principles,
         select_set,
@@ -197,36 +197,19 @@ def round_command(
         outcome = settle(recordings_dir, rec, options, preload, worker)
         position = len(answers) + 1
         parent_id = parent.id if parent is not None else None
+        answers.append(
+            outcome_entry(
+                position, prompt, outcome, follow_up_of=parent_id, follow_up_reason=reason
+            )
+        )
         if outcome.result is not None:
             result = outcome.result
-            answers.append(
-                answer_entry(
-                    position,
-                    prompt,
-                    result.analysis,
-                    session_id=result.meta.id,
-                    follow_up_of=parent_id,
-                    follow_up_reason=reason,
-                )
-            )
             transcripts[position] = result.transcript
             analyses[position] = result.analysis
             spent_s += result.analysis.pacing.duration_s
             typer.echo(f"  -> {result.analysis.verdict.headline}")
         else:
             note(f"Not analyzed: {outcome.message}")
-            answers.append(
-                answer_entry(
-                    position,
-                    prompt,
-                    None,
-                    session_id=outcome.folder.name if outcome.folder else None,
-                    follow_up_of=parent_id,
-                    follow_up_reason=reason,
-                    status=outcome.kind if outcome.kind != "analyzed" else "missing",
-                    message=outcome.message,
-                )
-            )
         if rec.reason in ("interrupt", "device", "disk"):
             stopped_early = f"the round ended early: {rec.reason_text}"
             return False

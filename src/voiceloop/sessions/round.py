@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -24,6 +25,9 @@ from voiceloop.analysis.timeline import content_words
 from voiceloop.clock import clock
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Analysis, Prompt, Transcript
+
+if TYPE_CHECKING:
+    from voiceloop.sessions.takes import Outcome
 
 # A follow-up is short: this much time is set aside for one in the budget.
 FOLLOW_UP_SECONDS = 60.0
@@ -342,6 +346,37 @@ def answer_entry(
             "must_include_missing": list(analysis.coverage.missing) if analysis.coverage else [],
             "principles_named": list(analysis.language.principles_named),
         }
+    )
+
+
+def outcome_entry(
+    position: int,
+    prompt: Prompt,
+    outcome: Outcome,
+    *,
+    follow_up_of: str | None = None,
+    follow_up_reason: str = "",
+) -> RoundAnswer:
+    """The round's entry for a settled take: its analysis, or why there is none."""
+    result = outcome.result
+    if result is not None:
+        return answer_entry(
+            position,
+            prompt,
+            result.analysis,
+            session_id=result.meta.id,
+            follow_up_of=follow_up_of,
+            follow_up_reason=follow_up_reason,
+        )
+    return answer_entry(
+        position,
+        prompt,
+        None,
+        session_id=outcome.folder.name if outcome.folder else None,
+        follow_up_of=follow_up_of,
+        follow_up_reason=follow_up_reason,
+        status=outcome.kind if outcome.kind != "analyzed" else "missing",
+        message=outcome.message,
     )
 
 

@@ -19,8 +19,8 @@ from voiceloop.models import Prompt, Transcript
 from voiceloop.sessions.round import (
     RoundAnswer,
     RoundSummary,
-    answer_entry,
     new_round_id,
+    outcome_entry,
     summarize_round,
     write_round,
 )
@@ -68,28 +68,11 @@ class Rounds:
             if state is None:
                 raise RoundGone(f"no round '{round_id}' is under way")
             position = len(state.answers) + 1
-            result = outcome.result
-            if result is not None:
-                entry = answer_entry(
-                    position,
-                    prompt,
-                    result.analysis,
-                    session_id=result.meta.id,
-                    follow_up_of=follow_up_of,
-                    follow_up_reason=reason,
-                )
-                state.transcripts[position] = result.transcript
-            else:
-                entry = answer_entry(
-                    position,
-                    prompt,
-                    None,
-                    session_id=outcome.folder.name if outcome.folder else None,
-                    follow_up_of=follow_up_of,
-                    follow_up_reason=reason,
-                    status=outcome.kind if outcome.kind != "analyzed" else "missing",
-                    message=outcome.message,
-                )
+            entry = outcome_entry(
+                position, prompt, outcome, follow_up_of=follow_up_of, follow_up_reason=reason
+            )
+            if outcome.result is not None:
+                state.transcripts[position] = outcome.result.transcript
             state.answers.append(entry)
 
     def finish(self, recordings_dir: Path, round_id: str) -> tuple[RoundSummary, Path]:
