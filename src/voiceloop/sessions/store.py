@@ -14,6 +14,8 @@ import re
 import secrets
 import shutil
 import wave
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -122,8 +124,7 @@ def write_session(folder: Path, files: SessionFiles, samples: np.ndarray) -> Pat
     final = folder / files.meta.id
     if final.exists():
         raise VoiceloopError(f"session {files.meta.id} already exists")
-    staging = folder / f".tmp-{files.meta.id}"
-    try:
+    with _staged(final, f"session {files.meta.id}") as staging:
         staging.mkdir(parents=True)
         write_wav(staging / AUDIO_NAME, samples)
         if files.transcript is not None:
@@ -137,14 +138,23 @@ def write_session(folder: Path, files: SessionFiles, samples: np.ndarray) -> Pat
         if meta.audio_sha256 is None:
             meta = meta.model_copy(update={"audio_sha256": pcm_sha256(staging / AUDIO_NAME)})
         atomic_write_text(staging / SESSION_NAME, meta.model_dump_json(indent=2))
+    return final
+
+
+@contextmanager
+def _staged(final: Path, what: str) -> Iterator[Path]:
+    """A hidden folder beside ``final`` for the caller to fill: renamed to ``final`` when the
+    block ends, removed when it fails, so a session folder is there whole or not at all."""
+    staging = final.parent / f".tmp-{final.name}"
+    try:
+        yield staging
         os.rename(staging, final)
     except OSError as err:
         shutil.rmtree(staging, ignore_errors=True)
-        raise describe_os_error(err, f"session {files.meta.id}") from err
+        raise describe_os_error(err, what) from err
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return final
 
 
 def copy_session(source: Path, folder: Path) -> Path:
@@ -156,17 +166,9 @@ def copy_session(source: Path, folder: Path) -> Path:
     final = folder / source.name
     if final.exists():
         raise VoiceloopError(f"session {source.name} already exists in {folder}")
-    staging = folder / f".tmp-{source.name}"
-    try:
+    with _staged(final, f"session {source.name}") as staging:
         shutil.rmtree(staging, ignore_errors=True)  # left by an import that was killed
         shutil.copytree(source, staging, ignore=shutil.ignore_patterns(".*"))
-        os.rename(staging, final)
-    except OSError as err:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise describe_os_error(err, f"session {source.name}") from err
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return final
 
 
