@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from sessionkit import BASE, answer_text, days, make_session, ok, run_cli
-from voiceloop.capture.takes import TakeInfo, new_take_id, start_take
+from voiceloop.capture.takes import TakeInfo, start_take
 from voiceloop.models import Prompt, SessionMeta
 from voiceloop.prompts import get_prompt, load_bank
 from voiceloop.sessions import migrations as mig
@@ -34,12 +34,7 @@ def bank() -> list[Prompt]:
 
 def leave_take(rec: Path, prompt: Prompt, samples: np.ndarray, when: datetime) -> None:
     """A take left in recordings/.takes/ as the recorder leaves it when a run is killed."""
-    info = TakeInfo(
-        id=new_take_id(when),
-        started_at=when.isoformat(timespec="seconds"),
-        prompt=prompt,
-        capture_rate=RATE,
-    )
+    info = TakeInfo.begin(prompt, RATE, "", when)
     _take, writer = start_take(rec, info)
     pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
     writer.write(pcm)

@@ -27,7 +27,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal, TextIO
@@ -36,7 +35,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from voiceloop.capture.devices import AudioDevice, load_sounddevice, pick_input
-from voiceloop.capture.takes import Take, TakeInfo, mark_stopped, new_take_id, start_take
+from voiceloop.capture.takes import Take, TakeInfo, mark_stopped, start_take
 from voiceloop.clock import clock
 from voiceloop.errors import VoiceloopError
 from voiceloop.models import Prompt
@@ -501,14 +500,7 @@ def record(
     except Exception as err:  # sounddevice.PortAudioError
         raise describe_open_error(err, device) from err
 
-    now = datetime.now().astimezone()
-    info = TakeInfo(
-        id=new_take_id(now),
-        started_at=now.isoformat(timespec="seconds"),
-        prompt=prompt,
-        capture_rate=rate,
-        device=device.name,
-    )
+    info = TakeInfo.begin(prompt, rate, device.name)
     try:
         take, writer = start_take(recordings_dir, info)
     except BaseException:

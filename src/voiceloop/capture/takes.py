@@ -52,6 +52,20 @@ class TakeInfo(BaseModel):
     device: str = ""
     status: Literal["recording", "stopped"] = "recording"
 
+    @classmethod
+    def begin(
+        cls, prompt: Prompt | None, rate: int, device: str, when: datetime | None = None
+    ) -> TakeInfo:
+        """The sidecar of a take beginning ``when`` (now): its id and start time from it."""
+        now = when or datetime.now().astimezone()
+        return cls(
+            id=new_take_id(now),
+            started_at=now.isoformat(timespec="seconds"),
+            prompt=prompt,
+            capture_rate=rate,
+            device=device,
+        )
+
     def started(self) -> datetime:
         """When the answer began (now, when the sidecar's time cannot be read)."""
         try:

@@ -15,7 +15,6 @@ import contextlib
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,7 +23,6 @@ from voiceloop.capture.takes import (
     TakeInfo,
     TakeWriter,
     mark_stopped,
-    new_take_id,
     start_take,
 )
 from voiceloop.errors import VoiceloopError
@@ -96,14 +94,7 @@ class LiveTakes:
 
         if not MIN_RATE <= rate <= MAX_RATE:
             raise BadChunk(f"a capture rate of {rate} Hz is not supported")
-        now = datetime.now().astimezone()
-        info = TakeInfo(
-            id=new_take_id(now),
-            started_at=now.isoformat(timespec="seconds"),
-            prompt=prompt,
-            capture_rate=rate,
-            device=device,
-        )
+        info = TakeInfo.begin(prompt, rate, device)
         take, writer = start_take(self.recordings_dir, info)
         worker = (
             IncrementalTranscriber(self.options, ready=self.ready) if self.incremental else None
