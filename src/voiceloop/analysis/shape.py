@@ -859,11 +859,16 @@ def _project_evidence(words: list[Word], sentence: Sentence, cap: float) -> Evid
 
 
 def label_project(
-    words: list[Word], sentences: Sequence[Sentence], options: AnalysisOptions | None = None
+    words: list[Word],
+    sentences: Sequence[Sentence],
+    options: AnalysisOptions | None = None,
+    evidence: list[Evidence] | None = None,
 ) -> list[ShapeLabel]:
-    """Label each sentence of a project walkthrough with one of the seven stages."""
+    """Label each sentence of a project walkthrough with one of the seven stages
+    (``evidence``: each sentence's stage cues, when the caller has them)."""
     options = options or AnalysisOptions()
-    evidence = [_project_evidence(words, s, options.project_stage_cap) for s in sentences]
+    if evidence is None:
+        evidence = [_project_evidence(words, s, options.project_stage_cap) for s in sentences]
     decided = _label(
         sentences,
         evidence,
@@ -885,12 +890,12 @@ def shape_project(
     options: AnalysisOptions,
 ) -> ShapeResult:
     words = transcript.words
-    labels = label_project(words, sentences, options)
+    evidence = [_project_evidence(words, s, options.project_stage_cap) for s in sentences]
+    labels = label_project(words, sentences, options, evidence)
     parts = _parts(sentences, labels, PROJECT_STAGES, STAGE_TITLES, STAGE_SHORT)
     # A stage counts as covered only when one of its sentences has words of that stage: the
     # labeller places every sentence somewhere, and position alone would "cover" a stage
     # the answer never spoke about.
-    evidence = [_project_evidence(words, s, options.project_stage_cap) for s in sentences]
     spoken = {lab.label for lab in labels if evidence[lab.sentence].found[lab.label]}
     for part in parts:
         if part.present and part.name not in spoken:

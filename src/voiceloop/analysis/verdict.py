@@ -156,8 +156,9 @@ def _star_tips(s: StarResult, kind: PromptKind, options: AnalysisOptions) -> lis
     action = s.shares.get("action", 0.0)
     setup = s.shares.get("situation", 0.0) + s.shares.get("task", 0.0)
     if "action" not in s.missing and action < guide["action"] - tol:
-        worded, n, total = action_wording(s)
-        if worded >= guide["action"] - tol:
+        doubt = doubted_action_share(s, options)
+        if doubt is not None:
+            worded, n, total = doubt
             # The sentences' own words say the answer is mostly Action, so the low share is
             # more likely the labeller's mistake than the speaker's: say so, and rank it
             # below every measured fix instead of stating a mislabel as the top fix.
@@ -202,19 +203,28 @@ def _star_tips(s: StarResult, kind: PromptKind, options: AnalysisOptions) -> lis
     return out
 
 
+def doubted_action_share(s: StarResult, options: AnalysisOptions) -> tuple[float, int, int] | None:
+    """When the labelled Action share is low but the sentences' own words say the answer is
+    mostly Action (a mislabel more likely than too little Action): ``action_wording``'s
+    (share, count, of how many); else None."""
+    floor = options.star_guidance["action"] - options.star_tolerance
+    if "action" in s.missing or s.shares.get("action", 0.0) >= floor:
+        return None
+    wording = action_wording(s)
+    return wording if wording[0] >= floor else None
+
+
 def action_share_state(s: StarResult, options: AnalysisOptions) -> tuple[bool | None, str]:
-    """Whether the Action share is right (None: it cannot be told), and a note, as the
-    verdict judges it: a low share whose sentences read as actions by their own words is
-    more likely a mislabel than too little Action, so it is neither good nor bad."""
+    """Whether the Action share is right (None: it cannot be told, see
+    ``doubted_action_share``), and a note, as the verdict judges it."""
     action = s.shares.get("action", 0.0)
     guide = s.guidance.get("action", options.star_guidance["action"])
     note = f"guidance {guide * 100:.0f}%"
     if abs(action - guide) <= options.star_tolerance:
         return True, note
-    if action < guide - options.star_tolerance and "action" not in s.missing:
-        worded, n, total = action_wording(s)
-        if worded >= options.star_guidance["action"] - options.star_tolerance:
-            return None, f"{note}; {n} of {total} sentences read as actions"
+    doubt = doubted_action_share(s, options)
+    if doubt is not None:
+        return None, f"{note}; {doubt[1]} of {doubt[2]} sentences read as actions"
     return False, note
 
 
