@@ -47,8 +47,8 @@ ModelOpt = Annotated[
     typer.Option(
         "--model",
         help="Whisper model: 'embedded' (tiny.en, default, no download), a folder under "
-        "models/, a path to a CTranslate2 model folder, or a size name such as base.en "
-        "(downloads once; needs the internet).",
+        "models/, a path to a CTranslate2 model folder, 'base' (from its registry packages, "
+        "offline), or a size name such as base.en (downloads once; needs the internet).",
     ),
 ]
 RecordingsOpt = Annotated[

