@@ -73,10 +73,9 @@ class Frames:
 
 
 def _frames(y: np.ndarray, length: int) -> np.ndarray:
+    """Frames of ``length`` samples every HOP, centred: a strided view, nothing copied."""
     pad = np.pad(y, (length // 2, length // 2))
-    n = 1 + (len(pad) - length) // HOP
-    idx = np.arange(length)[None, :] + HOP * np.arange(n)[:, None]
-    return np.asarray(pad[idx])
+    return np.lib.stride_tricks.sliding_window_view(pad, length)[::HOP]
 
 
 def _yin(frames: np.ndarray, fmin: float, fmax: float) -> tuple[np.ndarray, np.ndarray]:
@@ -85,7 +84,8 @@ def _yin(frames: np.ndarray, fmin: float, fmax: float) -> tuple[np.ndarray, np.n
     win = length // 2
     tau_min = int(SAMPLE_RATE / fmax)
     tau_max = min(int(SAMPLE_RATE / fmin), length - win)
-    size = 1 << int(np.ceil(np.log2(2 * length)))
+    # no wrap-around: lags up to tau_max of a window of win samples fit in one frame
+    size = max(length, win + tau_max + 1)
     spec_a = np.fft.rfft(frames, size)
     spec_b = np.fft.rfft(frames[:, :win], size)
     acf = np.fft.irfft(spec_a * np.conj(spec_b), size)[:, : tau_max + 1]
@@ -121,15 +121,21 @@ def frame_features(samples: np.ndarray, options: AcousticOptions | None = None) 
     y = np.asarray(samples, dtype=np.float32)
     frames = _frames(y, YIN_FRAME)
     n = len(frames)
-    rms = np.sqrt(np.mean(frames[:, YIN_FRAME // 4 : 3 * YIN_FRAME // 4] ** 2, axis=1))
+    # mean square over the middle half of each frame, from a running sum of squares
+    sq = np.concatenate([[0.0], np.cumsum(y.astype(np.float64) ** 2)])
+    mid = HOP * np.arange(n) - YIN_FRAME // 2 + YIN_FRAME // 4  # in unpadded samples
+    lo_i = np.clip(mid, 0, len(y))
+    hi_i = np.clip(mid + YIN_FRAME // 2, 0, len(y))
+    rms = np.sqrt((sq[hi_i] - sq[lo_i]) / (YIN_FRAME // 2))
     db = 20 * np.log10(rms + 1e-8)
-    aper = np.empty(n)
-    f0 = np.empty(n)
-    for lo in range(0, n, _YIN_BLOCK):  # in blocks: the FFTs of a whole answer at once are big
-        block = frames[lo : lo + _YIN_BLOCK].astype(np.float64)
-        aper[lo : lo + len(block)], f0[lo : lo + len(block)] = _yin(
-            block, opts.fmin_hz, opts.fmax_hz
-        )
+    # Pitch only where it can matter: frames 10 dB under the loudness floor of a run can
+    # never join one (about a fifth of an answer is pauses); they read as unvoiced.
+    aper = np.ones(n)
+    f0 = np.full(n, opts.fmin_hz)
+    pitched = np.flatnonzero(db > _speech_level(db) - opts.loud_below_peak_db - 10.0)
+    for lo in range(0, len(pitched), _YIN_BLOCK):  # in blocks: one answer's FFTs are big
+        rows = pitched[lo : lo + _YIN_BLOCK]
+        aper[rows], f0[rows] = _yin(frames[rows].astype(np.float64), opts.fmin_hz, opts.fmax_hz)
     spec = np.abs(librosa.stft(y, n_fft=512, hop_length=HOP, center=True))[:, :n] ** 2
     freqs = librosa.fft_frequencies(sr=SAMPLE_RATE, n_fft=512)
     high = spec[freqs >= 1000].sum(axis=0) / np.maximum(spec.sum(axis=0), 1e-12)
