@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from conftest import transcript_of
+from sessionkit import run_cli
 from voiceloop.analysis.acoustic_fillers import (
     detect_acoustic_fillers,
     frame_features,
     merge_acoustic,
+)
+from voiceloop.analysis.filled_pauses import (
+    FEATURES,
+    Candidate,
+    FilledPauseModel,
+    candidates,
+    decide,
+    detect_filled_pauses,
+    fit_logistic,
+    load_model,
 )
 from voiceloop.analysis.fillers import detect_fillers
 from voiceloop.models import FillerEvent, Word
@@ -149,3 +163,130 @@ def test_a_second_hearing_of_a_written_filler_is_not_counted_twice() -> None:
     ]
     merged = merge_acoustic(text, heard, words)
     assert merged.count == 1 and merged.events[0].source == "transcript"
+
+
+# --- the learned decision (voiceloop.analysis.filled_pauses) -------------------------------
+
+
+def _candidate_on(samples: np.ndarray, words: list[Word], span: tuple[float, float]) -> Candidate:
+    """The one candidate run overlapping ``span``."""
+    found = [
+        c
+        for c in candidates(frame_features(samples), words)
+        if c.start < span[1] and span[0] < c.end
+    ]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def feature(c: Candidate, name: str) -> float:
+    return c.features[FEATURES.index(name)]
+
+
+def hand_model(bias: float = 2.0, word_cover: float = -5.0) -> FilledPauseModel:
+    """A model that calls a candidate a filled pause unless a word covers it."""
+    weights = [0.0] * len(FEATURES)
+    weights[FEATURES.index("word_cover")] = word_cover
+    return FilledPauseModel(
+        features=list(FEATURES),
+        mean=[0.0] * len(FEATURES),
+        scale=[1.0] * len(FEATURES),
+        weights=weights,
+        bias=bias,
+        threshold=0.5,
+    )
+
+
+def test_fit_logistic_learns_which_feature_decides() -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(400, 2)) * [1.0, 3.0] + [0.0, 10.0]
+    y = (x[:, 0] + 0.3 * rng.normal(size=400) > 0).astype(float)
+    mean, scale, weights, bias = fit_logistic(x, y, l2=1.0)
+    assert weights[0] > 3.0 and abs(weights[1]) < 0.5
+    z = (np.array([[2.0, 10.0], [-2.0, 10.0]]) - mean) / scale
+    p = 1 / (1 + np.exp(-(z @ weights + bias)))
+    assert p[0] > 0.95 and p[1] < 0.05
+
+
+def test_a_vowel_between_words_is_described_as_one() -> None:
+    samples, words, (start, end) = answer(vowel(0.4))
+    c = _candidate_on(samples, words, (start, end))
+    assert c.start == pytest.approx(start, abs=0.08) and c.end == pytest.approx(end, abs=0.08)
+    assert feature(c, "word_cover") == 0.0
+    assert feature(c, "gap_s") > 0.5  # "data" ends at 1.2 s, "shipped" starts after 2 s
+    assert feature(c, "quiet_around") > 0.5  # silence on both sides
+    assert feature(c, "aperiodicity") < 0.2 and feature(c, "pitch_spread") < 0.05
+    assert feature(c, "log_duration") == pytest.approx(np.log(c.end - c.start))
+    assert feature(c, "word_probability") == 1.0 and feature(c, "word_misheard_kind") == 0.0
+
+
+def test_a_vowel_under_a_word_carries_that_words_evidence() -> None:
+    """Whisper's 'a' (unsure) over a held vowel: the candidate says so."""
+    samples, words, (start, end) = answer(vowel(0.4))
+    heard = Word(text="a", start=start, end=end, probability=0.3)
+    c = _candidate_on(samples, [words[0], heard, words[1]], (start, end))
+    assert feature(c, "word_cover") > 0.9
+    assert feature(c, "word_probability") == pytest.approx(0.3)
+    assert feature(c, "word_misheard_kind") == 1.0
+    assert feature(c, "gap_s") == 0.0
+
+
+def test_a_hesitation_the_transcript_wrote_is_no_candidate() -> None:
+    samples, words, (start, end) = answer(vowel(0.4))
+    words = [words[0], Word(text="uh,", start=start, end=end), words[1]]
+    cands = candidates(frame_features(samples), words)
+    assert not [c for c in cands if c.start < end and start < c.end]
+
+
+def test_the_model_decides_and_the_sound_gives_the_type() -> None:
+    samples, words, (start, end) = answer(vowel(0.4))
+    (event,) = decide(candidates(frame_features(samples), words), hand_model())
+    assert (event.type, event.source, event.word_index) == ("uh", "acoustic", None)
+    assert event.start == pytest.approx(start, abs=0.08)
+    assert event.end == pytest.approx(end, abs=0.08)
+    nasal, words, _ = answer(vowel(0.5, f0=100.0, nasal_from=0.45))
+    assert [e.type for e in decide(candidates(frame_features(nasal), words), hand_model())] == [
+        "um"
+    ]
+    # the same vowel under a sure word: the model's word_cover weight keeps it out
+    covered = [words[0], Word(text="oh", start=1.5, end=2.0), words[1]]
+    assert decide(candidates(frame_features(nasal), covered), hand_model()) == []
+    # and a threshold above every probability keeps everything out
+    never = hand_model().model_copy(update={"threshold": 1.01})
+    assert decide(candidates(frame_features(samples), answer(vowel(0.4))[1]), never) == []
+
+
+def test_a_model_for_other_features_is_refused() -> None:
+    model = hand_model().model_copy(update={"features": list(reversed(FEATURES))})
+    with pytest.raises(ValueError, match="other features"):
+        model.probabilities(np.zeros((1, len(FEATURES))))
+
+
+def test_the_shipped_model_was_trained_on_development_clips_only() -> None:
+    model = load_model()
+    assert model.features == list(FEATURES)
+    assert len(model.weights) == len(FEATURES) == len(model.mean) == len(model.scale)
+    assert any(name.startswith("speech/") for name in model.trained_on)  # real speech in it
+    assert not any("speech-test" in name for name in model.trained_on)
+
+
+def test_the_shipped_model_hears_nothing_in_silence_and_word_sounds() -> None:
+    samples, words, _ = answer(None)
+    assert detect_filled_pauses(samples, transcript_of(words, len(samples) / RATE)) == []
+
+
+@pytest.mark.slow
+def test_eval_runs_the_learned_detector(tmp_path: Path) -> None:
+    """`voiceloop eval --acoustic-fillers --acoustic-detector learned` on real Whisper output."""
+    out = tmp_path / "eval.json"
+    eval_mini = Path(__file__).parent / "data" / "eval_mini"
+    args = ["eval", str(eval_mini), "--limit", "1", "--json", str(out), "--acoustic-fillers"]
+    result = run_cli(tmp_path / "rec", *args, "--acoustic-detector", "learned")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(out.read_text())
+    assert report["acoustic_fillers"] is True
+    (clip,) = report["clips"]
+    assert clip["error"] is None and clip["acoustic_s"] > 0  # the detector ran on the audio
+    bad = run_cli(tmp_path / "rec", *args, "--acoustic-detector", "neural")
+    assert bad.returncode != 0 and "Traceback" not in bad.stderr
+    assert "'neural' is not one of 'rules', 'learned'" in bad.stderr

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import sys
 import time
+from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from voiceloop.cli.app import BEAM_SIZE, BeamOpt, DeviceOpt, ModelOpt, app, transcribe_options
 from voiceloop.errors import VoiceloopError
+
+if TYPE_CHECKING:
+    from voiceloop.evaluation.scoring import AcousticDetector
+
+
+class AcousticDetectorName(str, Enum):
+    rules = "rules"
+    learned = "learned"
 
 
 @app.command("eval")
@@ -54,6 +63,14 @@ def eval_dataset(
             help="Add filled pauses heard in the audio but missing from the transcript.",
         ),
     ] = False,
+    acoustic_detector: Annotated[
+        AcousticDetectorName,
+        typer.Option(
+            "--acoustic-detector",
+            help="With --acoustic-fillers: the rule detector, or the learned decision "
+            "(docs/accuracy.md, 'Acoustic filled-pause detector').",
+        ),
+    ] = AcousticDetectorName.rules,
 ) -> None:
     """Run audio -> transcript -> analysis on every clip of a labelled folder and print how
     far each figure is from the truth: WER, words per minute, pauses, fillers
@@ -83,8 +100,12 @@ def eval_dataset(
     def transcriber(samples):  # type: ignore[no-untyped-def]
         return transcribe(samples, options)
 
-    detector = None
-    if acoustic:
+    detector: AcousticDetector | None = None
+    if acoustic and acoustic_detector is AcousticDetectorName.learned:
+        from voiceloop.analysis.filled_pauses import detect_filled_pauses
+
+        detector = detect_filled_pauses
+    elif acoustic:
         from voiceloop.analysis.acoustic_fillers import detect_acoustic_fillers
 
         detector = detect_acoustic_fillers
