@@ -151,8 +151,8 @@ def _run_features(
     change = _slice(feats.change, a, b)
     high = _slice(feats.high_share, a, b)
     n = len(db)
-    t = np.arange(n) * FRAME_S
-    slope = float(np.polyfit(t, logf, 1)[0]) if n >= 3 else 0.0
+    t = np.arange(n) * FRAME_S - (n - 1) * FRAME_S / 2  # centred: the fit's slope in closed form
+    slope = float((t * (logf - logf.mean())).sum() / (t * t).sum()) if n >= 3 else 0.0
     third = max(n // 3, 1)
     head = float(np.median(high[:third])) if n else 0.0
     tail = float(np.median(high[-third:])) if n else 0.0
@@ -210,13 +210,14 @@ def candidates(feats: Frames, words: list[Word]) -> list[Candidate]:
     quiet = (feats.db < speech_db - opts.loud_below_peak_db).astype(float)
     starts = np.asarray([s[0] for s in spans], dtype=float)
     ends = np.asarray([s[1] for s in spans], dtype=float)
+    hesitation = np.asarray([s[2] for s in spans], dtype=bool)
     return [
         Candidate(
             r.start, r.end, r.nasal, _run_features(r, feats, words, starts, ends, speech_db, quiet)
         )
         for r in runs
-        # the transcript already wrote this hesitation
-        if not any(is_hes and r.start < s1 and s0 < r.end for s0, s1, is_hes in spans)
+        # a run on a hesitation the transcript wrote is already counted
+        if not np.any(hesitation & (starts < r.end) & (r.start < ends))
     ]
 
 
