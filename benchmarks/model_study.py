@@ -1,0 +1,436 @@
+"""Which Whisper model should be the default: accuracy and cost, model by model (issue 23).
+
+Usage (from the repository root)::
+
+    python benchmarks/model_study.py accuracy [--model tiny.en=embedded --model base=base]
+    python benchmarks/model_study.py cost [--clip ANSWER.wav]
+    python benchmarks/model_study.py keepup [--seconds 120] [--busy]
+
+Every model is run with voiceloop's own recipe (``TranscribeOptions()``: pieces of <= 28 s cut
+at pauses, the hesitant-speaker prompt, beam 5, int8, language "en"); only the model differs.
+A model is ``LABEL=SPEC``, SPEC being anything ``--model`` takes (``embedded``, ``base``, a
+folder).
+
+``accuracy`` transcribes every clip of the development sets (``voiceloop eval``'s sidecar
+format) once per model, freshly loaded so a clip's words do not depend on the clips before
+it, and scores it as ``voiceloop eval`` does: WER, filler precision/recall/F1, and the
+hesitations (um, uh, er, hmm) kept. It also prints the process CPU seconds per second of
+audio (``time.process_time``: every thread of the process, so other programs on a shared
+machine change it less than wall time) and the wall real-time factor with the load average.
+Transcripts are cached under ``--cache``, so a model is decoded once per clip.
+The default sets are the development sets the choice is made on; ``speech-test`` is for
+reporting the choice once, with ``voiceloop eval``, never for choosing.
+
+``cost`` runs, in a fresh process per model: model load time (wall and CPU), the resident
+memory once loaded, and the peak resident memory (``ru_maxrss``) of transcribing one answer
+of about two minutes, with its CPU seconds per audio second.
+
+``keepup`` feeds a spoken answer of ``--seconds`` to the incremental transcriber in real time
+(0.1 s blocks, as the recorder does), optionally with one core kept busy by another process,
+and prints for each chunk how long after its audio arrived its words were committed (the
+lag: it grows chunk after chunk when the model does not keep up) and, at stop, how long the
+tail took (``finish``). The wait a user sees also holds the analysis and the verdict:
+``benchmarks/bench_incremental.py stops --model SPEC`` times that through the real CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+DEFAULT_MODELS = ("tiny.en=embedded", "base=base")
+# Development sets and how many of their clips (None: all). The spontaneous and long-answer
+# sets are Piper answers made with benchmarks/heldout/make_clips.py (see docs/accuracy.md);
+# the first clips of each, as in the 0.5.0 decoding study, keep a run of base under an hour.
+DEFAULT_SETS = (
+    "speech=../shared/data/speech",
+    "spont=/work/dev23/spont:5",
+    "fullfill=/work/dev23/fullfill:4",
+    "star=../shared/data/star:6",
+)
+
+
+@dataclass
+class Decoded:
+    """One clip's transcript and what decoding it cost."""
+
+    transcript: Any  # voiceloop.models.Transcript
+    wall_s: float
+    cpu_s: float
+
+
+@dataclass
+class Tally:
+    """What one model did on one set."""
+
+    results: list[Any] = field(default_factory=list)  # evaluation.scoring.ClipResult
+    hes: list[int] = field(default_factory=lambda: [0, 0, 0])  # tp, fp, fn
+    wall_s: float = 0.0
+    cpu_s: float = 0.0
+    audio_s: float = 0.0
+
+
+def parse_pairs(items: list[str]) -> list[tuple[str, str]]:
+    pairs = []
+    for item in items:
+        label, _, spec = item.partition("=")
+        if not spec:
+            raise SystemExit(f"expected LABEL=SPEC, got {item!r}")
+        pairs.append((label, spec))
+    return pairs
+
+
+def decode_cached(cache: Path, label: str, spec: str, clip: Any) -> Decoded:
+    """``clip`` transcribed with model ``spec`` and the default recipe, from the cache if there."""
+    from voiceloop.audio import load_audio
+    from voiceloop.models import Transcript
+    from voiceloop.transcribe.decode import TranscribeOptions, _load, transcribe
+
+    options = TranscribeOptions(model=spec)
+    recipe = options.model_dump_json(exclude={"model"})
+    key = hashlib.sha1((label + recipe + str(clip.audio.resolve())).encode()).hexdigest()[:16]
+    path = cache / f"{label}-{clip.name.replace('/', '_')}-{key}.json"
+    if path.exists():
+        raw = json.loads(path.read_text())
+        return Decoded(Transcript.model_validate(raw["transcript"]), raw["wall_s"], raw["cpu_s"])
+    audio = load_audio(clip.audio)
+    # Temperature fallback samples from generators seeded when the model loads: reloading
+    # before each clip makes a clip's words independent of the clips decoded before it.
+    _load.cache_clear()
+    from voiceloop.transcribe.decode import load_model
+
+    load_model(options)  # loading is measured by ``cost``, not here
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    transcript = transcribe(audio.samples, options)
+    decoded = Decoded(transcript, time.perf_counter() - wall0, time.process_time() - cpu0)
+    path.write_text(
+        json.dumps(
+            {
+                "transcript": transcript.model_dump(mode="json"),
+                "wall_s": decoded.wall_s,
+                "cpu_s": decoded.cpu_s,
+                "load": os.getloadavg()[0],
+            }
+        )
+    )
+    return decoded
+
+
+def _f(value: float | None, spec: str) -> str:
+    return "-" if value is None else format(value, spec)
+
+
+def accuracy(models: list[tuple[str, str]], sets: list[tuple[str, str]], cache: Path) -> None:
+    from voiceloop.analysis.combined import analyze
+    from voiceloop.analysis.fillers import hesitation_type
+    from voiceloop.evaluation.fillers import match_fillers
+    from voiceloop.evaluation.scoring import EvalOptions, score_clip, summarize
+    from voiceloop.evaluation.sidecars import load_dataset
+
+    cache.mkdir(parents=True, exist_ok=True)
+    print(f"{os.cpu_count()} cores; load average (1 min) at start {os.getloadavg()[0]:.2f}")
+    rows = []
+    per_clip: dict[tuple[str, str], list[int]] = {}  # word errors clip by clip
+    for set_spec in sets:
+        name, where = set_spec
+        folder, _, limit = where.partition(":")
+        clips = load_dataset(Path(folder))[: int(limit) if limit else None]
+        for label, spec in models:
+            tally = Tally()
+            for clip in clips:
+                decoded = decode_cached(cache, label, spec, clip)
+                analysis = analyze(decoded.transcript, None, None)
+                tally.results.append(score_clip(clip, decoded.transcript, analysis, EvalOptions()))
+                if clip.truth.fillers is not None:
+                    truth = [f for f in clip.truth.fillers if hesitation_type(f.type)]
+                    said = [e for e in analysis.fillers.events if hesitation_type(e.type)]
+                    counts = match_fillers(truth, said, typed=False)
+                    tally.hes = [
+                        tally.hes[0] + counts.tp,
+                        tally.hes[1] + counts.fp,
+                        tally.hes[2] + counts.fn,
+                    ]
+                tally.wall_s += decoded.wall_s
+                tally.cpu_s += decoded.cpu_s
+                tally.audio_s += decoded.transcript.duration
+            o = summarize(tally.results)
+            tp, fp, fn = tally.hes
+            errors = [r.word_errors for r in tally.results if r.word_errors is not None]
+            n_err = sum(e.errors for e in errors)
+            n_ref = sum(e.n for e in errors)
+            per_clip[(name, label)] = [e.errors for e in errors]
+            row = {
+                "set": name, "model": label, "clips": len(clips), "audio_s": tally.audio_s,
+                "wer": o.wer, "word_errors": n_err, "reference_words": n_ref,
+                "wer_verbatim": o.wer_verbatim,
+                "filler_p": o.filler_precision, "filler_r": o.filler_recall,
+                "filler_f1": o.filler_f1, "hesitations": tally.hes, "star": o.star_accuracy,
+                "cpu_per_audio_s": tally.cpu_s / tally.audio_s if tally.audio_s else None,
+                "wall_rtf": tally.wall_s / tally.audio_s if tally.audio_s else None,
+            }  # fmt: skip
+            rows.append(row)
+            print(
+                f"{name:9} {label:8} n={len(clips):2} {tally.audio_s:6.0f} s  "
+                f"WER {_f(o.wer, '.1%')} ({n_err}/{n_ref})  "
+                f"fillers P {_f(o.filler_precision, '.2f')} R {_f(o.filler_recall, '.2f')} "
+                f"F1 {_f(o.filler_f1, '.2f')}  "
+                f"hesitations {tp}/{tp + fn} +{fp}  STAR {_f(o.star_accuracy, '.1%')}  "
+                f"CPU s per audio s {_f(row['cpu_per_audio_s'], '.3f')}  "
+                f"wall RTF {_f(row['wall_rtf'], '.3f')}",
+                flush=True,
+            )
+    first = models[0][0]
+    for label, _ in models[1:]:  # paired: the same clips, word errors against the first model
+        for name, _ in sets:
+            pairs = list(zip(per_clip[(name, label)], per_clip[(name, first)], strict=True))
+            fewer = sum(a < b for a, b in pairs)
+            more = sum(a > b for a, b in pairs)
+            print(
+                f"{name:9} {label} against {first}: fewer word errors on {fewer} clips, "
+                f"more on {more}, as many on {len(pairs) - fewer - more}"
+            )
+    print(f"load average (1 min) at end {os.getloadavg()[0]:.2f}")
+    (cache / "model_study.json").write_text(json.dumps(rows, indent=1))
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
+def probe(spec: str, clip: Path) -> None:
+    """In this (fresh) process: load ``spec``, transcribe ``clip``; print one JSON line."""
+    from voiceloop.audio import load_audio
+    from voiceloop.transcribe.decode import TranscribeOptions, load_model, transcribe
+
+    options = TranscribeOptions(model=spec)
+    samples = load_audio(clip).samples
+    base_mb = _rss_mb()
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    _, resolved = load_model(options)
+    load_wall, load_cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    loaded_mb = _rss_mb()
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    transcribe(samples, options)
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    print(
+        json.dumps(
+            {
+                "model": resolved.label,
+                "audio_s": len(samples) / 16_000,
+                "rss_before_load_mb": base_mb,
+                "rss_loaded_mb": loaded_mb,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "load_wall_s": load_wall,
+                "load_cpu_s": load_cpu,
+                "wall_s": wall,
+                "cpu_s": cpu,
+            }
+        )
+    )
+
+
+def cost(models: list[tuple[str, str]], clip: Path, runs: int) -> None:
+    print(f"{os.cpu_count()} cores; clip {clip}")
+    print(
+        f"{'model':8} {'load s':>7} {'load CPU':>8} {'loaded MB':>9} {'peak MB':>8} "
+        f"{'CPU/audio':>9} {'wall RTF':>8} {'load avg':>8}"
+    )
+    for label, spec in models:
+        for _ in range(runs):
+            load = os.getloadavg()[0]
+            out = subprocess.run(
+                [sys.executable, __file__, "probe", spec, str(clip)],
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if out.returncode:
+                raise SystemExit(f"{label}: {out.stderr.strip().splitlines()[-1]}")
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            print(
+                f"{label:8} {r['load_wall_s']:7.2f} {r['load_cpu_s']:8.2f} "
+                f"{r['rss_loaded_mb']:9.0f} {r['peak_rss_mb']:8.0f} "
+                f"{r['cpu_s'] / r['audio_s']:9.3f} {r['wall_s'] / r['audio_s']:8.3f} "
+                f"{load:4.2f}-{os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
+
+
+def _busy_loop() -> subprocess.Popen[bytes]:
+    """A plain busy loop in another process: one core kept busy."""
+    return subprocess.Popen([sys.executable, "-c", "while True: pass"])
+
+
+def keepup(models: list[tuple[str, str]], seconds: float, busy: bool) -> None:
+    import numpy as np
+    from bench_incremental import ending_in_a_pause
+    from bench_practice import synthesize
+
+    from voiceloop.transcribe.decode import TranscribeOptions, load_model
+    from voiceloop.transcribe.incremental import IncrementalTranscriber
+
+    block = 1600  # 0.1 s at 16 kHz, as the recorder's blocks
+    with tempfile.TemporaryDirectory(prefix="model-study-") as tmp:
+        samples = ending_in_a_pause(synthesize(seconds, Path(tmp)))
+    pcm = (np.clip(samples, -1, 1) * 32767).astype(np.int16)
+    duration = len(pcm) / 16_000
+    print(
+        f"{os.cpu_count()} cores, {'one core busy' if busy else 'no busy loop'}; answer "
+        f"{duration:.1f} s of espeak-ng speech ending at a pause, fed in real time"
+    )
+    for label, spec in models:
+        options = TranscribeOptions(model=spec)
+        load_model(options)  # practice preloads while the question is read
+        worker = IncrementalTranscriber(options)
+        committed: list[float] = []  # wall time at which each chunk was seen committed
+        loop = _busy_loop() if busy else None
+        load_before = os.getloadavg()[0]
+        cpu0 = time.process_time()
+        try:
+            start = time.perf_counter()
+            for i in range(0, len(pcm), block):
+                due = start + i / 16_000
+                time.sleep(max(0.0, due - time.perf_counter()))
+                worker.feed(pcm[i : i + block], 16_000)
+                while len(committed) < len(worker.chunks):
+                    committed.append(time.perf_counter())
+            stopped = time.perf_counter()
+            pending_s = duration - worker.committed_s
+            transcript = worker.finish(duration)
+            waited = time.perf_counter() - stopped
+        finally:
+            if loop is not None:
+                loop.kill()
+                loop.wait()
+        cpu = time.process_time() - cpu0
+        if transcript is None:
+            print(f"{label}: the incremental transcriber failed: {worker.error}")
+            continue
+        # a chunk's lag: from the moment its audio had been fed (real time) to its commit,
+        # seen within 0.1 s; it grows chunk after chunk when the model does not keep up
+        lags = [t - (start + c.end) for t, c in zip(committed, worker.chunks, strict=False)]
+        print(
+            f"{label:8} chunks {len(worker.chunks):2}  decode s per chunk "
+            + " ".join(f"{c.seconds:.1f}" for c in worker.chunks)
+            + "  lag s "
+            + " ".join(f"{lag:.1f}" for lag in lags)
+        )
+        print(
+            f"{label:8} pending at stop {pending_s:5.1f} s  finish() {waited:5.2f} s  "
+            f"max chunk decode {max(c.seconds for c in worker.chunks):5.2f} s  "
+            f"CPU s per audio s {cpu / duration:.3f}  load {load_before:.2f}-"
+            f"{os.getloadavg()[0]:.2f}  words {len(transcript.words)}",
+            flush=True,
+        )
+
+
+def tail(models: list[tuple[str, str]], seconds: float, runs: int, busy: bool) -> None:
+    """Time the decode left at a stop: the audio after the incremental transcriber's last
+    cut, decoded by each model in turn (alternating, so the machine's load falls on both)."""
+    import statistics
+
+    from bench_incremental import ending_in_a_pause
+    from bench_practice import synthesize
+
+    from voiceloop.transcribe.decode import TranscribeOptions, decode_words, load_model
+    from voiceloop.transcribe.incremental import IncrementalTranscriber
+
+    with tempfile.TemporaryDirectory(prefix="model-study-") as tmp:
+        samples = ending_in_a_pause(synthesize(seconds, Path(tmp)))
+    # the cuts as made live (they depend on the audio, not the model): feed it all, let the
+    # chunks be decoded, and keep what is left pending for the stop
+    worker = IncrementalTranscriber(TranscribeOptions(model=models[0][1]))
+    for i in range(0, len(samples), 1600):
+        worker.feed(samples[i : i + 1600], 16_000)
+    worker.wait_caught_up()
+    start = round(worker.committed_s * 16_000)
+    worker.abandon()
+    piece = samples[start:]
+    print(
+        f"{os.cpu_count()} cores, {'one core busy' if busy else 'no busy loop'}; the tail after "
+        f"the last cut of a {len(samples) / 16_000:.1f} s espeak-ng answer: "
+        f"{len(piece) / 16_000:.1f} s; {runs} runs per model, alternating"
+    )
+    loaded = [(label, TranscribeOptions(model=spec)) for label, spec in models]
+    for _, options in loaded:
+        load_model(options)
+    walls: dict[str, list[float]] = {label: [] for label, _ in loaded}
+    cpus: dict[str, list[float]] = {label: [] for label, _ in loaded}
+    loop = _busy_loop() if busy else None
+    load_before = os.getloadavg()[0]
+    try:
+        for _ in range(runs):
+            for label, options in loaded:
+                model, _ = load_model(options)
+                wall0, cpu0 = time.perf_counter(), time.process_time()
+                decode_words(model, piece, options, start / 16_000)
+                walls[label].append(time.perf_counter() - wall0)
+                cpus[label].append(time.process_time() - cpu0)
+    finally:
+        if loop is not None:
+            loop.kill()
+            loop.wait()
+    for label, _ in loaded:
+        print(
+            f"{label:8} tail decode: wall median {statistics.median(walls[label]):5.2f} s "
+            f"(runs {' '.join(f'{w:.2f}' for w in walls[label])}), CPU median "
+            f"{statistics.median(cpus[label]):5.2f} s; load {load_before:.2f}-"
+            f"{os.getloadavg()[0]:.2f}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    acc = sub.add_parser("accuracy", help="WER and fillers per development set and model")
+    acc.add_argument("--model", action="append", help="LABEL=SPEC (repeat)")
+    acc.add_argument("--set", action="append", help="NAME=FOLDER[:FIRST_N] (repeat)")
+    acc.add_argument("--cache", type=Path, default=Path("/tmp/voiceloop-model-study"))
+    co = sub.add_parser("cost", help="load time, memory, CPU per model, each in a new process")
+    co.add_argument("--model", action="append", help="LABEL=SPEC (repeat)")
+    co.add_argument("--clip", type=Path, default=Path("/work/dev23/spont/sp01.wav"))
+    co.add_argument("--runs", type=int, default=1)
+    ku = sub.add_parser("keepup", help="the incremental transcriber fed in real time")
+    ku.add_argument("--model", action="append", help="LABEL=SPEC (repeat)")
+    ku.add_argument("--seconds", type=float, default=120.0)
+    ku.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
+    ta = sub.add_parser("tail", help="the decode left at a stop, model against model")
+    ta.add_argument("--model", action="append", help="LABEL=SPEC (repeat)")
+    ta.add_argument("--seconds", type=float, default=120.0)
+    ta.add_argument("--runs", type=int, default=5)
+    ta.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
+    pr = sub.add_parser("probe", help=argparse.SUPPRESS)
+    pr.add_argument("spec")
+    pr.add_argument("clip", type=Path)
+    args = parser.parse_args()
+    if args.command == "probe":
+        probe(args.spec, args.clip)
+        return
+    models = parse_pairs(args.model or list(DEFAULT_MODELS))
+    if args.command == "accuracy":
+        accuracy(models, parse_pairs(args.set or list(DEFAULT_SETS)), args.cache)
+    elif args.command == "cost":
+        cost(models, args.clip, args.runs)
+    elif args.command == "tail":
+        tail(models, args.seconds, args.runs, args.busy)
+    else:
+        keepup(models, args.seconds, args.busy)
+
+
+if __name__ == "__main__":
+    main()
