@@ -26,6 +26,7 @@ passes the events to ``analyze``, which merges them with :func:`merge_acoustic`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from pydantic import BaseModel
@@ -113,10 +114,79 @@ def _yin(frames: np.ndarray, fmin: float, fmax: float) -> tuple[np.ndarray, np.n
     return np.clip(aper, 0.0, 1.0), f0
 
 
+_N_FFT = 512
+_N_MELS = 40
+_N_MFCC = 13
+
+
+def _power_spectrogram(y: np.ndarray) -> np.ndarray:
+    """|STFT|^2 (frequencies x frames): 512-point periodic Hann windows every HOP, centred on
+    zero padding (librosa's ``stft`` defaults, without importing librosa: its numba-compiled
+    paths cost about 200 MB and seconds on first use)."""
+    pad = np.pad(y.astype(np.float32), (_N_FFT // 2, _N_FFT // 2))
+    frames = np.lib.stride_tricks.sliding_window_view(pad, _N_FFT)[::HOP]
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(_N_FFT) / _N_FFT)
+    out = np.empty((_N_FFT // 2 + 1, len(frames)), dtype=np.float32)
+    for lo in range(0, len(frames), _YIN_BLOCK):  # in blocks: memory stays flat with length
+        block = np.fft.rfft(frames[lo : lo + _YIN_BLOCK] * window, axis=1)
+        out[:, lo : lo + len(block)] = (block.real**2 + block.imag**2).T
+    return out
+
+
+def _hz_to_mel(f: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale: linear to 1 kHz, logarithmic above (librosa's default)."""
+    f = np.asarray(f, dtype=float)
+    mel = f / (200.0 / 3)
+    log = f >= 1000.0
+    mel[log] = 15.0 + np.log(f[log] / 1000.0) / (np.log(6.4) / 27.0)
+    return mel
+
+
+def _mel_to_hz(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=float)
+    f = m * (200.0 / 3)
+    log = m >= 15.0
+    f[log] = 1000.0 * np.exp((np.log(6.4) / 27.0) * (m[log] - 15.0))
+    return f
+
+
+@lru_cache(maxsize=1)
+def _mel_filters() -> np.ndarray:
+    """40 triangular mel filters over the 512-point FFT bins, area-normalized (Slaney)."""
+    fft_hz = np.fft.rfftfreq(_N_FFT, 1 / SAMPLE_RATE)
+    edges = _mel_to_hz(
+        np.linspace(_hz_to_mel(np.array([0.0]))[0], _hz_to_mel(np.array([SAMPLE_RATE / 2]))[0],
+                    _N_MELS + 2)
+    )  # fmt: skip
+    widths = np.diff(edges)
+    ramps = edges[:, None] - fft_hz[None, :]
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0.0, np.minimum(lower, upper))
+    return np.asarray(weights * (2.0 / (edges[2:] - edges[:-2]))[:, None])
+
+
+@lru_cache(maxsize=1)
+def _dct_matrix() -> np.ndarray:
+    """Orthonormal DCT-II, first _N_MFCC rows, over _N_MELS inputs."""
+    k = np.arange(_N_MFCC)[:, None]
+    i = np.arange(_N_MELS)[None, :]
+    basis = np.cos(np.pi * k * (2 * i + 1) / (2 * _N_MELS)) * np.sqrt(2.0 / _N_MELS)
+    basis[0] /= np.sqrt(2.0)
+    return np.asarray(basis)
+
+
+def _mfcc(spec: np.ndarray) -> np.ndarray:
+    """13 MFCCs per frame from a power spectrogram: mel energies in dB (floored 80 dB under
+    the clip's loudest, as librosa's ``power_to_db``), then the DCT."""
+    mel = _mel_filters() @ spec
+    db = 10.0 * np.log10(np.maximum(mel + 1e-10, 1e-10))
+    db = np.maximum(db, db.max() - 80.0) if db.size else db
+    return np.asarray(_dct_matrix() @ db)
+
+
 def frame_features(samples: np.ndarray, options: AcousticOptions | None = None) -> Frames:
     """Loudness, periodicity, pitch, spectral change and high-band share every 10 ms."""
-    import librosa
-
     opts = options or AcousticOptions()
     y = np.asarray(samples, dtype=np.float32)
     frames = _frames(y, YIN_FRAME)
@@ -136,11 +206,10 @@ def frame_features(samples: np.ndarray, options: AcousticOptions | None = None) 
     for lo in range(0, len(pitched), _YIN_BLOCK):  # in blocks: one answer's FFTs are big
         rows = pitched[lo : lo + _YIN_BLOCK]
         aper[rows], f0[rows] = _yin(frames[rows].astype(np.float64), opts.fmin_hz, opts.fmax_hz)
-    spec = np.abs(librosa.stft(y, n_fft=512, hop_length=HOP, center=True))[:, :n] ** 2
-    freqs = librosa.fft_frequencies(sr=SAMPLE_RATE, n_fft=512)
+    spec = _power_spectrogram(y)[:, :n]
+    freqs = np.fft.rfftfreq(_N_FFT, 1 / SAMPLE_RATE)
     high = spec[freqs >= 1000].sum(axis=0) / np.maximum(spec.sum(axis=0), 1e-12)
-    mel = librosa.feature.melspectrogram(S=spec, sr=SAMPLE_RATE, n_mels=40)
-    mfcc = librosa.feature.mfcc(S=librosa.power_to_db(mel + 1e-10), n_mfcc=13)[1:]
+    mfcc = _mfcc(spec)[1:]
     change = np.full(n, np.inf)
     lag = 3
     if mfcc.shape[1] > lag:
