@@ -6,8 +6,10 @@ Usage (from the repository root)::
     python benchmarks/acoustic_study.py --write-model        # also refit on every dev clip
 
 Development data only: real speech ``../shared/data/speech`` (16 clips) and Piper answers
-spoken with fillers (``--synthetic`` folders, default ``/work/dev23/spont`` and
-``/work/dev23/fullfill``). ``speech-test`` is never read here.
+spoken with fillers (``--synthetic`` folders, default ``/work/dev23/spont``: the 14 answers
+of ``benchmarks/styles/spontaneous.json``, and ``/work/dev23/fullfill``: 7 of ``long.json``
+with ``--variants fillers``, both spoken with ``benchmarks/heldout/make_clips.py``).
+``speech-test`` is never read here.
 
 Every clip is transcribed once with the default recipe (``voiceloop eval``'s) and its frame
 features computed once; both are cached under ``--cache``. Each candidate run
