@@ -165,7 +165,7 @@ def load_items(sets: list[tuple[str, Path]], cache: Path, every_hesitation: bool
     ``every_hesitation``: a candidate on a hesitation the transcript already has is a
     positive too (otherwise it is left out of training).
     """
-    frame_features(np.zeros(16_000, dtype=np.float32))  # librosa's first call compiles
+    frame_features(np.zeros(16_000, dtype=np.float32))  # the first call is not timed
     items = []
     for source, folder in sets:
         for clip in load_dataset(folder):
@@ -387,6 +387,11 @@ def main() -> None:
     if "speech-test" in str(args.real):
         parser.error("speech-test is for reporting with voiceloop eval, never for this study")
     synthetic = args.synthetic or [Path("/work/dev23/spont"), Path("/work/dev23/fullfill")]
+    missing = [str(p) for p in [args.real, *synthetic] if not p.is_dir()]
+    if missing:
+        parser.error(
+            f"no such folder: {', '.join(missing)} (see the docstring for how to make them)"
+        )
     args.cache.mkdir(parents=True, exist_ok=True)
     sets = [("real", args.real)] + [("synthetic", s) for s in synthetic]
     items = load_items(sets, args.cache, every_hesitation=args.labels == "all")

@@ -290,3 +290,11 @@ def test_eval_runs_the_learned_detector(tmp_path: Path) -> None:
     bad = run_cli(tmp_path / "rec", *args, "--acoustic-detector", "neural")
     assert bad.returncode != 0 and "Traceback" not in bad.stderr
     assert "'neural' is not one of 'rules', 'learned'" in bad.stderr
+
+
+def test_no_audio_or_no_words_gives_no_filled_pause() -> None:
+    for n in (0, 10, 800):
+        samples = (0.1 * np.sin(np.arange(n) * 2 * np.pi * 120 / RATE)).astype(np.float32)
+        assert detect_filled_pauses(samples, transcript_of([], n / RATE)) == []
+    samples, _, _ = answer(None)
+    assert detect_filled_pauses(samples, transcript_of([], len(samples) / RATE)) == []
