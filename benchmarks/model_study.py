@@ -339,7 +339,9 @@ def keepup(models: list[tuple[str, str]], seconds: float, busy: bool) -> None:
         )
 
 
-def tail(models: list[tuple[str, str]], seconds: float, runs: int, busy: bool) -> None:
+def tail(
+    models: list[tuple[str, str]], seconds: float, runs: int, busy: bool, cpu_threads: int
+) -> None:
     """Time the decode left at a stop: the audio after the incremental transcriber's last
     cut, decoded by each model in turn (alternating, so the machine's load falls on both)."""
     import statistics
@@ -364,9 +366,12 @@ def tail(models: list[tuple[str, str]], seconds: float, runs: int, busy: bool) -
     print(
         f"{os.cpu_count()} cores, {'one core busy' if busy else 'no busy loop'}; the tail after "
         f"the last cut of a {len(samples) / 16_000:.1f} s espeak-ng answer: "
-        f"{len(piece) / 16_000:.1f} s; {runs} runs per model, alternating"
+        f"{len(piece) / 16_000:.1f} s; {runs} runs per model, alternating; CTranslate2 threads "
+        f"{cpu_threads or 'all cores'}"
     )
-    loaded = [(label, TranscribeOptions(model=spec)) for label, spec in models]
+    loaded = [
+        (label, TranscribeOptions(model=spec, cpu_threads=cpu_threads)) for label, spec in models
+    ]
     for _, options in loaded:
         load_model(options)
     walls: dict[str, list[float]] = {label: [] for label, _ in loaded}
@@ -414,6 +419,7 @@ def main() -> None:
     ta.add_argument("--seconds", type=float, default=120.0)
     ta.add_argument("--runs", type=int, default=5)
     ta.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
+    ta.add_argument("--cpu-threads", type=int, default=0, help="0: voiceloop's default")
     pr = sub.add_parser("probe", help=argparse.SUPPRESS)
     pr.add_argument("spec")
     pr.add_argument("clip", type=Path)
@@ -427,7 +433,7 @@ def main() -> None:
     elif args.command == "cost":
         cost(models, args.clip, args.runs)
     elif args.command == "tail":
-        tail(models, args.seconds, args.runs, args.busy)
+        tail(models, args.seconds, args.runs, args.busy, args.cpu_threads)
     else:
         keepup(models, args.seconds, args.busy)
 
