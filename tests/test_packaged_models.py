@@ -80,6 +80,22 @@ def test_a_half_written_join_is_done_again(tiny_in_parts: PackagedModel, tmp_pat
     assert (folder / "model.bin").read_bytes() == whole
 
 
+def test_reinstalled_packages_are_joined_again_and_the_old_join_removed(
+    tiny_in_parts: PackagedModel, tmp_path: Path
+) -> None:
+    first = joined_model_dir(tiny_in_parts)
+    assert first is not None
+    part = next((tmp_path / "site").rglob("model.bin.part2"))
+    later = part.stat().st_mtime_ns + 1_000_000_000
+    os.utime(part, ns=(later, later))  # as a reinstall leaves it: the same bytes, a new time
+    second = joined_model_dir(tiny_in_parts)
+    assert second is not None and second != first
+    assert (second / "model.bin").stat().st_size == (
+        embedded_model_path() / "model.bin"
+    ).stat().st_size
+    assert not first.exists()
+
+
 def test_a_model_folder_under_models_comes_first(
     tiny_in_parts: PackagedModel, tmp_path: Path
 ) -> None:

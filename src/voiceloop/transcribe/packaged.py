@@ -95,9 +95,12 @@ def _parts_and_rest(model: PackagedModel, files: list[Path]) -> tuple[list[Path]
 
 
 def _fingerprint(files: Iterable[Path]) -> str:
+    """Names, sizes and times of the installed files: a reinstall or an upgrade of the
+    packages gets a new folder (a new version may keep every file's size)."""
     digest = hashlib.sha1()
     for path in files:
-        digest.update(f"{path.name}:{path.stat().st_size}\n".encode())
+        info = path.stat()
+        digest.update(f"{path.name}:{info.st_size}:{info.st_mtime_ns}\n".encode())
     return digest.hexdigest()[:12]
 
 
@@ -146,4 +149,7 @@ def joined_model_dir(model: PackagedModel, root: Path | None = None) -> Path | N
     except OSError as err:
         message = str(describe_os_error(err, f"model '{model.name}' to {folder}"))
         raise ModelUnavailable(message) from err
+    for old in folder.parent.glob(f"{model.name}-*"):  # joins of packages no longer installed
+        if old != folder and old.is_dir():
+            shutil.rmtree(old, ignore_errors=True)
     return folder
