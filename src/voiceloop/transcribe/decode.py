@@ -754,8 +754,11 @@ def options_for(model: str, device: str, beam_size: int) -> TranscribeOptions:
     return TranscribeOptions(model=model, device=device, beam_size=beam_size, compute_type=compute)
 
 
-def preload_model(options: TranscribeOptions, *modules: str) -> threading.Thread:
-    """Load the model (and import ``modules``) on a background thread, e.g. while one speaks.
+def preload_model(
+    options: TranscribeOptions, *modules: str, then: Callable[[], object] | None = None
+) -> threading.Thread:
+    """Load the model (and import ``modules``, then call ``then``: what the analysis will
+    load) on a background thread, e.g. while one speaks.
 
     Failures are ignored here: they are reported properly when the model is loaded for use.
     """
@@ -771,6 +774,8 @@ def preload_model(options: TranscribeOptions, *modules: str) -> threading.Thread
             load_model(options)
             if options.vad_filter:
                 get_vad_model()  # cached by faster-whisper: onnxruntime and the VAD weights
+            if then is not None:
+                then()
         except Exception:
             pass
 
