@@ -5,6 +5,7 @@ Usage (from the repository root)::
     python benchmarks/model_study.py accuracy [--model tiny.en=embedded --model base=base]
     python benchmarks/model_study.py cost [--clip ANSWER.wav]
     python benchmarks/model_study.py keepup [--seconds 120] [--busy]
+    python benchmarks/model_study.py tail [--runs 5] [--busy] [--cpu-threads N]
 
 Every model is run with voiceloop's own recipe (``TranscribeOptions()``: pieces of <= 28 s cut
 at pauses, the hesitant-speaker prompt, beam 5, int8, language "en"); only the model differs.
@@ -29,8 +30,13 @@ of about two minutes, with its CPU seconds per audio second.
 (0.1 s blocks, as the recorder does), optionally with one core kept busy by another process,
 and prints for each chunk how long after its audio arrived its words were committed (the
 lag: it grows chunk after chunk when the model does not keep up) and, at stop, how long the
-tail took (``finish``). The wait a user sees also holds the analysis and the verdict:
-``benchmarks/bench_incremental.py stops --model SPEC`` times that through the real CLI.
+tail took (``finish``).
+
+``tail`` decodes the audio left at a stop (what follows the incremental transcriber's last
+cut of that answer) with each model in turn, ``--runs`` times, so the machine's other load
+falls on all of them alike; wall and CPU seconds. The wait a user sees also holds the
+analysis and the verdict: ``benchmarks/bench_incremental.py stops --model SPEC`` times that
+through the real CLI (run it for each model in turn, pair by pair, on a shared machine).
 """
 
 from __future__ import annotations
