@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 import re
-import time
 from collections.abc import Callable
 
 from voiceloop.analysis.combined import analyze
@@ -632,7 +631,6 @@ def _mark(md: str, title_start: str) -> str | None:
 
 def test_no_verdict_line_contradicts_its_figure() -> None:
     rng = random.Random(24)
-    began = time.perf_counter()
     failures: list[str] = []
     seen: dict[str, int] = {}
     for n in range(N_ANALYSES):
@@ -665,4 +663,4 @@ def test_no_verdict_line_contradicts_its_figure() -> None:
     reached += ("Closes: yes", "Closes: **no**")
     for state in reached:
         assert seen.get(state, 0) > 5, (state, seen)
-    assert time.perf_counter() - began < 60
+    # how fast an analysis is lives in benchmarks/bench_analyze.py, not in a timed test

@@ -3,6 +3,7 @@
     python benchmarks/styles/loso.py                 # every development style, worst first
     python benchmarks/styles/loso.py --blind         # once: the blind styles, the shipped model
     python benchmarks/styles/loso.py --blind2        # the second blind set, likewise
+    python benchmarks/styles/loso.py --blind-set blind3   # any later blind set, likewise
     python benchmarks/styles/loso.py --cues          # the hand-cue labeller, for comparison
 
 For each style of the development corpus (``benchmarks/styles/*.json`` plus the typical
@@ -79,6 +80,9 @@ def main() -> None:
     parser.add_argument(
         "--blind2", action="store_true", help="the second blind style set, the shipped model"
     )
+    parser.add_argument(
+        "--blind-set", help="a blind style set by folder name (blind3, ...), the shipped model"
+    )
     parser.add_argument("--cues", action="store_true")
     parser.add_argument(
         "--model", type=Path, help="with --blind/--blind2: this model instead of the shipped one"
@@ -90,8 +94,8 @@ def main() -> None:
     shipped = AnalysisOptions(star_model=args.model) if args.model else AnalysisOptions()
     if args.blind:
         rows = score(blind_corpus() + typical_tests(), analyzer(shipped, method))
-    elif args.blind2:
-        rows = score(blind_corpus("blind2"), analyzer(shipped, method))
+    elif args.blind2 or args.blind_set:
+        rows = score(blind_corpus(args.blind_set or "blind2"), analyzer(shipped, method))
     elif args.cues:
         rows = score(dev_corpus(), analyzer(AnalysisOptions(), method))
     else:

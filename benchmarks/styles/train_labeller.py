@@ -6,9 +6,11 @@
 Training data: every development answer (``benchmarks/styles/*.json`` and the typical
 blind-dev answers of ``benchmarks/heldout``), never ``benchmarks/styles/blind*/`` nor the
 heldout blind tests. Method: an averaged structured perceptron (Collins 2002) over the features
-of ``voiceloop.analysis.star_features``, learning emission weights and label transitions
-together; ``SEEDS`` runs over orders drawn from fixed seeds are averaged into one model, so the
-same data gives the same model byte for byte.
+of ``voiceloop.analysis.star_features`` (words, cues, position, neighbours and the sentence
+encoder's vectors), learning emission weights and label transitions together; ``SEEDS`` runs
+over orders drawn from fixed seeds are averaged into one model, so the same data gives the same
+model (byte for byte on one machine; int8 arithmetic on another CPU may move a sentence
+vector's last digits, and with them a weight's).
 """
 
 from __future__ import annotations
@@ -144,7 +146,8 @@ def train(examples: Sequence[Example], epochs: int = EPOCHS, seeds: int = SEEDS)
             "method": f"averaged structured perceptron, {epochs} epochs, mean of {seeds} "
             f"orders (seeds {SEED}..{SEED + seeds - 1})",
             "features": f"voiceloop.analysis.star_features, kept if in >= {MIN_ANSWERS} answers"
-            f" (words: and >= {MIN_STYLES} styles)",
+            f" (words: and >= {MIN_STYLES} styles); sentence vectors from"
+            " voiceloop.analysis.encoder (all-MiniLM-L6-v2, int8)",
             "answers": len(data),
         },
     )

@@ -83,3 +83,8 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     for i, t in enumerate(texts):
         out[i] = _MEMO[t]
     return out
+
+
+def forget() -> None:
+    """Drop the remembered vectors (a benchmark times the encoder, not the memo)."""
+    _MEMO.clear()

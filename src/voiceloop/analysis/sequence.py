@@ -14,8 +14,10 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
+
+import numpy as np
 
 Features = Mapping[str, float]
 
@@ -80,14 +82,27 @@ class ChainModel:
     end: tuple[float, ...]
     about: dict[str, object]
 
+    @cached_property
+    def _matrix(self) -> tuple[dict[str, int], np.ndarray]:
+        """The weights as one array (a row per feature), so that a sentence's hundreds of
+        sentence-vector features are summed in one step instead of one by one."""
+        index = {name: i for i, name in enumerate(self.weights)}
+        matrix = np.array(list(self.weights.values()), dtype=np.float64).reshape(
+            len(index), len(self.labels)
+        )
+        return index, matrix
+
     def emission(self, feats: Features) -> list[float]:
-        row = [0.0] * len(self.labels)
+        index, matrix = self._matrix
+        rows, values = [], []
         for name, value in feats.items():
-            ws = self.weights.get(name)
-            if ws is not None:
-                for k, w in enumerate(ws):
-                    row[k] += w * value
-        return row
+            if (i := index.get(name)) is not None:
+                rows.append(i)
+                values.append(value)
+        if not rows:
+            return [0.0] * len(self.labels)
+        total = np.asarray(values, dtype=np.float64) @ matrix[rows]
+        return [float(x) for x in total]
 
     def decode(self, rows: Sequence[Features]) -> list[int]:
         return viterbi([self.emission(f) for f in rows], self.transitions, self.start, self.end)
@@ -100,6 +115,17 @@ class ChainModel:
             if ws is not None and (gain := (ws[label] - ws[versus]) * value) > 0:
                 out.append((gain, name))
         return sorted(out, reverse=True)
+
+    def group_gain(
+        self, feats: Features, label: int, versus: int, prefixes: tuple[str, ...]
+    ) -> float:
+        """How much the features named with ``prefixes`` favour ``label`` over ``versus``
+        together (negative: they favour ``versus``)."""
+        total = 0.0
+        for name, value in feats.items():
+            if name.startswith(prefixes) and (ws := self.weights.get(name)) is not None:
+                total += (ws[label] - ws[versus]) * value
+        return total
 
     def to_json(self) -> str:
         lines = [

@@ -716,6 +716,8 @@ class Evidence:
     # set by the labellers, not by sentence_evidence
     wording_label: str | None = None
     wording_words: list[str] = field(default_factory=list)
+    # the sentence encoder's vector leaned towards the chosen label (set by label_sentences)
+    meaning_agrees: bool = False
     # which cues fired, by a stable id (a cue's place in CUES, or the kind of a descriptive
     # cue): the learned model weighs each cue for every label instead of trusting its weight
     fired: list[str] = field(default_factory=list)
@@ -994,6 +996,8 @@ def _reason(i: int, labels: list[StarLabel], evidence: list[Evidence], pos: floa
         reason = order_reason(labels, i, NICE[lab], pos)
         if ev.wording_label == lab and ev.wording_words:
             reason += "; wording like " + ", ".join(f"'{w}'" for w in ev.wording_words[:2])
+        if ev.meaning_agrees:
+            reason += f"; what it says reads like the {NICE[lab]}"
     strongest = max(STAR_LABELS, key=lambda k: ev.score[k])
     own = set(ev.cues[lab])
     other = [c for c in ev.cues[strongest] if c not in own]
@@ -1006,17 +1010,24 @@ def sentence_rows(
     sentences: list[Sentence], evidence: list[Evidence] | None = None
 ) -> list[dict[str, float]]:
     """The learned model's features of each sentence (the trainer calls this too)."""
+    from voiceloop.analysis.encoder import embed
+
     if evidence is None:
         evidence = [sentence_evidence(s.text) for s in sentences]
+    texts = [s.text for s in sentences]
     rows = star_features(
-        [s.text for s in sentences],
+        texts,
         [ev.score for ev in evidence],
         [mid for _, mid in _positions(sentences)],
         [ev.fired for ev in evidence],
+        embed(texts),
     )
     for f, lab in zip(rows, label_by_cues(sentences, evidence), strict=True):
         f["cue order says=" + lab.label] = 1.0
     return rows
+
+
+_MEANING = ("emb=", "pemb=", "nemb=")  # the sentence encoder's features (star_features)
 
 
 def _named(feature: str) -> str | None:
@@ -1025,6 +1036,15 @@ def _named(feature: str) -> str | None:
     if kind not in ("w", "b", "opens", "prefix") or "<n>" in value:
         return None
     return value if any(w not in _PLAIN_WORDS for w in value.split()) else None
+
+
+def warm_up() -> None:
+    """Load the shipped model and the sentence encoder now (about half a second), e.g. while
+    the user is still answering, so the verdict after stop does not wait for them."""
+    from voiceloop.analysis.encoder import default_encoder
+
+    load_chain_model(STAR_MODEL_PATH)
+    default_encoder()
 
 
 def label_sentences(
@@ -1050,6 +1070,7 @@ def label_sentences(
         named = (_named(feat) for _, feat in model.pushed(f, k, runner_up))
         # a word is one feature, its place as the opening word another: name it once
         ev.wording_words = list(dict.fromkeys(w for w in named if w is not None))[:2]
+        ev.meaning_agrees = model.group_gain(f, k, runner_up, _MEANING) > 0
     return [
         SentenceLabel(sentence=i, label=labels[i], reason=_reason(i, labels, evidence, mid))
         for i, (_, mid) in enumerate(positions)

@@ -14,7 +14,10 @@ present-or-absent (value 1).
 - its shape: very short or long, holds a number, says "I" or "we", a question;
 - its neighbours: which section the previous and next sentences' cues favour, their first
   content words and (at half weight) their content words' stems, so a sentence can lean on
-  the story around it.
+  the story around it;
+- what it means: the sentence encoder's vector (``emb=<k>``, see ``encoder.py``), so a
+  sentence worded unlike any the model was trained on still weighs like the sentences that
+  say the same kind of thing, and its neighbours' vectors (``pemb=``/``nemb=``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ import itertools
 import re
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
+from voiceloop.analysis.encoder import DIMENSIONS
 from voiceloop.analysis.timeline import STOP_WORDS, norm_tokens
 
 _NUMBER = re.compile(r"^[+\-\u2212$]?\d")
@@ -31,6 +37,14 @@ _LEAD_IN = frozenset(
     "actually anyway right oh".split()
 )
 _CUE_CAP = 4.0
+# The encoder's vectors have unit length (about 0.05 a dimension), so they are scaled up to
+# weigh against the word features; the neighbours' at half. Chosen by leave-one-style-out on
+# the development styles among 3, 6 and 10 (neighbours off or at half): see docs/accuracy.md.
+EMBEDDING_SCALE = 6.0
+NEIGHBOUR_EMBEDDING_SCALE = 3.0
+_EMB = tuple(f"emb={k}" for k in range(DIMENSIONS))
+_PREV_EMB = tuple(f"pemb={k}" for k in range(DIMENSIONS))
+_NEXT_EMB = tuple(f"nemb={k}" for k in range(DIMENSIONS))
 _STRONG_CUE = 1.0  # a neighbour's cue counts as favouring a section from this score on
 
 
@@ -80,13 +94,16 @@ def star_features(
     cue_scores: Sequence[Mapping[str, float]],
     positions: Sequence[float],
     fired: Sequence[Sequence[str]] | None = None,
+    embeddings: np.ndarray | None = None,
 ) -> list[dict[str, float]]:
     """Features of each sentence of one answer. ``cue_scores``: the hand cue evidence per
-    label; ``positions``: each sentence's midpoint as a fraction of the answer."""
+    label; ``positions``: each sentence's midpoint as a fraction of the answer;
+    ``embeddings``: the sentence encoder's vector of each sentence."""
     words = [_words(t) for t in texts]
     firsts = [_first_content(w) for w in words]
     favoured = [_favoured(s) for s in cue_scores]
     n = len(texts)
+    vectors = None if embeddings is None else np.asarray(embeddings, dtype=np.float64)
     rows: list[dict[str, float]] = []
     for i, (text, ws) in enumerate(zip(texts, words, strict=True)):
         f: dict[str, float] = {"bias": 1.0}
@@ -144,5 +161,11 @@ def star_features(
                     f[f"{side} opens={their}"] = 1.0
             else:
                 f[f"{side}=none"] = 1.0
+        if vectors is not None:
+            f.update(zip(_EMB, (EMBEDDING_SCALE * vectors[i]).tolist(), strict=True))
+            for keys, j in ((_PREV_EMB, i - 1), (_NEXT_EMB, i + 1)):
+                if 0 <= j < n:
+                    scaled = (NEIGHBOUR_EMBEDDING_SCALE * vectors[j]).tolist()
+                    f.update(zip(keys, scaled, strict=True))
         rows.append(f)
     return rows

@@ -261,10 +261,17 @@ def coach_line(worker: IncrementalTranscriber) -> Callable[[], str]:
 
 
 def preload_model(options: TranscribeOptions) -> threading.Thread:
-    """Load the model (and the analysis code) while the user speaks, not after."""
+    """Load the model (and the analysis code, the STAR model and its sentence encoder) while
+    the user speaks, not after."""
     from voiceloop.transcribe.decode import preload_model as preload
 
-    return preload(options, "voiceloop.sessions.analyze")
+    return preload(options, "voiceloop.sessions.analyze", then=_warm_star)
+
+
+def _warm_star() -> None:
+    from voiceloop.analysis.star import warm_up  # on the preload thread, not before recording
+
+    warm_up()
 
 
 def report_recording(rec: Recording) -> None:

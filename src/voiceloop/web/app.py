@@ -722,9 +722,12 @@ def create_app(config: ServeConfig) -> Starlette:
         if own_speech:
             config.speech_dir = Path(tempfile.mkdtemp(prefix="voiceloop-speech-"))
         if config.preload and config.ready is None:
+            from voiceloop.analysis.star import warm_up
             from voiceloop.transcribe.decode import preload_model
 
-            config.ready = preload_model(config.transcribe, "voiceloop.sessions.analyze")
+            config.ready = preload_model(
+                config.transcribe, "voiceloop.sessions.analyze", then=warm_up
+            )
         takes = LiveTakes(
             config.recordings_dir,
             config.transcribe,
