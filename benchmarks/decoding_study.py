@@ -32,6 +32,13 @@ from voiceloop.transcribe.decode import FILLER_PROMPT, TranscribeOptions, _load,
 # The filler prompt of voiceloop 0.4: a bare list of filler words. FILLER_PROMPT, written as a
 # hesitant speaker's words, replaced it.
 LIST_PROMPT = "Um, uh, so, like, you know."
+# The prompt of evanshlee/speaking-practice-aid (MIT; server/engine.py), which kept real fillers
+# at F1 0.83 with tiny.en (issue 23): fifteen hesitation words, then a sentence about them.
+PEER_PROMPT = (
+    "Um, uh, like, you know, I mean, actually, basically, so, well, "
+    "hmm, ah, oh, okay, right, erm. "
+    "The speaker may hesitate, repeat words, or use filler words."
+)
 
 RECIPES: dict[str, dict[str, Any]] = {
     "one-pass": {"chunk_s": 0.0, "initial_prompt": LIST_PROMPT},  # voiceloop 0.4
@@ -46,14 +53,45 @@ RECIPES: dict[str, dict[str, Any]] = {
         "beam_size": 5,
     },
     "one-pass-beam5": {"chunk_s": 0.0, "initial_prompt": LIST_PROMPT, "beam_size": 5},
+    # issue 23: the peer's recipe, alone (one pass, no repair passes) and inside voiceloop's
+    "peer-alone": {
+        "initial_prompt": PEER_PROMPT,
+        "vad_filter": False,
+        "suppress_blank": False,
+        "chunk_s": 0.0,
+        "fill_gaps": False,
+        "beam_size": 5,
+    },
+    "peer": {
+        "initial_prompt": PEER_PROMPT,
+        "vad_filter": False,
+        "suppress_blank": False,
+        "beam_size": 5,
+    },
+    "peer-prompt": {"initial_prompt": PEER_PROMPT, "beam_size": 5},
+    "hesitant-noblank": {"initial_prompt": FILLER_PROMPT, "suppress_blank": False, "beam_size": 5},
+    "hesitant-notimestamps": {
+        "initial_prompt": FILLER_PROMPT,
+        "without_timestamps": True,
+        "beam_size": 5,
+    },
+    "hesitant-told": {
+        "initial_prompt": FILLER_PROMPT + " " + PEER_PROMPT.rsplit(". ", 1)[1],
+        "beam_size": 5,
+    },
 }
+# Options added after the first cached transcripts: left out of a cache key while at their
+# default, so those transcripts stay valid.
+LATER_FIELDS = ("suppress_blank", "without_timestamps")
 
 
 def cached_transcript(
     cache: Path, recipe: str, options: TranscribeOptions, clip: Any
 ) -> tuple[Transcript, float]:
+    defaults = TranscribeOptions()
+    at_default = {f for f in LATER_FIELDS if getattr(options, f) == getattr(defaults, f)}
     key = hashlib.sha1(
-        (options.model_dump_json() + str(clip.audio.resolve())).encode()
+        (options.model_dump_json(exclude=at_default) + str(clip.audio.resolve())).encode()
     ).hexdigest()[:16]
     path = cache / f"{recipe}-{clip.name.replace('/', '_')}-{key}.json"
     if path.exists():
@@ -72,6 +110,120 @@ def cached_transcript(
     return transcript, seconds
 
 
+HESITATION_FORMS = ("um", "uh", "Um", "Uh", "hmm", "Hmm", "er", "ah", "erm", "mm")
+
+
+def suppressed_hesitations(
+    options: TranscribeOptions, forms: tuple[str, ...] = HESITATION_FORMS
+) -> list[str]:
+    """The ``forms`` (hesitations: "um", " Uh", ...) whose first token is among the tokens
+    Whisper suppresses by default (``suppress_tokens=[-1]``: the model config's
+    ``suppress_ids``), each tried with and without a leading space."""
+    from tokenizers import Tokenizer
+
+    from voiceloop.transcribe.decode import resolve_model
+
+    folder = Path(resolve_model(options.model, options.models_dir).source)
+    suppressed = set(json.loads((folder / "config.json").read_text())["suppress_ids"])
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    spelled = [f"{lead}{w}" for w in forms for lead in ("", " ")]
+    return [
+        f for f in spelled if tokenizer.encode(f, add_special_tokens=False).ids[0] in suppressed
+    ]
+
+
+# What a forced pass compares a written word with: the first tokens of a hesitation.
+FORCED_HESITATIONS = (" um", " uh", " Um", " Uh")
+FORCED_WINDOW_S = 29.5
+
+
+def hesitation_margins(
+    model: Any, samples: Any, words: list[Any], prompt: str | None
+) -> list[float]:
+    """For each word: log P(a hesitation next) - log P(the word next), where the decoder is
+    forced through the words before it (in windows of at most 30 s starting at a word) with
+    ``prompt`` as the text before. A margin above 0 says the model, made to re-read the
+    transcript, would rather have written "um"/"uh" there: the "constrained decoding" test
+    of a word that may be a misheard hesitation, or of the gap before it."""
+    import numpy as np
+    from faster_whisper.audio import pad_or_trim
+    from faster_whisper.tokenizer import Tokenizer
+    from scipy.special import log_softmax, logsumexp
+
+    from voiceloop.audio import SAMPLE_RATE
+
+    tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, "transcribe", "en")
+    hes = [tokenizer.encode(h)[0] for h in FORCED_HESITATIONS]
+    head = [tokenizer.sot_prev] + (tokenizer.encode(" " + prompt.strip()) if prompt else [])
+    head = head[-200:] + list(tokenizer.sot_sequence) + [tokenizer.no_timestamps]
+    margins: list[float] = []
+    i = 0
+    while i < len(words):
+        lo = max(0.0, words[i].start - 0.3)
+        j = i + 1
+        while j < len(words) and words[j].end <= lo + FORCED_WINDOW_S:
+            j += 1
+        ids: list[int] = []
+        at: list[int] = []
+        for w in words[i:j]:
+            at.append(len(ids))
+            ids += tokenizer.encode(" " + w.text)
+        chunk = samples[int(lo * SAMPLE_RATE) : int((lo + 30) * SAMPLE_RATE)]
+        encoded = model.encode(pad_or_trim(model.feature_extractor(chunk)))
+        result = model.model.generate(
+            encoded, [head + ids], beam_size=1, max_length=448, return_logits_vocab=True,
+            suppress_blank=False, suppress_tokens=[],
+        )[0]  # fmt: skip
+        # one row of logits per token of the sequence, the forced ones included
+        logp = log_softmax(np.array(result.logits[0][: len(ids)]), axis=-1)
+        margins += [float(logsumexp(logp[k][hes]) - logp[k][ids[k]]) for k in at]
+        i = j
+    return margins
+
+
+MATCH_S = 0.5  # voiceloop eval's filler tolerance
+
+
+def margins_study(datasets: list[Path], recipe: str, cache: Path, limit: int | None) -> None:
+    """How the forced margins of the words written over a hesitation the transcript lost
+    (a miss heard as a word, or next to a miss heard as nothing) compare with those of all
+    other words, over ``recipe``'s cached transcripts."""
+    from voiceloop.transcribe.decode import load_model
+
+    options = TranscribeOptions(**RECIPES[recipe])
+    model, _ = load_model(options)
+    missed: list[tuple[str, str, float]] = []
+    others: list[float] = []
+    for dataset in datasets:
+        for clip in load_dataset(dataset)[:limit]:
+            transcript, _ = cached_transcript(cache, recipe, options, clip)
+            words = transcript.words
+            samples = load_audio(clip.audio).samples
+            said = [
+                (f.start, f.end if f.end is not None else f.start)
+                for f in clip.truth.fillers or []
+                if hesitation_type(f.type) and f.start is not None
+            ]
+            kept = [(w.start, w.end) for w in words if hesitation_type(w.text)]
+            lost = [
+                (lo, hi)
+                for lo, hi in said
+                if not any(a - MATCH_S <= hi and lo <= b + MATCH_S for a, b in kept)
+            ]
+            margins = hesitation_margins(model, samples, words, FILLER_PROMPT)
+            for w, m in zip(words, margins, strict=True):
+                if hesitation_type(w.text):
+                    continue
+                if any(w.start - 0.1 <= hi and lo <= w.end + 0.1 for lo, hi in lost):
+                    missed.append((clip.name, w.text, m))
+                else:
+                    others.append(m)
+    print(f"{len(others)} other words; {len(missed)} written over or next to a lost hesitation:")
+    for name, text, m in sorted(missed, key=lambda x: -x[2]):
+        above = sum(o >= m for o in others)
+        print(f"  {name:28} {text:14} margin {m:+6.2f}  other words at or above: {above}")
+
+
 def main() -> None:
     from voiceloop.analysis.combined import analyze
 
@@ -80,9 +232,23 @@ def main() -> None:
     parser.add_argument("--recipe", action="append", choices=sorted(RECIPES))
     parser.add_argument("--cache", type=Path, default=Path("/tmp/voiceloop-decoding-study"))
     parser.add_argument("--limit", type=int)
+    parser.add_argument(
+        "--margins", action="store_true",
+        help="forced-decoding margins of hesitations over the written words (first recipe)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--suppressed", action="store_true",
+        help="list the hesitations among the tokens Whisper suppresses by default",
+    )  # fmt: skip
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     recipes = args.recipe or list(RECIPES)
+    if args.suppressed:
+        print("suppressed hesitations:", suppressed_hesitations(TranscribeOptions()) or "none")
+        return
+    if args.margins:
+        margins_study(args.datasets, recipes[0], args.cache, args.limit)
+        return
     rows = []
     for dataset in args.datasets:
         clips = load_dataset(dataset)[: args.limit]

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import importlib
 import itertools
+import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -322,3 +325,54 @@ def test_a_long_file_is_cut_inside_pauses_into_pieces_that_tile_it(
         assert np.abs(samples[cut - 800 : cut + 800]).max() < 0.01, cut / rate
     assert pause_pieces(samples, 0) == [(0, len(samples))]
     assert pause_pieces(samples[: 20 * rate], 28.0) == [(0, 20 * rate)]
+
+
+def _decoding_study() -> ModuleType:
+    benchmarks = str(Path(__file__).resolve().parents[1] / "benchmarks")
+    if benchmarks not in sys.path:
+        sys.path.insert(0, benchmarks)
+    return importlib.import_module("decoding_study")
+
+
+def test_no_hesitation_is_among_the_tokens_whisper_suppresses() -> None:
+    """Whisper suppresses a set of symbol tokens by default (``suppress_tokens=[-1]``); none
+    of them starts an "um", "uh" or "hmm" of the embedded model, so the default stays."""
+    from voiceloop.transcribe.decode import TranscribeOptions
+
+    study = _decoding_study()
+    assert study.suppressed_hesitations(TranscribeOptions()) == []
+    # the check can fail: brackets and dashes are among the suppressed symbols
+    assert study.suppressed_hesitations(TranscribeOptions(), forms=("(", "-")) == [
+        "(",
+        " (",
+        " -",
+    ]
+
+
+def test_decoding_knobs_reach_faster_whisper(
+    speak: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real tiny.en on real speech, decoded with the knobs the decoding study tries: they
+    reach faster-whisper, and the words still come timed in order."""
+    from voiceloop.audio import load_audio
+    from voiceloop.transcribe.decode import TranscribeOptions, decode_words, load_model
+
+    samples = load_audio(speak("We shipped the new model on time.", rate_wpm=140)).samples
+    options = TranscribeOptions(
+        suppress_blank=False, without_timestamps=True, fill_gaps=False, tighten_edges=False
+    )
+    model, _ = load_model(options)
+    seen: list[dict[str, object]] = []
+    real = model.transcribe
+
+    def spy(*args: object, **kwargs: object) -> object:
+        seen.append(kwargs)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(model, "transcribe", spy)
+    words = decode_words(model, samples, options)
+    assert seen and seen[0]["suppress_blank"] is False and seen[0]["without_timestamps"] is True
+    said = [norm(w.text) for w in words]
+    assert sum(t in said for t in ("shipped", "new", "model", "time")) >= 3, said
+    starts = [w.start for w in words]
+    assert starts == sorted(starts) and words[-1].end > words[0].start

@@ -68,6 +68,12 @@ class TranscribeOptions(BaseModel):
     cpu_threads: int = 0  # 0: let CTranslate2 decide (all cores)
     beam_size: int = BEAM_SIZE
     initial_prompt: str | None = FILLER_PROMPT
+    # Whisper's rule that a window's first token is neither a blank nor the end of text. The
+    # peer recipe of issue 23 turns it off; measured for fillers in decoding_study.py.
+    suppress_blank: bool = True
+    # Decode text only, without Whisper's timestamp tokens (words are still timed from the
+    # cross-attention): another search, measured for fillers in decoding_study.py.
+    without_timestamps: bool = False
     vad_filter: bool = True
     language: str = "en"
     # The filler prompt sometimes makes Whisper skip whole sentences or clauses; re-transcribe
@@ -663,6 +669,8 @@ def decode_words(
         vad_filter=options.vad_filter,
         initial_prompt=options.initial_prompt if prompt else None,
         condition_on_previous_text=False,
+        suppress_blank=options.suppress_blank,
+        without_timestamps=options.without_timestamps,
     )
     decoded: list[list[Word]] = []
     for segment in segments:  # the work happens while iterating
