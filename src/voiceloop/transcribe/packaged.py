@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import re
 import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from voiceloop.errors import ModelUnavailable
-from voiceloop.fsutil import FILE_MODE, describe_os_error
+from voiceloop.fsutil import atomic_write_with, describe_os_error
 
 PART = re.compile(r"^model\.bin\.part(\d+)$")
 # A CTranslate2 Whisper folder needs these besides model.bin (its vocabulary may be .txt or
@@ -113,19 +112,13 @@ def cache_root() -> Path:
 
 def _write_joined(target: Path, sources: list[Path]) -> None:
     """``sources`` one after the other into ``target``, atomically (a temporary file renamed)."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for source in sources:
-                with source.open("rb") as part:
-                    shutil.copyfileobj(part, out, 1 << 20)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    def write(out: BinaryIO) -> None:
+        for source in sources:
+            with source.open("rb") as part:
+                shutil.copyfileobj(part, out, 1 << 20)
+
+    atomic_write_with(target, write)
 
 
 def joined_model_dir(model: PackagedModel, root: Path | None = None) -> Path | None:
