@@ -21,10 +21,10 @@ GUIDANCE_OF = {
 MEASURED_ACCURACY = (
     "How far to trust these figures: on recordings voiceloop was not tuned on, it found 12 of "
     "14 fillers in unscripted real speech (2 false alarms) and measured pace within 3% on 564 "
-    "of 564 answers read by a synthetic voice; on the text of 216 answers told in 13 ways it "
-    "put 94% of words in the right STAR section (72% for the hardest way, answers mostly "
-    "about the background) and called a missing Result right on 96% (measured 2026-12-03 on "
-    "answers written for the test; see docs/accuracy.md in the project)."
+    "of 564 answers read by a synthetic voice; on the text of 48 answers told in 8 ways it "
+    "had never seen it put 94% of words in the right STAR section (87% for the hardest way, "
+    "a story told as two attempts) and called a missing Result right on 95% (measured "
+    "2026-12-03 on answers written for the test; see docs/accuracy.md in the project)."
 )
 
 
@@ -341,11 +341,13 @@ def render_markdown(
         f"- {analysis.pacing.definition}",
         '- Fillers are counted from the transcript with context rules ("I\'d like" and '
         '"so that" are not fillers). Whisper drops some "um"/"uh", so the count is a floor.',
-        "- STAR sections come from cue phrases, position and order, smoothed over the sentences; "
-        "each sentence's reason is listed above.",
+        "- STAR sections come from a model trained on answers told in many ways: cue phrases, "
+        "the words, what each sentence means (an offline sentence encoder), position and "
+        "order; each sentence's reason is listed above.",
         f"- {MEASURED_ACCURACY}",
         "- The answer shape (3-3-1 for an intro, seven stages for a walkthrough, STAR plus "
-        "principle, dates and reflection for a story) uses the same method; "
+        "principle, dates and reflection for a story) uses cue phrases and the same ordered "
+        "search; "
         "must-include items are checked by named rules with the evidence shown.",
         f"- Analysis version {analysis.version}.",
         "",
