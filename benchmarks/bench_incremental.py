@@ -42,7 +42,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import numpy as np
 
@@ -347,6 +347,398 @@ def stops(seconds: float, model: str, busy_modes: list[bool], kinds: list[str]) 
     )
 
 
+# --- edges: where the incremental transcript's words go wrong (issue 23) ------------------
+
+EDGE_NEAR_S = 1.5  # an error this close to a chunk cut counts as at the edge
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "voiceloop-bench" / "inc"
+
+
+@dataclass
+class Sample:
+    """One clip (or several joined) with what the edge study needs from its sidecar."""
+
+    name: str
+    samples: np.ndarray
+    reference: str | None
+    fillers: list[Any]  # TruthFiller, times shifted with the audio
+    not_fillers: list[Any]
+    key: str  # identifies the audio in the transcript cache
+
+
+def load_samples(folder: Path, join_gap_s: float | None, only: list[str]) -> list[Sample]:
+    """The clips of ``folder`` (those named in ``only``, when given); with ``join_gap_s``,
+    all of them joined into one, ``join_gap_s`` of silence between (short clips are each
+    shorter than a chunk: only joined do they meet chunk edges)."""
+    from voiceloop.audio import load_audio
+    from voiceloop.evaluation.sidecars import load_dataset
+
+    clips = [c for c in load_dataset(folder) if not only or c.name in only]
+    if not clips:
+        raise SystemExit(f"{folder}: no clips")
+    out: list[Sample] = []
+    for clip in clips:
+        stat = clip.audio.stat()
+        t = clip.truth
+        out.append(
+            Sample(
+                clip.name,
+                load_audio(clip.audio).samples,
+                t.reference,
+                list(t.fillers or []),
+                list(t.not_fillers),
+                f"{clip.audio.resolve()}:{stat.st_size}:{stat.st_mtime_ns}",
+            )
+        )
+    if join_gap_s is None:
+        return out
+    gap = np.zeros(int(join_gap_s * 16_000), dtype=np.float32)
+    parts: list[np.ndarray] = []
+    refs: list[str] = []
+    fillers: list[Any] = []
+    not_fillers: list[Any] = []
+    offset = 0.0
+
+    def shifted(items: list[Any]) -> list[Any]:
+        return [
+            f.model_copy(
+                update={
+                    "start": None if f.start is None else f.start + offset,
+                    "end": None if f.end is None else f.end + offset,
+                }
+            )
+            for f in items
+        ]
+
+    for clip_sample in out:
+        parts += [clip_sample.samples, gap]
+        refs.append(clip_sample.reference or "")
+        fillers += shifted(clip_sample.fillers)
+        not_fillers += shifted(clip_sample.not_fillers)
+        offset += (len(clip_sample.samples) + len(gap)) / 16_000
+    key = "+".join(c.key for c in out) + f":gap{join_gap_s}"
+    return [
+        Sample(
+            f"{folder.name} joined ({len(out)})",
+            np.concatenate(parts),
+            " ".join(refs),
+            fillers,
+            not_fillers,
+            key,
+        )
+    ]
+
+
+def _cached(kind: str, sample: Sample, model: str, make: Any) -> dict[str, Any]:
+    """``make()`` (a dict with a ``transcript``) cached on disk under the audio and ``kind``."""
+    import hashlib
+    import json
+
+    digest = hashlib.sha256(f"{sample.key}|{model}|{kind}".encode()).hexdigest()[:24]
+    path = CACHE / f"{digest}.json"
+    if path.exists():
+        cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return cached
+    made: dict[str, Any] = make()
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(made), encoding="utf-8")
+    tmp.replace(path)
+    return made
+
+
+def align(ref: list[str], hyp: list[str]) -> list[tuple[str, int, int]]:
+    """Levenshtein alignment as ``(op, ref index, hyp index)``: op "=", "S", "D" (index into
+    hyp: the next hyp word) or "I" (index into ref: the next ref word)."""
+    rows, cols = len(ref), len(hyp)
+    cost = np.zeros((rows + 1, cols + 1), dtype=np.int32)
+    cost[:, 0] = np.arange(rows + 1)
+    cost[0, :] = np.arange(cols + 1)
+    for i in range(1, rows + 1):
+        for j in range(1, cols + 1):
+            cost[i, j] = min(
+                cost[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]),
+                cost[i - 1, j] + 1,
+                cost[i, j - 1] + 1,
+            )
+    ops: list[tuple[str, int, int]] = []
+    i, j = rows, cols
+    while i or j:
+        if i and j and cost[i, j] == cost[i - 1, j - 1] + (ref[i - 1] != hyp[j - 1]):
+            ops.append(("=" if ref[i - 1] == hyp[j - 1] else "S", i - 1, j - 1))
+            i, j = i - 1, j - 1
+        elif i and cost[i, j] == cost[i - 1, j] + 1:
+            ops.append(("D", i - 1, j))
+            i -= 1
+        else:
+            ops.append(("I", i, j - 1))
+            j -= 1
+    return ops[::-1]
+
+
+def timed_tokens(words: list[dict[str, Any]]) -> tuple[list[str], list[float], list[float]]:
+    """Normalized tokens of transcript words (as WER counts them), each with its word's
+    middle time and probability."""
+    from voiceloop.evaluation.wer import normalize_words
+
+    tokens: list[str] = []
+    times: list[float] = []
+    probs: list[float] = []
+    for w in words:
+        for tok in normalize_words(w["text"]):
+            tokens.append(tok)
+            times.append((w["start"] + w["end"]) / 2)
+            probs.append(w.get("probability", 1.0))
+    return tokens, times, probs
+
+
+@dataclass
+class EdgeErrors:
+    """Word errors against the reference, split by distance to the incremental cuts."""
+
+    near: dict[str, int]
+    far: dict[str, int]
+    near_words: int  # reference words placed within EDGE_NEAR_S of a cut
+    far_words: int
+    examples: list[str]
+
+
+def edge_errors(ref: list[str], words: list[dict[str, Any]], cuts: list[float]) -> EdgeErrors:
+    tokens, times, _ = timed_tokens(words)
+    ops = align(ref, tokens)
+    near = {"S": 0, "D": 0, "I": 0}
+    far = {"S": 0, "D": 0, "I": 0}
+    near_words = far_words = 0
+    examples: list[str] = []
+    cut_arr = np.array(cuts) if cuts else np.array([-1e9])
+    last_t = 0.0
+    for k, (op, i, j) in enumerate(ops):
+        if op == "D":  # placed where the next heard word is (or the last one)
+            nxt = next((times[jj] for o, _, jj in ops[k:] if o != "D"), None)
+            t = (last_t + nxt) / 2 if nxt is not None else last_t
+        else:
+            t = times[j]
+            last_t = t
+        dist = float(np.min(np.abs(cut_arr - t)))
+        close = dist <= EDGE_NEAR_S
+        if op != "I":
+            near_words += close
+            far_words += not close
+        if op == "=":
+            continue
+        (near if close else far)[op] += 1
+        if close and len(examples) < 400:
+            what = {"S": f"{ref[i]}->{tokens[j]}", "D": f"-{ref[i]}", "I": f"+{tokens[j]}"}[op]
+            examples.append(f"{t:7.1f}s d={dist:.1f} {what}")
+    return EdgeErrors(near, far, near_words, far_words, examples)
+
+
+def difference_interval(
+    clips: list[tuple[int, int, int]], rounds: int = 4000
+) -> tuple[float, float]:
+    """A 95% bootstrap interval of WER(incremental) - WER(whole-file) over clips resampled
+    with replacement; ``clips``: (reference words, whole-file errors, incremental errors).
+    Words within a clip are not independent (one misheard stretch costs several), so the
+    clip is the unit."""
+    data = np.array(clips, dtype=np.float64)
+    rng = np.random.default_rng(23)
+    picks = rng.integers(0, len(data), size=(rounds, len(data)))
+    n = data[picks, 0].sum(axis=1)
+    diff = (data[picks, 2].sum(axis=1) - data[picks, 1].sum(axis=1)) / np.maximum(n, 1)
+    low, high = np.percentile(diff, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def _parse_settings(items: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        out[key.replace("-", "_")] = float(value)
+    return out
+
+
+def run_incremental(
+    samples: np.ndarray, options: Any, settings: dict[str, float]
+) -> dict[str, Any]:
+    """The incremental transcript of ``samples`` (fed as live, faster than real time), its
+    chunks, and the CPU seconds of the decode left at stop."""
+    from voiceloop.transcribe.incremental import IncrementalTranscriber
+
+    kw: dict[str, Any] = {k: int(v) if k == "prompt_tail" else v for k, v in settings.items()}
+    worker = IncrementalTranscriber(options, **kw)
+    block = 1600
+    for start in range(0, len(samples), block):
+        worker.feed(samples[start : start + block], 16_000)
+    worker.wait_caught_up()
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    result = worker.finish(len(samples) / 16_000)
+    if result is None:
+        raise SystemExit(f"incremental failed: {worker.error!r}")
+    return {
+        "transcript": result.model_dump(),
+        "chunks": [[c.start, c.end, c.words, c.seconds] for c in worker.chunks],
+        "stop_cpu_s": time.process_time() - cpu0,
+        "stop_wall_s": time.perf_counter() - wall0,
+    }
+
+
+def _filler_counts(transcript: dict[str, Any], sample: Sample) -> Any:
+    from voiceloop.analysis.combined import analyze
+    from voiceloop.evaluation.fillers import FillerCounts, match_fillers
+    from voiceloop.models import Transcript
+
+    if not sample.fillers:
+        return FillerCounts()
+    analysis = analyze(Transcript.model_validate(transcript))
+    return match_fillers(sample.fillers, analysis.fillers.events, ignore=sample.not_fillers)
+
+
+def edges(
+    folders: list[Path],
+    joined: list[Path],
+    only: list[str],
+    model: str,
+    settings: dict[str, float],
+    show: int,
+) -> None:
+    """Whole-file and incremental transcripts against the reference, errors by distance to
+    the incremental cuts, filler counts, and the decode left at stop."""
+    from voiceloop.evaluation.fillers import FillerCounts
+    from voiceloop.evaluation.wer import WordErrors, normalize_words, word_errors
+    from voiceloop.models import Transcript
+    from voiceloop.transcribe.decode import TranscribeOptions, transcribe
+
+    options = TranscribeOptions(model=model)
+    variant = ",".join(f"{k}={v:g}" for k, v in sorted(settings.items())) or "default"
+    samples: list[tuple[str, Sample]] = []
+    for folder in folders:
+        samples += [(folder.name, s) for s in load_samples(folder, None, only)]
+    for folder in joined:
+        samples += [(folder.name, s) for s in load_samples(folder, 1.0, [])]
+    print(f"variant: {variant}; model {model}; load average {os.getloadavg()[0]:.2f}")
+    sets: dict[str, dict[str, Any]] = {}
+    for set_name, sample in samples:
+        whole = _cached(
+            "whole",
+            sample,
+            model,
+            lambda sample=sample: {"transcript": transcribe(sample.samples, options).model_dump()},
+        )
+        inc = _cached(
+            f"inc:{variant}",
+            sample,
+            model,
+            lambda sample=sample: run_incremental(sample.samples, options, settings),
+        )
+        cuts = [c[1] for c in inc["chunks"][:-1]]
+        row = sets.setdefault(
+            set_name,
+            {
+                "whole": WordErrors(),
+                "inc": WordErrors(),
+                "fw": FillerCounts(),
+                "fi": FillerCounts(),
+                "edge_w": None,
+                "edge_i": None,
+                "stop_cpu": [],
+                "stop_wall": [],
+                "chunks": 0,
+                "clips": [],
+            },
+        )
+        row["fw"] += _filler_counts(whole["transcript"], sample)
+        row["fi"] += _filler_counts(inc["transcript"], sample)
+        row["stop_cpu"].append(inc["stop_cpu_s"])
+        row["stop_wall"].append(inc["stop_wall_s"])
+        row["chunks"] += len(inc["chunks"])
+        if sample.reference is None:
+            continue
+        ref = normalize_words(sample.reference)
+        w_text = Transcript.model_validate(whole["transcript"]).text
+        i_text = Transcript.model_validate(inc["transcript"]).text
+        ew, ei = (
+            word_errors(ref, normalize_words(w_text)),
+            word_errors(ref, normalize_words(i_text)),
+        )
+        row["whole"] += ew
+        row["inc"] += ei
+        row["clips"].append((ew.n, ew.errors, ei.errors))
+        edge_w = edge_errors(ref, whole["transcript"]["words"], cuts)
+        edge_i = edge_errors(ref, inc["transcript"]["words"], cuts)
+        for key, e in (("edge_w", edge_w), ("edge_i", edge_i)):
+            if row[key] is None:
+                row[key] = EdgeErrors(dict(e.near), dict(e.far), e.near_words, e.far_words, [])
+            else:
+                acc = row[key]
+                for op in "SDI":
+                    acc.near[op] += e.near[op]
+                    acc.far[op] += e.far[op]
+                acc.near_words += e.near_words
+                acc.far_words += e.far_words
+        print(
+            f"{set_name[:10]:10} {sample.name[:28]:28} {len(sample.samples) / 16000:6.0f}s "
+            f"chunks {len(inc['chunks']):3d}  WER whole {ew.rate or 0:.3f} inc {ei.rate or 0:.3f}"
+            f"  near-cut errors w/i {sum(edge_w.near.values()):3d}/{sum(edge_i.near.values()):3d}"
+            f"  far {sum(edge_w.far.values()):3d}/{sum(edge_i.far.values()):3d}"
+            f"  stop cpu {inc['stop_cpu_s']:.2f}s",
+            flush=True,
+        )
+        if show:
+            near_w = set(edge_w.examples)
+            extra = [x for x in edge_i.examples if x not in near_w][:show]
+            for line in extra:
+                print(f"      inc only: {line}")
+    print()
+    print(
+        f"{'set':12} {'words':>6} {'WER whole':>10} {'WER inc':>8} {'fill F1 w':>9} "
+        f"{'fill F1 i':>9} {'near S/D/I w':>13} {'near S/D/I i':>13} {'far w':>6} {'far i':>6} "
+        f"{'stop cpu max':>12}"
+    )
+    total_w, total_i = WordErrors(), WordErrors()
+    all_clips: list[tuple[int, int, int]] = []
+    for set_name, row in sets.items():
+        total_w += row["whole"]
+        total_i += row["inc"]
+        ew_, ei_ = row["edge_w"], row["edge_i"]
+
+        def sdi(e: EdgeErrors | None) -> str:
+            return "/".join(str(e.near[o]) for o in "SDI") if e else "-"
+
+        def f1(c: Any) -> str:
+            return f"{c.f1:.3f}" if c.f1 is not None else "-"
+
+        print(
+            f"{set_name[:12]:12} {row['whole'].n:6d} {row['whole'].rate or 0:10.3f} "
+            f"{row['inc'].rate or 0:8.3f} {f1(row['fw']):>9} {f1(row['fi']):>9} "
+            f"{sdi(ew_):>13} {sdi(ei_):>13} {sum(ew_.far.values()) if ew_ else 0:6d} "
+            f"{sum(ei_.far.values()) if ei_ else 0:6d} {max(row['stop_cpu']):12.2f}"
+        )
+        print(
+            f"{'':12} fillers tp/fp/fn whole {row['fw'].tp}/{row['fw'].fp}/{row['fw'].fn}, "
+            f"incremental {row['fi'].tp}/{row['fi'].fp}/{row['fi'].fn}; chunks {row['chunks']}; "
+            f"ref words near cuts {ew_.near_words if ew_ else 0}; decode left at stop: "
+            f"CPU max {max(row['stop_cpu']):.2f} s, "
+            f"wall max {max(row['stop_wall']):.2f} s"
+        )
+        if row["clips"]:
+            lo, hi = difference_interval(row["clips"])
+            gap = (row["inc"].rate or 0) - (row["whole"].rate or 0)
+            print(
+                f"{'':12} WER incremental - whole: {gap:+.4f}"
+                f" (95% interval over clips {lo:+.4f} .. {hi:+.4f})"
+            )
+        all_clips += row["clips"]
+    if total_w.n:
+        print(
+            f"all sets: {total_w.n} words, WER whole-file {total_w.rate:.4f}, "
+            f"incremental {total_i.rate:.4f} ({total_i})"
+        )
+        lo, hi = difference_interval(all_clips)
+        print(
+            f"difference {(total_i.rate or 0) - (total_w.rate or 0):+.4f}, 95% interval over clips "
+            f"{lo:+.4f} .. {hi:+.4f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -363,9 +755,18 @@ def main() -> None:
     st.add_argument("--model", default="embedded")
     st.add_argument("--busy", choices=("no", "yes", "both"), default="both")
     st.add_argument("--kinds", nargs="+", choices=STOP_KINDS, default=list(STOP_KINDS))
+    ed = sub.add_parser("edges", help="errors by distance to chunk cuts, whole vs incremental")
+    ed.add_argument("folders", nargs="*", type=Path)
+    ed.add_argument("--join", nargs="*", type=Path, default=[], help="folders joined into one")
+    ed.add_argument("--only", nargs="*", default=[], help="clip names to keep")
+    ed.add_argument("--model", default="embedded")
+    ed.add_argument("--set", nargs="*", default=[], help="transcriber settings, e.g. prompt_tail=8")
+    ed.add_argument("--show", type=int, default=0, help="errors at cuts to print per clip")
     args = parser.parse_args()
     if args.command == "quality":
         quality(args.folders, args.model, args.chunk_s)
+    elif args.command == "edges":
+        edges(args.folders, args.join, args.only, args.model, _parse_settings(args.set), args.show)
     elif args.command == "stops":
         modes = {"no": [False], "yes": [True], "both": [False, True]}[args.busy]
         stops(args.seconds, args.model, modes, args.kinds)

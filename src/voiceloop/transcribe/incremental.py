@@ -53,6 +53,7 @@ END_PAUSE_S = 0.8  # pending audio ending in this much silence is cut before CHU
 END_PIECE_S = 6.0  # ... once this much is pending (one sentence alone loses words)
 MIN_GAP_S = 0.3  # a silence at least this long between speech regions is a safe cut
 MIN_PIECE_S = 3.0  # never cut off less than this
+WINDOW_S = 28.0  # context and chunk together stay within one pass of Whisper's encoder
 DECODING_NOTE = "incremental"
 
 
@@ -71,6 +72,7 @@ def find_cut(
     samples: np.ndarray,
     min_piece_s: float = MIN_PIECE_S,
     regions: list[dict[str, int]] | None = None,
+    min_gap_s: float = MIN_GAP_S,
 ) -> int | None:
     """A sample index inside a pause at which ``samples`` (16 kHz) can be split, or None.
 
@@ -84,7 +86,7 @@ def find_cut(
     lowest = int(min_piece_s * SAMPLE_RATE)
     if not regions:
         return len(samples) if len(samples) >= lowest else None
-    gap = int(MIN_GAP_S * SAMPLE_RATE)
+    gap = int(min_gap_s * SAMPLE_RATE)
     ends = [(r["end"], nxt["start"]) for r, nxt in pairwise(regions)]
     ends.append((regions[-1]["end"], len(samples)))
     for end, start in reversed(ends):
@@ -127,11 +129,24 @@ class IncrementalTranscriber:
         ready: threading.Thread | None = None,
         chunk_s: float = CHUNK_S,
         force_cut_s: float = FORCE_CUT_S,
+        end_piece_s: float = END_PIECE_S,
+        end_pause_s: float = END_PAUSE_S,
+        cut_gap_s: float = MIN_GAP_S,
+        prompt_tail: int = 0,
+        min_piece_s: float = MIN_PIECE_S,
+        context_s: float = 0.0,
     ) -> None:
         self.options = options
         self.ready = ready  # e.g. the model preload: wait for it before the first decode
         self.chunk_s = chunk_s
         self.force_cut_s = force_cut_s
+        self.end_piece_s = end_piece_s
+        self.end_pause_s = end_pause_s
+        self.cut_gap_s = cut_gap_s
+        self.prompt_tail = prompt_tail
+        self.min_piece_s = min_piece_s
+        self.context_s = context_s
+        self._history = np.zeros(0, dtype=np.float32)  # committed audio just before the pending
         self.words: list[Word] = []  # committed words, appended by the background thread
         self.chunks: list[Chunk] = []
         self.error: BaseException | None = None
@@ -216,7 +231,26 @@ class IncrementalTranscriber:
             model, resolved = load_model(self.options)
             self.model_label = resolved.label
             # the filler prompt on every chunk: each is heard on its own, like a file's start
-            words = decode_words(model, samples, self.options, offset / SAMPLE_RATE)
+            options = self.options
+            if self.prompt_tail and options.initial_prompt and self.words:
+                tail = " ".join(w.text for w in self.words[-self.prompt_tail :])
+                options = options.model_copy(
+                    update={"initial_prompt": f"{options.initial_prompt} {tail}"}
+                )
+            context = self._history if self.context_s > 0 else self._history[:0]
+            room = int(WINDOW_S * SAMPLE_RATE) - len(samples)
+            context = context[max(0, len(context) - room) :] if room > 0 else context[:0]
+            heard = decode_words(
+                model,
+                np.concatenate([context, samples]) if len(context) else samples,
+                options,
+                (offset - len(context)) / SAMPLE_RATE,
+            )
+            cut = offset / SAMPLE_RATE
+            words = [w for w in heard if (w.start + w.end) / 2 >= cut]
+        if self.context_s > 0:
+            keep = int(self.context_s * SAMPLE_RATE)
+            self._history = np.concatenate([self._history, samples])[-keep:]
         self.words += words
         self.chunks.append(
             Chunk(
@@ -234,7 +268,7 @@ class IncrementalTranscriber:
 
     def _maybe_cut(self) -> None:
         """Commit audio up to a pause once enough is pending (checked each half second)."""
-        if self._finishing.is_set() or self._pending_n < END_PIECE_S * SAMPLE_RATE:
+        if self._finishing.is_set() or self._pending_n < self.end_piece_s * SAMPLE_RATE:
             return
         if self._pending_n - self._checked_at < CHECK_EVERY_S * SAMPLE_RATE:
             return
@@ -242,11 +276,14 @@ class IncrementalTranscriber:
         pending = self._pending_audio()
         regions = speech_regions(pending)
         trailing = len(pending) - regions[-1]["end"] if regions else len(pending)
-        if len(pending) < self.chunk_s * SAMPLE_RATE and trailing < END_PAUSE_S * SAMPLE_RATE:
+        if len(pending) < self.chunk_s * SAMPLE_RATE and trailing < self.end_pause_s * SAMPLE_RATE:
             return
-        cut = find_cut(pending, regions=regions)
-        if cut is None and len(pending) >= self.force_cut_s * SAMPLE_RATE:
-            cut = quietest_cut(pending)
+        cut = find_cut(pending, self.min_piece_s, regions, self.cut_gap_s)
+        forced = len(pending) >= self.force_cut_s * SAMPLE_RATE
+        if cut is None and forced and self.cut_gap_s > MIN_GAP_S:
+            cut = find_cut(pending, self.min_piece_s, regions)
+        if cut is None and forced:
+            cut = quietest_cut(pending, self.min_piece_s)
         if cut is None:
             return
         self._decode(pending[:cut], self._offset, [r for r in regions if r["start"] < cut])
