@@ -184,6 +184,23 @@ def hesitation_margins(
 MATCH_S = 0.5  # voiceloop eval's filler tolerance
 
 
+def over_lost_hesitations(clip: Any, words: list[Any]) -> list[bool]:
+    """For each word: whether it is written over or next to a hesitation said in ``clip``
+    that the words lack (no hesitation within ``MATCH_S`` of it)."""
+    said = [
+        (f.start, f.end if f.end is not None else f.start)
+        for f in clip.truth.fillers or []
+        if hesitation_type(f.type) and f.start is not None
+    ]
+    kept = [(w.start, w.end) for w in words if hesitation_type(w.text)]
+    lost = [
+        (lo, hi)
+        for lo, hi in said
+        if not any(a - MATCH_S <= hi and lo <= b + MATCH_S for a, b in kept)
+    ]
+    return [any(w.start - 0.1 <= hi and lo <= w.end + 0.1 for lo, hi in lost) for w in words]
+
+
 def margins_study(datasets: list[Path], recipe: str, cache: Path, limit: int | None) -> None:
     """How the forced margins of the words written over a hesitation the transcript lost
     (a miss heard as a word, or next to a miss heard as nothing) compare with those of all
@@ -196,25 +213,13 @@ def margins_study(datasets: list[Path], recipe: str, cache: Path, limit: int | N
     others: list[float] = []
     for dataset in datasets:
         for clip in load_dataset(dataset)[:limit]:
-            transcript, _ = cached_transcript(cache, recipe, options, clip)
-            words = transcript.words
+            words = cached_transcript(cache, recipe, options, clip)[0].words
             samples = load_audio(clip.audio).samples
-            said = [
-                (f.start, f.end if f.end is not None else f.start)
-                for f in clip.truth.fillers or []
-                if hesitation_type(f.type) and f.start is not None
-            ]
-            kept = [(w.start, w.end) for w in words if hesitation_type(w.text)]
-            lost = [
-                (lo, hi)
-                for lo, hi in said
-                if not any(a - MATCH_S <= hi and lo <= b + MATCH_S for a, b in kept)
-            ]
             margins = hesitation_margins(model, samples, words, FILLER_PROMPT)
-            for w, m in zip(words, margins, strict=True):
+            for w, m, lost in zip(words, margins, over_lost_hesitations(clip, words), strict=True):
                 if hesitation_type(w.text):
                     continue
-                if any(w.start - 0.1 <= hi and lo <= w.end + 0.1 for lo, hi in lost):
+                if lost:
                     missed.append((clip.name, w.text, m))
                 else:
                     others.append(m)
@@ -222,6 +227,58 @@ def margins_study(datasets: list[Path], recipe: str, cache: Path, limit: int | N
     for name, text, m in sorted(missed, key=lambda x: -x[2]):
         above = sum(o >= m for o in others)
         print(f"  {name:28} {text:14} margin {m:+6.2f}  other words at or above: {above}")
+
+
+# The targeted second pass tried for misheard hesitations: short function words that tiny.en
+# writes for a real "um"/"uh", when unsure or long, heard again alone with a prompt of
+# hesitations; the pass would turn the word into a hesitation when that is all it hears.
+MISHEARD_AS = frozenset({"a", "an", "and", "i", "the", "on", "oh", "ah", "ooh"})
+UNSURE_P = 0.7
+LONG_S = 0.4
+HESITATIONS_PROMPT = "Um, uh, um, uh, hmm, uh, um."
+
+
+def rehear_study(datasets: list[Path], recipe: str, cache: Path, limit: int | None) -> None:
+    """Which words the targeted second pass would turn into hesitations, among the words
+    written over a lost hesitation and among the others, over ``recipe``'s cached
+    transcripts."""
+    from voiceloop.analysis.timeline import norm
+    from voiceloop.audio import SAMPLE_RATE
+    from voiceloop.transcribe.decode import load_model, merge_pieces
+
+    options = TranscribeOptions(**RECIPES[recipe])
+    model, _ = load_model(options)
+    tally = {True: [0, 0], False: [0, 0]}  # over a lost hesitation: [turned, candidates]
+    for dataset in datasets:
+        for clip in load_dataset(dataset)[:limit]:
+            words = cached_transcript(cache, recipe, options, clip)[0].words
+            samples = load_audio(clip.audio).samples
+            for w, lost in zip(words, over_lost_hesitations(clip, words), strict=True):
+                if norm(w.text) not in MISHEARD_AS or (
+                    w.probability >= UNSURE_P and w.end - w.start < LONG_S
+                ):
+                    continue
+                lo = max(0, int((w.start - 0.3) * SAMPLE_RATE))
+                hi = int((w.end + 0.3) * SAMPLE_RATE)
+                segments, _ = model.transcribe(
+                    samples[lo:hi], language="en", beam_size=options.beam_size,
+                    word_timestamps=True, vad_filter=False, condition_on_previous_text=False,
+                    initial_prompt=HESITATIONS_PROMPT,
+                )  # fmt: skip
+                heard = merge_pieces(
+                    (p.word, p.start, p.end, p.probability) for g in segments for p in g.words or []
+                )
+                turned = bool(heard) and all(hesitation_type(h.text) for h in heard)
+                tally[lost][0] += turned
+                tally[lost][1] += 1
+                if turned or lost:
+                    said = " ".join(h.text for h in heard)
+                    mark = "lost hesitation" if lost else "a word"
+                    print(f"  {clip.name:28} {w.text:8} {w.start:7.2f} ({mark}): heard {said!r}")
+    print(
+        f"turned into a hesitation: {tally[True][0]} of {tally[True][1]} candidates over a "
+        f"lost hesitation, {tally[False][0]} of {tally[False][1]} other candidates"
+    )
 
 
 def main() -> None:
@@ -240,14 +297,19 @@ def main() -> None:
         "--suppressed", action="store_true",
         help="list the hesitations among the tokens Whisper suppresses by default",
     )  # fmt: skip
+    parser.add_argument(
+        "--rehear", action="store_true",
+        help="the targeted second pass over unsure short words, judged on the first recipe",
+    )  # fmt: skip
     args = parser.parse_args()
     args.cache.mkdir(parents=True, exist_ok=True)
     recipes = args.recipe or list(RECIPES)
     if args.suppressed:
         print("suppressed hesitations:", suppressed_hesitations(TranscribeOptions()) or "none")
         return
-    if args.margins:
-        margins_study(args.datasets, recipes[0], args.cache, args.limit)
+    if args.margins or args.rehear:
+        study = margins_study if args.margins else rehear_study
+        study(args.datasets, recipes[0], args.cache, args.limit)
         return
     rows = []
     for dataset in args.datasets:
