@@ -2,7 +2,10 @@
 
 Usage (from the repository root)::
 
-    python benchmarks/decoding_study.py DATASET [DATASET ...] --recipe baseline --recipe pieces
+    python benchmarks/decoding_study.py DATASET [DATASET ...] --recipe pieces --recipe peer
+    python benchmarks/decoding_study.py DATASET --recipe pieces-hesitant-beam5 --margins
+    python benchmarks/decoding_study.py DATASET --recipe pieces-hesitant-beam5 --rehear
+    python benchmarks/decoding_study.py DATASET --suppressed
 
 Each recipe is a set of ``TranscribeOptions`` fields (see ``RECIPES``); every clip of every
 dataset (``voiceloop eval``'s sidecar format) is transcribed once per recipe and scored with
@@ -10,6 +13,11 @@ dataset (``voiceloop eval``'s sidecar format) is transcribed once per recipe and
 once. Prints WER, filler precision/recall/F1 and real-time factor per dataset and recipe.
 Choose on the development sets (``../shared/data/speech``, ``../shared/data/star``, answers
 spoken with ``benchmarks/heldout/make_clips.py``); ``speech-test`` is for reporting the choice.
+
+``--margins`` and ``--rehear`` judge two ways of finding a hesitation that a recipe's cached
+transcripts wrote as a word (a forced decoder's preference, a second pass over unsure short
+words) against the words said; ``--suppressed`` lists the hesitations among the tokens
+Whisper suppresses by default. Figures: docs/accuracy.md, "Decoding: words and fillers".
 """
 
 from __future__ import annotations
