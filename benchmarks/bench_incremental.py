@@ -1,10 +1,13 @@
 """Transcription during recording (issue 7): its quality and the time it saves at stop.
 
-Three measurements::
+Five measurements::
 
     python benchmarks/bench_incremental.py quality ../shared/data/speech ../shared/data/star
     python benchmarks/bench_incremental.py latency [--seconds 120] [--runs 1]
     python benchmarks/bench_incremental.py stops [--seconds 120] [--busy both]
+    python benchmarks/bench_incremental.py edges ../shared/data/star/clips --join \
+        ../shared/data/speech [--only NAME ...] [--set cut_gap_s=0.3]
+    python benchmarks/bench_incremental.py tails --variant cut_gap_s=0.3 --variant
 
 ``quality`` feeds each clip of a dataset folder (audio with a JSON sidecar) through the
 incremental path offline, block by block and faster than real time (the chunks are cut
@@ -28,6 +31,19 @@ stdout after the stop. Each is run on the machine as it is ("idle") and with one
 kept busy by a plain busy loop in another process ("busy"); the load average is printed
 with each figure, because other programs on a shared machine change them. Target: at
 most 2 s on every path, both ways.
+
+``edges`` (issue 23) transcribes each clip whole-file and incrementally (transcripts cached
+under ~/.cache/voiceloop-bench/inc, keyed by the audio and every chunking setting), aligns
+both with the reference word by word and places each error by its distance to the nearest
+incremental cut: within ``EDGE_NEAR_S`` (and of those, in the first seconds of a chunk) or
+further. It prints WER per set with a bootstrap interval over clips, filler F1 from the
+transcript (no acoustic detector), and the CPU and wall seconds of the decode left at stop.
+``--join`` joins a folder's clips into one answer (1 s between), for clips shorter than a
+chunk. ``--set`` passes IncrementalTranscriber settings (``chunk_s``, ``force_cut_s``,
+``cut_gap_s``).
+
+``tails`` times that decode left at stop, settings against settings on one answer: the
+stops answer cut at a pause at several moments, each fed offline, the variants alternating.
 """
 
 from __future__ import annotations
@@ -496,6 +512,7 @@ class EdgeErrors:
     """Word errors against the reference, split by distance to the incremental cuts."""
 
     near: dict[str, int]
+    after: int  # of the near errors, those in the first EDGE_NEAR_S of a chunk
     far: dict[str, int]
     near_words: int  # reference words placed within EDGE_NEAR_S of a cut
     far_words: int
@@ -507,7 +524,7 @@ def edge_errors(ref: list[str], words: list[dict[str, Any]], cuts: list[float]) 
     ops = align(ref, tokens)
     near = {"S": 0, "D": 0, "I": 0}
     far = {"S": 0, "D": 0, "I": 0}
-    near_words = far_words = 0
+    near_words = far_words = after = 0
     examples: list[str] = []
     cut_arr = np.array(cuts) if cuts else np.array([-1e9])
     last_t = 0.0
@@ -518,7 +535,9 @@ def edge_errors(ref: list[str], words: list[dict[str, Any]], cuts: list[float]) 
         else:
             t = times[j]
             last_t = t
-        dist = float(np.min(np.abs(cut_arr - t)))
+        signed = t - cut_arr
+        nearest = float(signed[np.argmin(np.abs(signed))])
+        dist = abs(nearest)
         close = dist <= EDGE_NEAR_S
         if op != "I":
             near_words += close
@@ -526,10 +545,11 @@ def edge_errors(ref: list[str], words: list[dict[str, Any]], cuts: list[float]) 
         if op == "=":
             continue
         (near if close else far)[op] += 1
+        after += close and nearest >= 0
         if close and len(examples) < 400:
             what = {"S": f"{ref[i]}->{tokens[j]}", "D": f"-{ref[i]}", "I": f"+{tokens[j]}"}[op]
             examples.append(f"{t:7.1f}s d={dist:.1f} {what}")
-    return EdgeErrors(near, far, near_words, far_words, examples)
+    return EdgeErrors(near, after, far, near_words, far_words, examples)
 
 
 def difference_interval(
@@ -563,7 +583,7 @@ def run_incremental(
     chunks, and the CPU seconds of the decode left at stop."""
     from voiceloop.transcribe.incremental import IncrementalTranscriber
 
-    kw: dict[str, Any] = {k: int(v) if k == "prompt_tail" else v for k, v in settings.items()}
+    kw: dict[str, Any] = dict(settings)
     worker = IncrementalTranscriber(options, **kw)
     block = 1600
     for start in range(0, len(samples), block):
@@ -608,7 +628,16 @@ def edges(
     from voiceloop.transcribe.decode import TranscribeOptions, transcribe
 
     options = TranscribeOptions(model=model)
-    variant = ",".join(f"{k}={v:g}" for k, v in sorted(settings.items())) or "default"
+    from voiceloop.transcribe import incremental as inc_mod
+
+    # the cache key names every setting, defaults included, so a new default is a new run
+    full = {
+        "chunk_s": inc_mod.CHUNK_S,
+        "force_cut_s": inc_mod.FORCE_CUT_S,
+        "cut_gap_s": inc_mod.CUT_GAP_S,
+        **settings,
+    }
+    variant = ",".join(f"{k}={v:g}" for k, v in sorted(full.items()))
     samples: list[tuple[str, Sample]] = []
     for folder in folders:
         samples += [(folder.name, s) for s in load_samples(folder, None, only)]
@@ -666,12 +695,15 @@ def edges(
         edge_i = edge_errors(ref, inc["transcript"]["words"], cuts)
         for key, e in (("edge_w", edge_w), ("edge_i", edge_i)):
             if row[key] is None:
-                row[key] = EdgeErrors(dict(e.near), dict(e.far), e.near_words, e.far_words, [])
+                row[key] = EdgeErrors(
+                    dict(e.near), e.after, dict(e.far), e.near_words, e.far_words, []
+                )
             else:
                 acc = row[key]
                 for op in "SDI":
                     acc.near[op] += e.near[op]
                     acc.far[op] += e.far[op]
+                acc.after += e.after
                 acc.near_words += e.near_words
                 acc.far_words += e.far_words
         print(
@@ -715,9 +747,11 @@ def edges(
         print(
             f"{'':12} fillers tp/fp/fn whole {row['fw'].tp}/{row['fw'].fp}/{row['fw'].fn}, "
             f"incremental {row['fi'].tp}/{row['fi'].fp}/{row['fi'].fn}; chunks {row['chunks']}; "
-            f"ref words near cuts {ew_.near_words if ew_ else 0}; decode left at stop: "
-            f"CPU max {max(row['stop_cpu']):.2f} s, "
-            f"wall max {max(row['stop_wall']):.2f} s"
+            f"ref words near cuts {ew_.near_words if ew_ else 0}; near-cut errors in the first "
+            f"{EDGE_NEAR_S:g} s of a chunk: whole {ew_.after if ew_ else 0}, incremental "
+            f"{ei_.after if ei_ else 0}; decode left at stop: "
+            f"CPU mean {np.mean(row['stop_cpu']):.2f} s, max {max(row['stop_cpu']):.2f} s; "
+            f"wall mean {np.mean(row['stop_wall']):.2f} s, max {max(row['stop_wall']):.2f} s"
         )
         if row["clips"]:
             lo, hi = difference_interval(row["clips"])
@@ -736,6 +770,45 @@ def edges(
         print(
             f"difference {(total_i.rate or 0) - (total_w.rate or 0):+.4f}, 95% interval over clips "
             f"{lo:+.4f} .. {hi:+.4f}"
+        )
+
+
+def tails(seconds: float, stops_n: int, model: str, variants: list[dict[str, float]]) -> None:
+    """The decode left at stop, setting against setting on the same answer: the stops
+    answer (espeak-ng, ending at a pause) cut at ``stops_n`` moments, each at a pause, fed
+    offline through the incremental transcriber; CPU and wall seconds of ``finish()``,
+    settings alternating so a change in the machine's load hits both alike."""
+    from bench_practice import synthesize
+
+    from voiceloop.transcribe.decode import TranscribeOptions, load_model
+
+    options = TranscribeOptions(model=model)
+    load_model(options)
+    with tempfile.TemporaryDirectory(prefix="bench-tails-") as tmp:
+        answer = synthesize(seconds, Path(tmp))
+    ends = np.linspace(len(answer) * 0.5, len(answer), stops_n)
+    rows: dict[str, list[tuple[float, float, float]]] = {}
+    print(f"load average (1 min) at start {os.getloadavg()[0]:.2f}")
+    for end in ends:
+        clip = ending_in_a_pause(answer[: int(end)])
+        for settings in variants:
+            label = ",".join(f"{k}={v:g}" for k, v in settings.items()) or "defaults"
+            got = run_incremental(clip, options, settings)
+            tail = got["chunks"][-1][1] - got["chunks"][-1][0]
+            rows.setdefault(label, []).append((tail, got["stop_cpu_s"], got["stop_wall_s"]))
+            print(
+                f"stop at {len(clip) / 16000:6.1f} s  {label:24} tail {tail:5.1f} s  "
+                f"CPU {got['stop_cpu_s']:5.2f} s  wall {got['stop_wall_s']:5.2f} s  "
+                f"(load {os.getloadavg()[0]:.2f})",
+                flush=True,
+            )
+    print()
+    for label, got_rows in rows.items():
+        data = np.array(got_rows)
+        print(
+            f"{label:24} tail mean {data[:, 0].mean():5.1f} s max {data[:, 0].max():5.1f} s; "
+            f"CPU mean {data[:, 1].mean():.2f} s max {data[:, 1].max():.2f} s; "
+            f"wall mean {data[:, 2].mean():.2f} s max {data[:, 2].max():.2f} s"
         )
 
 
@@ -760,11 +833,21 @@ def main() -> None:
     ed.add_argument("--join", nargs="*", type=Path, default=[], help="folders joined into one")
     ed.add_argument("--only", nargs="*", default=[], help="clip names to keep")
     ed.add_argument("--model", default="embedded")
-    ed.add_argument("--set", nargs="*", default=[], help="transcriber settings, e.g. prompt_tail=8")
+    ed.add_argument("--set", nargs="*", default=[], help="transcriber settings, e.g. cut_gap_s=0.3")
     ed.add_argument("--show", type=int, default=0, help="errors at cuts to print per clip")
+    ta = sub.add_parser("tails", help="the decode left at stop, setting against setting")
+    ta.add_argument("--seconds", type=float, default=120.0)
+    ta.add_argument("--stops", type=int, default=5)
+    ta.add_argument("--model", default="embedded")
+    ta.add_argument(
+        "--variant", action="append", nargs="*", default=[], help="settings of one variant"
+    )
     args = parser.parse_args()
     if args.command == "quality":
         quality(args.folders, args.model, args.chunk_s)
+    elif args.command == "tails":
+        variants = [_parse_settings(v) for v in args.variant] or [{}]
+        tails(args.seconds, args.stops, args.model, variants)
     elif args.command == "edges":
         edges(args.folders, args.join, args.only, args.model, _parse_settings(args.set), args.show)
     elif args.command == "stops":

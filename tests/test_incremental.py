@@ -73,6 +73,26 @@ def test_silence_can_be_cut_anywhere_but_not_too_short() -> None:
     assert find_cut(np.zeros(1 * RATE, dtype=np.float32)) is None
 
 
+def test_a_long_pause_is_preferred_to_a_later_short_one() -> None:
+    rate = RATE
+    samples = np.zeros(12 * rate, dtype=np.float32)
+    # speech 0-4 s, a 0.8 s pause (a sentence's end), 4.8-8 s, a 0.4 s breath, 8.4-11 s
+    regions = [
+        {"start": 0, "end": 4 * rate},
+        {"start": int(4.8 * rate), "end": 8 * rate},
+        {"start": int(8.4 * rate), "end": 11 * rate},
+    ]
+    short_ok = find_cut(samples[: int(11.5 * rate)], regions=regions, min_gap_s=0.3)
+    long_only = find_cut(samples[: int(11.5 * rate)], regions=regions, min_gap_s=0.6)
+    assert short_ok is not None and long_only is not None
+    assert 11 * rate < short_ok  # the trailing 0.5 s pause, the latest one
+    assert long_only == int(4.4 * rate)  # too short for a sentence's end: the one before
+    inside = samples[: 11 * rate]  # no trailing pause: the latest break inside
+    assert find_cut(inside, regions=regions, min_gap_s=0.3) == int(8.2 * rate)
+    assert find_cut(inside, regions=regions, min_gap_s=0.6) == int(4.4 * rate)
+    assert find_cut(inside, regions=regions, min_gap_s=0.9) is None
+
+
 def test_a_transcriber_that_fails_reports_it_and_never_blocks_the_feeder(tmp_path: Path) -> None:
     options = TranscribeOptions(model=str(tmp_path / "no-such-model"), models_dir=tmp_path)
     worker = IncrementalTranscriber(options, chunk_s=2.0)
@@ -156,6 +176,43 @@ def test_offline_feed_cuts_between_sentences(speak: Speak) -> None:
         window = samples[max(0, at - 800) : at + 800]
         assert float(np.max(np.abs(window))) < 0.01, chunk
     assert transcribe_incrementally(samples[: RATE // 2], TranscribeOptions()) is not None
+
+
+@pytest.mark.slow
+def test_chunks_are_cut_at_sentence_ends_not_at_a_breath_inside_one(speak: Speak) -> None:
+    # each sentence spoken in two halves with a 0.4 s breath between, 1 s between sentences:
+    # a cut at the breath would start a chunk in the middle of a sentence
+    parts: list[np.ndarray] = []
+    breaths: list[tuple[float, float]] = []
+    ends: list[tuple[float, float]] = []
+    at = 0
+    for n, sentence in enumerate(SENTENCES):
+        words = sentence.split()
+        half = len(words) // 2
+        for k, text in enumerate((" ".join(words[:half]), " ".join(words[half:]))):
+            path = speak(text, pad_s=0.0, name=f"h{n}{k}.wav")
+            data, rate = sf.read(str(path), dtype="float32")
+            assert rate == RATE
+            parts.append(data)
+            at += len(data)
+            gap = 0.4 if k == 0 else 1.0
+            (breaths if k == 0 else ends).append((at / RATE, at / RATE + gap))
+            parts.append(np.zeros(int(gap * RATE), dtype=np.float32))
+            at += int(gap * RATE)
+    samples = np.concatenate(parts)
+    worker = IncrementalTranscriber(TranscribeOptions())
+    for start in range(0, len(samples), RATE // 10):
+        worker.feed(samples[start : start + RATE // 10], RATE)
+    assert worker.wait_caught_up(timeout=300)
+    inc = worker.finish(len(samples) / RATE)
+    assert inc is not None, worker.error
+    cuts = [chunk.end for chunk in worker.chunks[:-1]]
+    assert len(cuts) >= 2, worker.chunks
+    for cut in cuts:  # every cut in a sentence's closing pause (VAD edges move a little)
+        assert any(lo - 0.15 <= cut <= hi + 0.15 for lo, hi in ends), (cut, ends)
+        assert not any(lo - 0.05 <= cut <= hi + 0.05 for lo, hi in breaths), (cut, breaths)
+    said = normalize_words(" ".join(SENTENCES))
+    assert (word_errors(said, normalize_words(inc.text)).rate or 0.0) <= 0.2, inc.text
 
 
 # --- slow: the capture path ---------------------------------------------------------------

@@ -4,13 +4,15 @@ The recorder hands each block of samples to :meth:`IncrementalTranscriber.feed`,
 puts it on a queue (it never blocks and never raises). A background thread resamples the
 blocks to 16 kHz and keeps the audio not yet transcribed ("pending"). Every half second of
 new audio it runs voice-activity detection over the pending audio and cuts it inside a
-pause (the middle of the last silence of at least ``MIN_GAP_S`` between two speech
-regions) once ``chunk_s`` seconds are pending, or earlier, from ``END_PIECE_S`` on, when
-the audio ends in a pause of ``END_PAUSE_S`` (the speaker may be done: the last sentences
-are then decoded while they reach for Enter). With no pause by ``force_cut_s`` it cuts at the
-quietest moment. The audio up to the cut is transcribed at once with the recipe of a
-whole-file piece (``transcribe.decode_words``: filler prompt, VAD, word timestamps, gap
-fill), its word times shifted by the chunk's offset and committed; the rest stays pending.
+pause (the middle of the last silence of at least ``CUT_GAP_S`` between two speech
+regions: a sentence's end rather than a breath inside one) once ``chunk_s`` seconds are
+pending, or earlier, from ``END_PIECE_S`` on, when the audio ends in a pause of
+``END_PAUSE_S`` (the speaker may be done: the last sentences are then decoded while they
+reach for Enter). With no such pause by ``force_cut_s`` it cuts at a shorter one
+(``MIN_GAP_S``), and with none at all at the quietest moment. The audio up to the cut is
+transcribed at once with the recipe of a whole-file piece (``transcribe.decode_words``:
+filler prompt, VAD, word timestamps, gap fill), its word times shifted by the chunk's offset
+and committed; the rest stays pending.
 Cutting inside a pause means no word is split between two chunks; audio with no speech is
 committed without decoding.
 
@@ -52,8 +54,11 @@ FORCE_CUT_S = 20.0  # no pause by now: cut at the quietest moment
 END_PAUSE_S = 0.8  # pending audio ending in this much silence is cut before CHUNK_S ...
 END_PIECE_S = 6.0  # ... once this much is pending (one sentence alone loses words)
 MIN_GAP_S = 0.3  # a silence at least this long between speech regions is a safe cut
+# ... but a chunk is cut at a pause this long (the end of a sentence, mostly) when there is
+# one: a chunk that starts after a breath inside a sentence had its first words misheard
+# (docs/stop-to-verdict.md, "Words at chunk edges")
+CUT_GAP_S = 0.6
 MIN_PIECE_S = 3.0  # never cut off less than this
-WINDOW_S = 28.0  # context and chunk together stay within one pass of Whisper's encoder
 DECODING_NOTE = "incremental"
 
 
@@ -129,24 +134,13 @@ class IncrementalTranscriber:
         ready: threading.Thread | None = None,
         chunk_s: float = CHUNK_S,
         force_cut_s: float = FORCE_CUT_S,
-        end_piece_s: float = END_PIECE_S,
-        end_pause_s: float = END_PAUSE_S,
-        cut_gap_s: float = MIN_GAP_S,
-        prompt_tail: int = 0,
-        min_piece_s: float = MIN_PIECE_S,
-        context_s: float = 0.0,
+        cut_gap_s: float = CUT_GAP_S,
     ) -> None:
         self.options = options
         self.ready = ready  # e.g. the model preload: wait for it before the first decode
         self.chunk_s = chunk_s
         self.force_cut_s = force_cut_s
-        self.end_piece_s = end_piece_s
-        self.end_pause_s = end_pause_s
         self.cut_gap_s = cut_gap_s
-        self.prompt_tail = prompt_tail
-        self.min_piece_s = min_piece_s
-        self.context_s = context_s
-        self._history = np.zeros(0, dtype=np.float32)  # committed audio just before the pending
         self.words: list[Word] = []  # committed words, appended by the background thread
         self.chunks: list[Chunk] = []
         self.error: BaseException | None = None
@@ -231,26 +225,7 @@ class IncrementalTranscriber:
             model, resolved = load_model(self.options)
             self.model_label = resolved.label
             # the filler prompt on every chunk: each is heard on its own, like a file's start
-            options = self.options
-            if self.prompt_tail and options.initial_prompt and self.words:
-                tail = " ".join(w.text for w in self.words[-self.prompt_tail :])
-                options = options.model_copy(
-                    update={"initial_prompt": f"{options.initial_prompt} {tail}"}
-                )
-            context = self._history if self.context_s > 0 else self._history[:0]
-            room = int(WINDOW_S * SAMPLE_RATE) - len(samples)
-            context = context[max(0, len(context) - room) :] if room > 0 else context[:0]
-            heard = decode_words(
-                model,
-                np.concatenate([context, samples]) if len(context) else samples,
-                options,
-                (offset - len(context)) / SAMPLE_RATE,
-            )
-            cut = offset / SAMPLE_RATE
-            words = [w for w in heard if (w.start + w.end) / 2 >= cut]
-        if self.context_s > 0:
-            keep = int(self.context_s * SAMPLE_RATE)
-            self._history = np.concatenate([self._history, samples])[-keep:]
+            words = decode_words(model, samples, self.options, offset / SAMPLE_RATE)
         self.words += words
         self.chunks.append(
             Chunk(
@@ -268,7 +243,7 @@ class IncrementalTranscriber:
 
     def _maybe_cut(self) -> None:
         """Commit audio up to a pause once enough is pending (checked each half second)."""
-        if self._finishing.is_set() or self._pending_n < self.end_piece_s * SAMPLE_RATE:
+        if self._finishing.is_set() or self._pending_n < END_PIECE_S * SAMPLE_RATE:
             return
         if self._pending_n - self._checked_at < CHECK_EVERY_S * SAMPLE_RATE:
             return
@@ -276,14 +251,14 @@ class IncrementalTranscriber:
         pending = self._pending_audio()
         regions = speech_regions(pending)
         trailing = len(pending) - regions[-1]["end"] if regions else len(pending)
-        if len(pending) < self.chunk_s * SAMPLE_RATE and trailing < self.end_pause_s * SAMPLE_RATE:
+        if len(pending) < self.chunk_s * SAMPLE_RATE and trailing < END_PAUSE_S * SAMPLE_RATE:
             return
-        cut = find_cut(pending, self.min_piece_s, regions, self.cut_gap_s)
+        cut = find_cut(pending, regions=regions, min_gap_s=self.cut_gap_s)
         forced = len(pending) >= self.force_cut_s * SAMPLE_RATE
         if cut is None and forced and self.cut_gap_s > MIN_GAP_S:
-            cut = find_cut(pending, self.min_piece_s, regions)
+            cut = find_cut(pending, regions=regions)  # no long pause: a short one will do
         if cut is None and forced:
-            cut = quietest_cut(pending, self.min_piece_s)
+            cut = quietest_cut(pending)
         if cut is None:
             return
         self._decode(pending[:cut], self._offset, [r for r in regions if r["start"] < cut])
