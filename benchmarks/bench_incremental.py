@@ -634,7 +634,7 @@ def edges(
     full = {
         "chunk_s": inc_mod.CHUNK_S,
         "force_cut_s": inc_mod.FORCE_CUT_S,
-        "cut_gap_s": inc_mod.CUT_GAP_S,
+        "cut_gap_s": inc_mod.MIN_GAP_S,
         **settings,
     }
     variant = ",".join(f"{k}={v:g}" for k, v in sorted(full.items()))

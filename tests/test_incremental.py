@@ -73,7 +73,7 @@ def test_silence_can_be_cut_anywhere_but_not_too_short() -> None:
     assert find_cut(np.zeros(1 * RATE, dtype=np.float32)) is None
 
 
-def test_a_long_pause_is_preferred_to_a_later_short_one() -> None:
+def test_a_longer_min_gap_passes_over_a_later_short_pause() -> None:
     rate = RATE
     samples = np.zeros(12 * rate, dtype=np.float32)
     # speech 0-4 s, a 0.8 s pause (a sentence's end), 4.8-8 s, a 0.4 s breath, 8.4-11 s
@@ -179,7 +179,7 @@ def test_offline_feed_cuts_between_sentences(speak: Speak) -> None:
 
 
 @pytest.mark.slow
-def test_chunks_are_cut_at_sentence_ends_not_at_a_breath_inside_one(speak: Speak) -> None:
+def test_a_longer_cut_gap_cuts_at_sentence_ends_not_at_a_breath_inside_one(speak: Speak) -> None:
     # each sentence spoken in two halves with a 0.4 s breath between, 1 s between sentences:
     # a cut at the breath would start a chunk in the middle of a sentence
     parts: list[np.ndarray] = []
@@ -200,7 +200,7 @@ def test_chunks_are_cut_at_sentence_ends_not_at_a_breath_inside_one(speak: Speak
             parts.append(np.zeros(int(gap * RATE), dtype=np.float32))
             at += int(gap * RATE)
     samples = np.concatenate(parts)
-    worker = IncrementalTranscriber(TranscribeOptions())
+    worker = IncrementalTranscriber(TranscribeOptions(), cut_gap_s=0.6)
     for start in range(0, len(samples), RATE // 10):
         worker.feed(samples[start : start + RATE // 10], RATE)
     assert worker.wait_caught_up(timeout=300)

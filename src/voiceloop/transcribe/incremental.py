@@ -4,12 +4,12 @@ The recorder hands each block of samples to :meth:`IncrementalTranscriber.feed`,
 puts it on a queue (it never blocks and never raises). A background thread resamples the
 blocks to 16 kHz and keeps the audio not yet transcribed ("pending"). Every half second of
 new audio it runs voice-activity detection over the pending audio and cuts it inside a
-pause (the middle of the last silence of at least ``CUT_GAP_S`` between two speech
-regions: a sentence's end rather than a breath inside one) once ``chunk_s`` seconds are
-pending, or earlier, from ``END_PIECE_S`` on, when the audio ends in a pause of
-``END_PAUSE_S`` (the speaker may be done: the last sentences are then decoded while they
-reach for Enter). With no such pause by ``force_cut_s`` it cuts at a shorter one
-(``MIN_GAP_S``), and with none at all at the quietest moment. The audio up to the cut is
+pause (the middle of the last silence of at least ``MIN_GAP_S``, or the ``cut_gap_s`` it
+is given, between two speech regions) once ``chunk_s`` seconds are pending, or earlier,
+from ``END_PIECE_S`` on, when the audio ends in a pause of ``END_PAUSE_S`` (the speaker
+may be done: the last sentences are then decoded while they reach for Enter). With no such
+pause by ``force_cut_s`` it cuts at a shorter one (``MIN_GAP_S``), and with none at all at
+the quietest moment. The audio up to the cut is
 transcribed at once with the recipe of a whole-file piece (``transcribe.decode_words``:
 filler prompt, VAD, word timestamps, gap fill), its word times shifted by the chunk's offset
 and committed; the rest stays pending.
@@ -54,10 +54,6 @@ FORCE_CUT_S = 20.0  # no pause by now: cut at the quietest moment
 END_PAUSE_S = 0.8  # pending audio ending in this much silence is cut before CHUNK_S ...
 END_PIECE_S = 6.0  # ... once this much is pending (one sentence alone loses words)
 MIN_GAP_S = 0.3  # a silence at least this long between speech regions is a safe cut
-# ... but a chunk is cut at a pause this long (the end of a sentence, mostly) when there is
-# one: a chunk that starts after a breath inside a sentence had its first words misheard
-# (docs/stop-to-verdict.md, "Words at chunk edges")
-CUT_GAP_S = 0.6
 MIN_PIECE_S = 3.0  # never cut off less than this
 DECODING_NOTE = "incremental"
 
@@ -81,7 +77,7 @@ def find_cut(
 ) -> int | None:
     """A sample index inside a pause at which ``samples`` (16 kHz) can be split, or None.
 
-    The latest pause of at least ``MIN_GAP_S`` between two speech regions, cut in its
+    The latest pause of at least ``min_gap_s`` between two speech regions, cut in its
     middle; or, when the audio ends in such a pause, a cut inside it. Audio with no
     speech at all can be cut anywhere: its end is returned. ``regions``: the samples'
     ``speech_regions`` when already known.
@@ -134,12 +130,16 @@ class IncrementalTranscriber:
         ready: threading.Thread | None = None,
         chunk_s: float = CHUNK_S,
         force_cut_s: float = FORCE_CUT_S,
-        cut_gap_s: float = CUT_GAP_S,
+        cut_gap_s: float = MIN_GAP_S,
     ) -> None:
         self.options = options
         self.ready = ready  # e.g. the model preload: wait for it before the first decode
         self.chunk_s = chunk_s
         self.force_cut_s = force_cut_s
+        # a pause at least this long is needed for a cut until force_cut_s, then MIN_GAP_S
+        # will do; longer than MIN_GAP_S it cut at sentence ends on the STAR answers, but
+        # left a longer tail at stop where a speaker's sentence ends are short (measured in
+        # docs/stop-to-verdict.md, "Words at chunk edges"), so the default is MIN_GAP_S
         self.cut_gap_s = cut_gap_s
         self.words: list[Word] = []  # committed words, appended by the background thread
         self.chunks: list[Chunk] = []
