@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from voiceloop.analysis import sequence
+from voiceloop.analysis.encoder import default_encoder, embed
 from voiceloop.analysis.numbers import CARDINAL_WORDS
 from voiceloop.analysis.sequence import ChainModel, load_chain_model
 from voiceloop.analysis.star_features import star_features
@@ -1010,8 +1011,6 @@ def sentence_rows(
     sentences: list[Sentence], evidence: list[Evidence] | None = None
 ) -> list[dict[str, float]]:
     """The learned model's features of each sentence (the trainer calls this too)."""
-    from voiceloop.analysis.encoder import embed
-
     if evidence is None:
         evidence = [sentence_evidence(s.text) for s in sentences]
     texts = [s.text for s in sentences]
@@ -1041,8 +1040,6 @@ def _named(feature: str) -> str | None:
 def warm_up() -> None:
     """Load the shipped model and the sentence encoder now (about half a second), e.g. while
     the user is still answering, so the verdict after stop does not wait for them."""
-    from voiceloop.analysis.encoder import default_encoder
-
     load_chain_model(STAR_MODEL_PATH)
     default_encoder()
 
