@@ -6,6 +6,7 @@ Usage (from the repository root)::
     python benchmarks/model_study.py cost [--clip ANSWER.wav]
     python benchmarks/model_study.py keepup [--seconds 120] [--busy]
     python benchmarks/model_study.py tail [--runs 5] [--busy] [--cpu-threads N]
+    python benchmarks/model_study.py memory [--clips FOLDER] [--variant plain ...]
 
 Every model is run with voiceloop's own recipe (``TranscribeOptions()``: pieces of <= 28 s cut
 at pauses, the hesitant-speaker prompt, beam 5, int8, language "en"); only the model differs.
@@ -31,6 +32,15 @@ of about two minutes, with its CPU seconds per audio second.
 and prints for each chunk how long after its audio arrived its words were committed (the
 lag: it grows chunk after chunk when the model does not keep up) and, at stop, how long the
 tail took (``finish``).
+
+``memory`` says where a model's peak resident memory comes from, each run in a fresh
+process, the kernel's peak mark (``VmHWM``) reset before each step: importing, loading the
+model, and one 28 s piece through the features, the encoder and the beam search (beam 1 and
+5; "over" is above the memory resident before the step, part of which is freed memory the
+step reuses); then every clip of ``--clips`` decoded one after the other in one process, as
+``voiceloop eval``, ``round`` and ``serve`` keep a model loaded, with the clip's own peak and
+what stays resident after it, under each of the glibc measures in ``MEMORY_VARIANTS``. The
+words of every run are compared, model with model and measure with measure.
 
 ``tail`` decodes the audio left at a stop (what follows the incremental transcriber's last
 cut of that answer) with each model in turn, ``--runs`` times, so the machine's other load
@@ -405,6 +415,173 @@ def tail(
         )
 
 
+def _status_mb(key: str) -> float:
+    """``VmRSS`` (now) or ``VmHWM`` (peak since the last reset) from /proc, in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) / 1024
+    raise SystemExit(f"no {key} in /proc/self/status (Linux only)")
+
+
+def _peak_of(step: Any) -> tuple[Any, float]:
+    """``step()`` and the peak resident memory while it ran (the kernel's mark reset first)."""
+    from voiceloop.evaluation.memory import reset_peak_rss
+
+    if not reset_peak_rss():
+        raise SystemExit("cannot reset the peak-RSS mark (/proc/self/clear_refs)")
+    value = step()
+    return value, _status_mb("VmHWM")
+
+
+def memprobe(spec: str, folder: Path, beam: int, trim: bool, stages: Path | None) -> None:
+    """In this (fresh) process: load ``spec``, then either decode every clip of ``folder``
+    one after the other as ``voiceloop eval`` does, or (``stages``) take one 28 s piece of
+    that answer through the features, the encoder and the beam search; one JSON line."""
+    import ctypes
+
+    import numpy as np
+
+    from voiceloop.audio import load_audio
+    from voiceloop.evaluation.sidecars import load_dataset
+    from voiceloop.transcribe.decode import TranscribeOptions, load_model, transcribe
+
+    options = TranscribeOptions(model=spec, beam_size=beam)
+    libc = ctypes.CDLL("libc.so.6") if trim else None  # glibc's, as the Linux wheels use
+    out: dict[str, Any] = {"spec": spec, "beam": beam, "trim": trim,
+                           "arenas": os.environ.get("MALLOC_ARENA_MAX", "default"),
+                           "rss_imports_mb": _status_mb("VmRSS")}  # fmt: skip
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    (model, resolved), out["load_peak_mb"] = _peak_of(lambda: load_model(options))
+    out["load_cpu_s"], out["load_wall_s"] = time.process_time() - cpu0, time.perf_counter() - wall0
+    out["rss_loaded_mb"] = _status_mb("VmRSS")
+    out["model"] = resolved.label
+    if stages is not None:
+        samples = load_audio(stages).samples[: 28 * 16_000]
+        fe = model.feature_extractor
+        features, out["features_peak_mb"] = _peak_of(lambda: fe(samples)[:, :3000])
+        window = np.zeros((80, 3000), dtype=np.float32)
+        window[:, : features.shape[1]] = features
+        import ctranslate2
+
+        batch = ctranslate2.StorageView.from_array(window[None])
+        rss = _status_mb("VmRSS")
+        encoded, out["encoder_peak_mb"] = _peak_of(lambda: model.model.encode(batch))
+        out["rss_before_encoder_mb"] = rss
+        from faster_whisper.tokenizer import Tokenizer
+
+        tokenizer = Tokenizer(
+            model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en"
+        )
+        prompt = [[*tokenizer.sot_sequence, tokenizer.no_timestamps]]
+        for b in (1, 5):
+            rss = _status_mb("VmRSS")
+            _, peak = _peak_of(lambda b=b: model.model.generate(encoded, prompt, beam_size=b))
+            out[f"decode_beam{b}_over_mb"] = peak - rss
+            out[f"decode_beam{b}_peak_mb"] = peak
+        out["encoder_over_mb"] = out["encoder_peak_mb"] - out["rss_before_encoder_mb"]
+        print(json.dumps(out))
+        return
+    clips = load_dataset(folder)
+    cpu0 = time.process_time()
+    rows = []
+    audio_s = 0.0
+    for clip in clips:
+        samples = load_audio(clip.audio).samples
+        audio_s += len(samples) / 16_000
+        transcript, peak = _peak_of(lambda samples=samples: transcribe(samples, options))
+        rss_after = _status_mb("VmRSS")
+        if libc is not None:
+            libc.malloc_trim(0)
+        rows.append({"clip": clip.name, "seconds": len(samples) / 16_000, "peak_mb": peak,
+                     "rss_after_mb": rss_after, "rss_trimmed_mb": _status_mb("VmRSS"),
+                     "words": [w.text for w in transcript.words]})  # fmt: skip
+    out.update(
+        clips=rows,
+        audio_s=audio_s,
+        cpu_per_audio_s=(time.process_time() - cpu0) / audio_s,
+        peak_mb=max(r["peak_mb"] for r in rows),
+    )
+    print(json.dumps(out))
+
+
+# Measures tried on the same decoding, each in a fresh process: glibc's malloc limited to two
+# arenas; malloc_trim(0) after every clip (freed pages handed back to the system); a fixed
+# mmap threshold of 128 KiB (glibc otherwise raises it up to 32 MiB as large blocks are freed,
+# and blocks under it stay in the heap once freed); and beam 1 (other words: how much of the
+# peak the beam's copies are).
+MEMORY_VARIANTS = {
+    "plain": ({}, []),
+    "arena2": ({"MALLOC_ARENA_MAX": "2"}, []),
+    "trim": ({}, ["--trim"]),
+    "mmap": ({"MALLOC_MMAP_THRESHOLD_": "131072"}, []),
+    "beam1": ({}, ["--beam", "1"]),
+}
+
+
+def memory(
+    models: list[tuple[str, str]], folder: Path, variants: list[str], stages: Path, out: Path
+) -> None:
+    """Where a model's peak memory comes from, each model and variant in a fresh process."""
+
+    def run(spec: str, env: dict[str, str], extra: list[str]) -> dict[str, Any]:
+        result = subprocess.run(
+            [sys.executable, __file__, "memprobe", spec, str(folder), *extra],
+            capture_output=True, text=True, check=False, env={**os.environ, **env},
+        )  # fmt: skip
+        if result.returncode:
+            raise SystemExit(f"{spec}: {result.stderr.strip().splitlines()[-1]}")
+        parsed: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+        return parsed
+
+    print(f"{os.cpu_count()} cores; clips {folder}; load average {os.getloadavg()[0]:.2f}")
+    results: list[dict[str, Any]] = []
+    print(f"stages of one 28 s piece of {stages} (MB; 'over': above the resident memory before)")
+    print(f"{'model':10} {'imports':>7} {'load peak':>9} {'loaded':>6} {'features':>8} "
+          f"{'encoder peak/over':>17} {'beam 1 peak/over':>16} "
+          f"{'beam 5 peak/over':>16}")  # fmt: skip
+    for label, spec in models:
+        r = run(spec, {}, ["--stages", str(stages)])
+        results.append({"label": label, "variant": "stages", **r})
+        print(
+            f"{label:10} {r['rss_imports_mb']:7.0f} {r['load_peak_mb']:9.0f} "
+            f"{r['rss_loaded_mb']:6.0f} {r['features_peak_mb']:8.0f} "
+            f"{r['encoder_peak_mb']:11.0f}/{r['encoder_over_mb']:<5.0f} "
+            f"{r['decode_beam1_peak_mb']:10.0f}/{r['decode_beam1_over_mb']:<5.0f} "
+            f"{r['decode_beam5_peak_mb']:10.0f}/{r['decode_beam5_over_mb']:<5.0f}",
+            flush=True,
+        )
+    print("every clip decoded in one process, as voiceloop eval does (MB)")
+    print(f"{'model':10} {'variant':8} {'load peak':>9} {'loaded':>6} {'clip peak':>9} "
+          f"{'at clip':>7} {'RSS at end':>10} {'CPU/audio':>9} {'load avg':>9}")  # fmt: skip
+    words: dict[str, list[list[str]]] = {}
+    for label, spec in models:
+        for variant in variants:
+            env, extra = MEMORY_VARIANTS[variant]
+            load = os.getloadavg()[0]
+            r = run(spec, env, extra)
+            results.append({"label": label, "variant": variant, **r})
+            clips = r["clips"]
+            worst = max(range(len(clips)), key=lambda i: clips[i]["peak_mb"])
+            end = clips[-1]["rss_trimmed_mb"]
+            print(
+                f"{label:10} {variant:8} {r['load_peak_mb']:9.0f} {r['rss_loaded_mb']:6.0f} "
+                f"{r['peak_mb']:9.0f} {worst + 1:3}/{len(clips):<3} {end:10.0f} "
+                f"{r['cpu_per_audio_s']:9.3f} {load:4.2f}-{os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
+            if variant != "beam1":  # the same decoding: the same words
+                words.setdefault(label, [c["words"] for c in clips])
+                if words[label] != [c["words"] for c in clips]:
+                    print(f"{label} {variant}: the words differ from the plain run")
+    labels = list(words)
+    for i, first in enumerate(labels):
+        for label in labels[i + 1 :]:
+            same = sum(a == b for a, b in zip(words[first], words[label], strict=True))
+            print(f"{label} against {first}: the same words on {same} of {len(words[first])} clips")
+    out.write_text(json.dumps(results, indent=1))
+    print(f"every figure: {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -426,6 +603,18 @@ def main() -> None:
     ta.add_argument("--runs", type=int, default=5)
     ta.add_argument("--busy", action="store_true", help="keep one core busy meanwhile")
     ta.add_argument("--cpu-threads", type=int, default=0, help="0: voiceloop's default")
+    me = sub.add_parser("memory", help="where the peak memory comes from, clip by clip")
+    me.add_argument("--model", action="append", help="LABEL=SPEC (repeat)")
+    me.add_argument("--clips", type=Path, default=Path("../shared/data/speech"))
+    me.add_argument("--variant", action="append", choices=sorted(MEMORY_VARIANTS))
+    me.add_argument("--stages-clip", type=Path, default=Path("/work/dev23/spont/sp01.wav"))
+    me.add_argument("--out", type=Path, default=Path("/tmp/voiceloop-model-memory.json"))
+    mp = sub.add_parser("memprobe", help=argparse.SUPPRESS)
+    mp.add_argument("spec")
+    mp.add_argument("folder", type=Path)
+    mp.add_argument("--beam", type=int, default=5)
+    mp.add_argument("--trim", action="store_true")
+    mp.add_argument("--stages", type=Path)
     pr = sub.add_parser("probe", help=argparse.SUPPRESS)
     pr.add_argument("spec")
     pr.add_argument("clip", type=Path)
@@ -433,11 +622,17 @@ def main() -> None:
     if args.command == "probe":
         probe(args.spec, args.clip)
         return
+    if args.command == "memprobe":
+        memprobe(args.spec, args.folder, args.beam, args.trim, args.stages)
+        return
     models = parse_pairs(args.model or list(DEFAULT_MODELS))
     if args.command == "accuracy":
         accuracy(models, parse_pairs(args.set or list(DEFAULT_SETS)), args.cache)
     elif args.command == "cost":
         cost(models, args.clip, args.runs)
+    elif args.command == "memory":
+        variants = args.variant or list(MEMORY_VARIANTS)
+        memory(models, args.clips, variants, args.stages_clip, args.out)
     elif args.command == "tail":
         tail(models, args.seconds, args.runs, args.busy, args.cpu_threads)
     else:
