@@ -1,10 +1,11 @@
 """A CTranslate2 ``model.bin`` rewritten with int8 weights, as CTranslate2 would quantize them.
 
 voiceloop loads every model with ``compute_type="int8"``. Given float16 weights, CTranslate2
-converts each weight matrix to float32 and then to int8 while it loads, so for a moment the
-process holds the float16 file, a float32 copy of the largest matrix and the int8 result
-(for Whisper base: 145 MB + 106 MB + 27 MB). Written as int8 once, the file is what stays in
-memory and nothing is converted at load.
+reads the whole file, then converts each weight matrix to float32 and to int8, so for a
+moment the process holds the float16 weights, a float32 copy of a matrix (106 MB for base's
+token embeddings) and the int8 result: loading base peaked at 334 MB resident, 211 MB from
+the int8 file (``benchmarks/model_study.py memory``). Written as int8 once, the file is what
+stays in memory and nothing is converted at load.
 
 The file format (CTranslate2's ``model_spec.py`` writes it, ``models/model.cc`` reads it;
 little-endian): ``u32`` binary version, the spec name, ``u32`` spec revision, ``u32`` count of
