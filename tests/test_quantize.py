@@ -105,6 +105,7 @@ def test_a_model_in_parts_reads_as_the_whole(tmp_path: Path, tiny_int8: Path) ->
         (lambda b: b + b"\0", "bytes after its aliases"),
         (lambda b: struct.pack("<I", 3) + b[4:], "binary version 3"),
         (lambda b: b"PK\x03\x04" + b[4:], "binary version"),
+        (lambda b: b[: b.index(b"decoder/")] + b"\xff" + b[b.index(b"decoder/") + 1 :], "UTF-8"),
     ],
 )
 def test_bytes_that_are_not_one_whole_model_are_refused(

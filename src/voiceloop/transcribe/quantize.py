@@ -147,6 +147,14 @@ def _read_string(stream: Chain) -> bytes:
     return size + body
 
 
+def _name(raw: bytes) -> str:
+    """The text of a string read by :func:`_read_string`."""
+    try:
+        return raw[2:-1].decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ModelFormatError(f"a name in model.bin is not UTF-8 ({raw[2:40]!r})") from err
+
+
 def _string(name: str) -> bytes:
     raw = name.encode("utf-8") + b"\0"
     return struct.pack("<H", len(raw)) + raw
@@ -229,7 +237,7 @@ def quantize_model(stream: Chain, out: BinaryIO) -> Summary:
     names: set[str] = set()
     for _ in range(count):
         raw_name = _read_string(stream)
-        name = raw_name[2:-1].decode("utf-8")
+        name = _name(raw_name)
         names.add(name)
         rank = _unpack(stream, "B")
         shape = tuple(_unpack(stream, "I") for _ in range(rank))
@@ -273,7 +281,7 @@ def variables(path: Path) -> Iterator[tuple[str, tuple[int, ...], str]]:
         _read_string(stream)
         _unpack(stream, "I")
         for _ in range(_unpack(stream, "I")):
-            name = _read_string(stream)[2:-1].decode("utf-8")
+            name = _name(_read_string(stream))
             rank = _unpack(stream, "B")
             shape = tuple(_unpack(stream, "I") for _ in range(rank))
             dtype = _unpack(stream, "B")
