@@ -7,7 +7,7 @@ Usage (from the repository root)::
     python benchmarks/model_study.py keepup [--seconds 120] [--busy]
     python benchmarks/model_study.py tail [--runs 5] [--busy] [--cpu-threads N]
     python benchmarks/model_study.py memory [--clips FOLDER] [--variant plain ...]
-    python benchmarks/model_study.py eval-trim DATASET [voiceloop eval's options]
+    python benchmarks/model_study.py eval-with [--trim] [--best-of N] DATASET [eval's options]
 
 Every model is run with voiceloop's own recipe (``TranscribeOptions()``: pieces of <= 28 s cut
 at pauses, the hesitant-speaker prompt, beam 5, int8, language "en"); only the model differs.
@@ -43,8 +43,9 @@ step reuses); then every clip of ``--clips`` decoded one after the other in one 
 what stays resident after it, under each of the glibc measures in ``MEMORY_VARIANTS``. The
 words of every run are compared, model with model and measure with measure.
 
-``eval-trim`` is ``voiceloop eval`` with ``malloc_trim(0)`` called before every clip (the
-glibc environment settings need no wrapper: ``MALLOC_ARENA_MAX=2 voiceloop eval ...``).
+``eval-with`` is ``voiceloop eval`` with a memory measure no option sets: ``malloc_trim(0)``
+before every clip, or fewer hypotheses sampled when a window is decoded again (glibc's
+environment settings need no wrapper: ``MALLOC_ARENA_MAX=2 voiceloop eval ...``).
 
 ``tail`` decodes the audio left at a stop (what follows the incremental transcriber's last
 cut of that answer) with each model in turn, ``--runs`` times, so the machine's other load
@@ -586,28 +587,46 @@ def memory(
     print(f"every figure: {out}")
 
 
-def eval_trim(argv: list[str]) -> None:
-    """``voiceloop eval`` with every freed page handed back to the system before each clip."""
+def eval_with(argv: list[str]) -> None:
+    """``voiceloop eval`` with measures no option sets: ``--trim`` hands every freed page back
+    to the system before each clip (``malloc_trim(0)``); ``--best-of N`` samples N hypotheses
+    instead of faster-whisper's 5 when a window is decoded again at a higher temperature."""
     import ctypes
+    import functools
+
+    from faster_whisper import WhisperModel
 
     import voiceloop.evaluation.scoring as scoring
     from voiceloop.cli import main as voiceloop_main
 
-    libc = ctypes.CDLL("libc.so.6")
-    reset = scoring.reset_peak_rss
+    mine = argparse.ArgumentParser(prog="model_study.py eval-with")
+    mine.add_argument("--trim", action="store_true")
+    mine.add_argument("--best-of", type=int)
+    args, rest = mine.parse_known_args(argv)
+    if args.trim:
+        libc = ctypes.CDLL("libc.so.6")
+        reset = scoring.reset_peak_rss
 
-    def trim_then_reset() -> bool:  # called before each clip, before its peak is taken
-        libc.malloc_trim(0)
-        return bool(reset())
+        def trim_then_reset() -> bool:  # called before each clip, before its peak is taken
+            libc.malloc_trim(0)
+            return bool(reset())
 
-    scoring.reset_peak_rss = trim_then_reset
-    sys.argv = ["voiceloop", "eval", *argv]
+        scoring.reset_peak_rss = trim_then_reset
+    if args.best_of:
+        plain = WhisperModel.transcribe
+
+        @functools.wraps(plain)
+        def transcribe(self: Any, *a: Any, **k: Any) -> Any:
+            return plain(self, *a, **{**k, "best_of": args.best_of})
+
+        WhisperModel.transcribe = transcribe
+    sys.argv = ["voiceloop", "eval", *rest]
     voiceloop_main()
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["eval-trim"]:  # every later argument is voiceloop eval's
-        eval_trim(sys.argv[2:])
+    if sys.argv[1:2] == ["eval-with"]:  # the other arguments are voiceloop eval's
+        eval_with(sys.argv[2:])
         return
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
