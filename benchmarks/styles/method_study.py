@@ -5,12 +5,12 @@
 
 Both are measured as ``loso.py`` measures the shipped method: for each development style, train
 on the other styles and label the left-out style's answers (words, share error, missing
-sections, missing Result, quantified Result; worst style first). Each also prints the
-missing-section figures when the sections said are decided first, from the model's own
-probability that each section occurs anywhere in the answer (said when above one half), and the
-best labelling that uses exactly those sections is taken (``crf`` only: the perceptron's scores
-are not probabilities). ``docs/accuracy.md`` ("Tried after
-0.6") has the results: neither change is better on the styles left out.
+sections, missing Result, quantified Result; worst style first). The ``crf`` run also prints
+the missing-section figures when the sections said are decided first, from the model's own
+probability that each section occurs anywhere in the answer (said when above one half), and
+the best labelling that uses exactly those sections is taken (the perceptron's scores are not
+probabilities). ``docs/accuracy.md`` ("Tried after 0.6") has the results: neither change is
+better on the styles left out.
 
 - ``crf``: a linear-chain conditional random field (Lafferty et al. 2001) over the same
   features, fitted by L-BFGS with an L2 prior. Same parameters as the perceptron's (emission
@@ -18,7 +18,7 @@ are not probabilities). ``docs/accuracy.md`` ("Tried after
   scores are log-probabilities, which the section probabilities need.
 - ``dropped``: the perceptron as shipped, its training answers joined by a copy of each with one
   of its Situation, Task, Result or Reflection taken out (drawn with a fixed seed), so the model
-  sees answers that lack a section as often as the missing-section calls ask about them.
+  also learns from answers that lack a section.
 """
 
 from __future__ import annotations
