@@ -28,7 +28,7 @@ import itertools
 import random
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,7 +38,15 @@ from loso import analyzer, score, table
 from scipy.optimize import minimize
 from scipy.sparse import csr_matrix
 from scipy.special import logsumexp
-from train_labeller import MIN_ANSWERS, MIN_STYLES, Example, _general, answer_rows, examples, train
+from train_labeller import (
+    MIN_ANSWERS,
+    MIN_STYLES,
+    Example,
+    answer_rows,
+    examples,
+    kept_features,
+    train,
+)
 
 from voiceloop.analysis import star
 from voiceloop.analysis.sequence import ChainModel
@@ -49,21 +57,6 @@ from voiceloop.options import AnalysisOptions
 ITERATIONS = 300
 K = len(STAR_LABELS)
 SETS = 1 << K  # every set of sections, as a bit mask
-
-
-def kept_features(examples: Sequence[Example]) -> list[str]:
-    """The features seen often enough to be weighed, sorted by name."""
-    seen: Counter[str] = Counter()
-    styles: dict[str, set[str]] = defaultdict(set)
-    for rows, _, style in examples:
-        names = {name for f in rows for name in f}
-        seen.update(names)
-        for name in names:
-            styles[name].add(style)
-    return sorted(
-        name for name, c in seen.items()
-        if c >= MIN_ANSWERS and (not _general(name) or len(styles[name]) >= MIN_STYLES)
-    )  # fmt: skip
 
 
 def train_crf(examples: Sequence[Example], l2: float, iterations: int = ITERATIONS) -> ChainModel:

@@ -92,8 +92,8 @@ def _general(name: str) -> bool:
 _WORDY = {"w", "b", "s", "sb", "pw", "nw", "first", "opens", "prefix", "prev opens", "next opens"}
 
 
-def train(examples: Sequence[Example], epochs: int = EPOCHS, seeds: int = SEEDS) -> ChainModel:
-    n = len(STAR_LABELS)
+def kept_features(examples: Sequence[Example]) -> list[str]:
+    """The features seen often enough to be weighed, sorted by name."""
     seen: Counter[str] = Counter()
     styles: dict[str, set[str]] = defaultdict(set)
     for rows, _, style in examples:
@@ -101,11 +101,15 @@ def train(examples: Sequence[Example], epochs: int = EPOCHS, seeds: int = SEEDS)
         seen.update(names)
         for name in names:
             styles[name].add(style)
-    keep = {
+    return sorted(
         name for name, c in seen.items()
         if c >= MIN_ANSWERS and (not _general(name) or len(styles[name]) >= MIN_STYLES)
-    }  # fmt: skip
-    names = sorted(keep)
+    )  # fmt: skip
+
+
+def train(examples: Sequence[Example], epochs: int = EPOCHS, seeds: int = SEEDS) -> ChainModel:
+    n = len(STAR_LABELS)
+    names = kept_features(examples)
     index = {name: i for i, name in enumerate(names)}
     # each sentence as (feature indexes, values): numpy sums and updates, same arithmetic
     data = [
