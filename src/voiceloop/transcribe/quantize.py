@@ -160,6 +160,15 @@ def _string(name: str) -> bytes:
     return struct.pack("<H", len(raw)) + raw
 
 
+def _variable_header(stream: Chain) -> tuple[str, tuple[int, ...], int, int]:
+    """A variable's name, shape, type id and byte count, read up to its data."""
+    name = _name(_read_string(stream))
+    rank = _unpack(stream, "B")
+    shape = tuple(_unpack(stream, "I") for _ in range(rank))
+    dtype = _unpack(stream, "B")
+    return name, shape, dtype, _unpack(stream, "I")
+
+
 def _header(name: str, shape: tuple[int, ...], dtype: int, num_bytes: int) -> bytes:
     return (
         _string(name)
@@ -236,14 +245,9 @@ def quantize_model(stream: Chain, out: BinaryIO) -> Summary:
     quantized: list[str] = []
     names: set[str] = set()
     for _ in range(count):
-        raw_name = _read_string(stream)
-        name = _name(raw_name)
+        name, shape, dtype, num_bytes = _variable_header(stream)
         names.add(name)
-        rank = _unpack(stream, "B")
-        shape = tuple(_unpack(stream, "I") for _ in range(rank))
-        dtype = _unpack(stream, "B")
-        num_bytes = _unpack(stream, "I")
-        if is_quantized(name, rank, dtype):
+        if is_quantized(name, len(shape), dtype):
             _quantize_variable(stream, out, name, shape, dtype, num_bytes)
             quantized.append(name)
             continue
@@ -281,11 +285,8 @@ def variables(path: Path) -> Iterator[tuple[str, tuple[int, ...], str]]:
         _read_string(stream)
         _unpack(stream, "I")
         for _ in range(_unpack(stream, "I")):
-            name = _name(_read_string(stream))
-            rank = _unpack(stream, "B")
-            shape = tuple(_unpack(stream, "I") for _ in range(rank))
-            dtype = _unpack(stream, "B")
-            stream.skip(_unpack(stream, "I"))
+            name, shape, dtype, num_bytes = _variable_header(stream)
+            stream.skip(num_bytes)
             if dtype >= len(DTYPES):
                 raise ModelFormatError(f"{name}: unknown type {dtype}")
             yield name, shape, DTYPES[dtype]
