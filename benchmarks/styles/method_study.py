@@ -49,7 +49,7 @@ from train_labeller import (
 )
 
 from voiceloop.analysis import star
-from voiceloop.analysis.sequence import ChainModel
+from voiceloop.analysis.sequence import ChainModel, viterbi
 from voiceloop.analysis.timeline import split_sentences
 from voiceloop.models import STAR_LABELS
 from voiceloop.options import AnalysisOptions
@@ -261,7 +261,7 @@ def decided_first(answers: Sequence[Answer], model: ChainModel) -> Counter[str]:
             )
             path = best_using(emissions, model, sections) if p[sections] > 0 else None
             if path is None:
-                path = model.decode(star.sentence_rows(sentences))
+                path = viterbi(emissions.tolist(), model.transitions, model.start, model.end)
             got = {STAR_LABELS[k] for k in path}
             truth = set(labels)
             tally["calls"] += 1
