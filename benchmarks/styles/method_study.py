@@ -2,6 +2,10 @@
 
     python benchmarks/styles/method_study.py crf --l2 1     # a CRF instead of the perceptron
     python benchmarks/styles/method_study.py dropped        # train also on answers lacking one
+    python benchmarks/styles/method_study.py skeleton       # add function-word frames
+    python benchmarks/styles/method_study.py stacked        # add a small network's guesses
+    python benchmarks/styles/method_study.py nocues         # without the hand cues
+    python benchmarks/styles/method_study.py margin --margin 0   # the perceptron of 0.6.1
 
 Both are measured as ``loso.py`` measures the shipped method: for each development style, train
 on the other styles and label the left-out style's answers (words, share error, missing
@@ -19,6 +23,16 @@ better on the styles left out.
 - ``dropped``: the perceptron as shipped, its training answers joined by a copy of each with one
   of its Situation, Task, Result or Reflection taken out (drawn with a fixed seed), so the model
   also learns from answers that lack a section.
+- ``skeleton``: the features as shipped plus the sentence's function-word frame ("I was _ to
+  _", "my _ was to _": every word outside ``timeline.STOP_WORDS`` becomes ``_``, fillers
+  dropped), its word pairs and triples, kept like word features (in 3 styles or more).
+- ``stacked``: the features as shipped plus a small network's probability of each section
+  (one hidden layer of 64 over the sentence's and its neighbours' encoder vectors and its
+  place; Adam, 30 epochs). Its guesses for the training answers come from networks that did
+  not see their style (the training styles in 4 groups), as they will be for a new style.
+- ``nocues``: the features as shipped without any hand-cue feature (``cue=``, ``fired=``,
+  ``prev cue=``, ``next cue=``, ``cue order says=``): do the cue lists still earn a place?
+- ``margin``: the perceptron with a given ``--margin`` (``train_labeller.MARGIN`` ships).
 """
 
 from __future__ import annotations
@@ -26,13 +40,16 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
+import re
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
+import train_labeller
 from corpus import Answer, dev_corpus, transcript_of
 from loso import analyzer, score, table
 from scipy.optimize import minimize
@@ -49,9 +66,10 @@ from train_labeller import (
 )
 
 from voiceloop.analysis import star
+from voiceloop.analysis.encoder import DIMENSIONS
 from voiceloop.analysis.sequence import ChainModel, viterbi
-from voiceloop.analysis.timeline import split_sentences
-from voiceloop.models import STAR_LABELS
+from voiceloop.analysis.timeline import STOP_WORDS, norm_tokens, split_sentences
+from voiceloop.models import STAR_LABELS, Sentence
 from voiceloop.options import AnalysisOptions
 
 ITERATIONS = 300
@@ -199,6 +217,142 @@ def dropped(answers: Sequence[Answer], seed: int = 7) -> list[Example]:
     return out
 
 
+Rows = list[dict[str, float]]
+Transform = Callable[[Rows, list[str]], Rows]  # a sentence's features, given the texts
+
+
+@contextmanager
+def features(transform: Transform) -> Iterator[None]:
+    """Every feature row, the trainer's and the labeller's, passed through ``transform``."""
+    original = star.sentence_rows
+
+    def rows(sentences: list[Sentence], evidence: list[star.Evidence] | None = None) -> Rows:
+        return transform(original(sentences, evidence), [s.text for s in sentences])
+
+    for module in (star, train_labeller):  # the trainer imported the function by name
+        vars(module)["sentence_rows"] = rows
+    try:
+        yield
+    finally:
+        for module in (star, train_labeller):
+            vars(module)["sentence_rows"] = original
+
+
+_FILLERS = frozenset(
+    "um uh like know mean okay well actually basically sort kind thing things".split()
+)
+_NUMBER = re.compile(r"^[+\-\u2212$]?\d")  # as star_features writes a number
+_FRAME_WORDS = (STOP_WORDS - _FILLERS) | {"<n>", "percent"}
+
+
+def with_frames(rows: Rows, texts: list[str]) -> Rows:
+    """``skeleton``: each sentence's function-word frame as word pairs and triples."""
+    out = []
+    for f, text in zip(rows, texts, strict=True):
+        frame = ["^"]
+        for w in norm_tokens(text):
+            w = "<n>" if _NUMBER.match(w) else w
+            if w in _FILLERS:
+                continue
+            t = w if w in _FRAME_WORDS else "_"
+            if not (t == "_" and frame[-1] == "_"):
+                frame.append(t)
+        frame.append("$")
+        f = dict(f)
+        for n in (2, 3):
+            for i in range(len(frame) - n + 1):
+                f["k=" + " ".join(frame[i : i + n])] = 1.0
+        out.append(f)
+    return out
+
+
+_CUE_FEATURES = ("cue=", "fired=", "prev cue=", "next cue=", "cue order says=")
+
+
+def without_cues(rows: Rows, texts: list[str]) -> Rows:
+    """``nocues``: the features without any of the hand cues'."""
+    return [{k: v for k, v in f.items() if not k.startswith(_CUE_FEATURES)} for f in rows]
+
+
+_VECTORS = tuple(
+    tuple(f"{kind}={k}" for k in range(DIMENSIONS)) for kind in ("emb", "pemb", "nemb")
+)
+
+
+def network_inputs(rows: Rows) -> np.ndarray:
+    """The sentence's and its neighbours' encoder vectors (zeros at the ends) and its place."""
+    x = np.zeros((len(rows), 3 * DIMENSIONS + 4))
+    for i, f in enumerate(rows):
+        for j, keys in enumerate(_VECTORS):
+            if keys[0] in f:
+                x[i, j * DIMENSIONS : (j + 1) * DIMENSIONS] = [f[k] for k in keys]
+        x[i, -4:] = [f.get(k, 0.0) for k in ("pos", "pos^2", "first sentence", "last sentence")]
+    return x
+
+
+class Network:
+    """One hidden layer of ReLU units and a softmax over the sections, fitted by Adam."""
+
+    def __init__(self, examples: Sequence[Example], hidden: int = 64, epochs: int = 30) -> None:
+        x = np.concatenate([network_inputs(rows) for rows, _, _ in examples])
+        y = np.concatenate([np.asarray(gold) for _, gold, _ in examples])
+        rng = np.random.default_rng(0)
+        self.mean, self.scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+        x = (x - self.mean) / self.scale
+        d = x.shape[1]
+        self.params = [
+            rng.normal(0, 1 / np.sqrt(d), (d, hidden)), np.zeros(hidden),
+            rng.normal(0, 1 / np.sqrt(hidden), (hidden, K)), np.zeros(K),
+        ]  # fmt: skip
+        moments = [(np.zeros_like(q), np.zeros_like(q)) for q in self.params]
+        step = 0
+        for _ in range(epochs):
+            order = rng.permutation(len(y))
+            for at in range(0, len(y), 128):
+                batch = order[at : at + 128]
+                w1, b1, w2, b2 = self.params
+                h = np.maximum(x[batch] @ w1 + b1, 0)
+                g = self._softmax(h @ w2 + b2)
+                g[np.arange(len(batch)), y[batch]] -= 1
+                g /= len(batch)
+                gh = (g @ w2.T) * (h > 0)
+                grads = [x[batch].T @ gh + 1e-4 * w1, gh.sum(0), h.T @ g + 1e-4 * w2, g.sum(0)]
+                step += 1
+                for q, dq, (m, v) in zip(self.params, grads, moments, strict=True):
+                    m *= 0.9
+                    m += 0.1 * dq
+                    v *= 0.999
+                    v += 0.001 * dq * dq
+                    q -= 1e-3 * (m / (1 - 0.9**step)) / (np.sqrt(v / (1 - 0.999**step)) + 1e-8)
+
+    @staticmethod
+    def _softmax(z: np.ndarray) -> np.ndarray:
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return np.asarray(e / e.sum(axis=1, keepdims=True))
+
+    def add_guesses(self, rows: Rows, texts: list[str] | None = None) -> Rows:
+        w1, b1, w2, b2 = self.params
+        x = (network_inputs(rows) - self.mean) / self.scale
+        p = self._softmax(np.maximum(x @ w1 + b1, 0) @ w2 + b2)
+        return [
+            {**f, **{f"net={lab}": 3.0 * float(q) for lab, q in zip(STAR_LABELS, pk, strict=True)}}
+            for f, pk in zip(rows, p, strict=True)
+        ]
+
+
+def cross_fitted(examples: Sequence[Example], groups: int = 4) -> list[Example]:
+    """Each training answer with the guesses of a network that did not see its style."""
+    styles = sorted({style for _, _, style in examples})
+    group = {style: i % groups for i, style in enumerate(styles)}
+    out: list[Example | None] = [None] * len(examples)
+    for g in range(groups):
+        net = Network([e for e in examples if group[e[2]] != g])
+        for i, (rows, gold, style) in enumerate(examples):
+            if group[style] == g:
+                out[i] = (net.add_guesses(rows), gold, style)
+    return [e for e in out if e is not None]
+
+
 def section_sets(emissions: np.ndarray, model: ChainModel) -> np.ndarray:
     """log P(the answer uses exactly the sections in mask m), for every mask m."""
     links = np.asarray(model.transitions)
@@ -272,12 +426,23 @@ def decided_first(answers: Sequence[Answer], model: ChainModel) -> Counter[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("method", choices=["crf", "dropped"])
+    parser.add_argument(
+        "method", choices=["crf", "dropped", "skeleton", "stacked", "nocues", "margin"]
+    )
     parser.add_argument("--l2", type=float, default=1.0, help="the CRF's L2 prior")
+    parser.add_argument(
+        "--margin", type=float, default=train_labeller.MARGIN, help="the perceptron's margin"
+    )
     args = parser.parse_args()
     started = time.time()
     corpus = dev_corpus()
-    every = examples(corpus)
+    transform = {"skeleton": with_frames, "nocues": without_cues}.get(args.method)
+    if transform is not None:
+        train_labeller._WORDY.add("k")  # frames are kept like words: seen in 3 styles or more
+        with features(transform):
+            every = examples(corpus)
+    else:
+        every = examples(corpus)
     extra = dropped(corpus) if args.method == "dropped" else []
     rows, decided = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -285,12 +450,20 @@ def main() -> None:
             rest = [e for e in every if e[2] != style]
             if args.method == "crf":
                 model = train_crf(rest, args.l2)
+            elif args.method == "stacked":
+                transform = Network(rest).add_guesses
+                model = train(cross_fitted(rest), margin=args.margin)
             else:
-                model = train(rest + [e for e in extra if e[2] != style])
+                model = train(rest + [e for e in extra if e[2] != style], margin=args.margin)
             path = Path(tmp) / f"{style}.json"
             path.write_text(model.to_json(), encoding="utf-8")
             held = [a for a in corpus if a.style == style]
-            rows.update(score(held, analyzer(AnalysisOptions(star_model=path))))
+            run = analyzer(AnalysisOptions(star_model=path))
+            if transform is not None:
+                with features(transform):
+                    rows.update(score(held, run))
+            else:
+                rows.update(score(held, run))
             if args.method == "crf":
                 decided[style] = decided_first(held, model)
             print(f"  {style}: {time.time() - started:.0f} s", flush=True)
