@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sessionkit import timed_sentences
@@ -62,6 +64,29 @@ def test_training_is_deterministic_and_reproduces_the_shipped_model(tmp_path: Pa
     assert worst < 0.05, f"retrained weights differ by {worst}: retrain and ship the model"
     for r1, r2 in zip(again.transitions, shipped.transitions, strict=True):
         assert max(abs(a - b) for a, b in zip(r1, r2, strict=True)) < 0.05
+
+
+def test_training_wants_a_wider_margin_for_rarer_sections(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(STYLES))
+    trainer = importlib.import_module("train_labeller")
+    # true labels: 3 Situation, 1 Task, 6 Action, 1 Result, 1 Reflection
+    costs = trainer.label_costs([[0, 0, 0, 1, 2, 2, 2, 2, 2, 2, 3, 4]], 5, 10.0)
+    assert (np.diag(costs) == 0).all()
+    assert costs[1, 0] == costs[1, 2] > costs[0, 1] > costs[2, 0] > 0  # Task > Situation > Action
+    assert costs.max(axis=1).mean() == pytest.approx(10.0)  # the margin is the mean head start
+    assert trainer.label_costs([[0, 1, 2]], 3, 0.0).sum() == 0.0  # margin 0: the plain perceptron
+    # on a toy corpus the margin leaves the Task's sentence further ahead of the other labels
+    rows = [{"bias": 1.0, "fired=s": 1.0}, {"bias": 1.0, "fired=t": 1.0}]
+    rows += [{"bias": 1.0, "fired=a": 1.0}] * 2
+    toy = [(rows, [0, 1, 2, 2], f"style{i}") for i in range(4)]
+    task = {"bias": 1.0, "fired=t": 1.0}
+
+    def lead(margin: float) -> float:
+        e = trainer.train(toy, epochs=5, seeds=1, margin=margin).emission(task)
+        return float(e[1] - max(e[:1] + e[2:]))
+
+    assert lead(10.0) > lead(0.0) > 0
+    assert f"margin {trainer.MARGIN}" in load_chain_model(STAR_MODEL_PATH).about["method"]
 
 
 def test_the_model_round_trips_through_its_json() -> None:

@@ -41,7 +41,7 @@ MIN_STYLES = 3  # and a word feature in this many styles: words one style uses d
 SEED = 20261203
 SEEDS = 3  # runs over different orders, averaged into one model
 # the margin, in the units of the model's scores: chosen by leaving one style out among 0, 20,
-# 60 and 150 (docs/accuracy.md, "A margin in training")
+# 60, 150 and 300 (docs/accuracy.md, "STAR by answer style (voiceloop 0.6.2)")
 MARGIN = 150.0
 ROOT = Path(__file__).resolve().parents[2]
 Rows = list[dict[str, float]]
