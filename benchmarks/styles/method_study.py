@@ -1,13 +1,13 @@
 """Changes of the STAR labeller's method that were measured and not shipped.
 
     python benchmarks/styles/method_study.py crf --l2 1     # a CRF instead of the perceptron
-    python benchmarks/styles/method_study.py dropped        # train also on answers lacking one
-    python benchmarks/styles/method_study.py skeleton       # add function-word frames
-    python benchmarks/styles/method_study.py stacked        # add a small network's guesses
-    python benchmarks/styles/method_study.py nocues         # without the hand cues
-    python benchmarks/styles/method_study.py margin --margin 0   # the perceptron of 0.6.1
+    python benchmarks/styles/method_study.py dropped --margin 0    # also answers lacking one
+    python benchmarks/styles/method_study.py skeleton --margin 0   # add function-word frames
+    python benchmarks/styles/method_study.py stacked --margin 0    # add a small network's guesses
+    python benchmarks/styles/method_study.py nocues --margin 0     # without the hand cues
+    python benchmarks/styles/method_study.py margin --margin 0     # the perceptron of 0.6.1
 
-Both are measured as ``loso.py`` measures the shipped method: for each development style, train
+Each is measured as ``loso.py`` measures the shipped method: for each development style, train
 on the other styles and label the left-out style's answers (words, share error, missing
 sections, missing Result, quantified Result; worst style first). The ``crf`` run also prints
 the missing-section figures when the sections said are decided first, from the model's own
@@ -32,7 +32,8 @@ better on the styles left out.
   not see their style (the training styles in 4 groups), as they will be for a new style.
 - ``nocues``: the features as shipped without any hand-cue feature (``cue=``, ``fired=``,
   ``prev cue=``, ``next cue=``, ``cue order says=``): do the cue lists still earn a place?
-- ``margin``: the perceptron with a given ``--margin`` (``train_labeller.MARGIN`` ships).
+- ``margin``: the perceptron with a given ``--margin`` (``train_labeller.MARGIN`` ships; the
+  other perceptron variants take it too, and were measured at 0, the margin of 0.6.1).
 """
 
 from __future__ import annotations
