@@ -6,6 +6,7 @@
     python benchmarks/styles/method_study.py stacked --margin 0    # add a small network's guesses
     python benchmarks/styles/method_study.py nocues --margin 0     # without the hand cues
     python benchmarks/styles/method_study.py margin --margin 0     # the perceptron of 0.6.1
+    python benchmarks/styles/method_study.py dropout --rate 0.3    # feature dropout (0.6.3)
 
 Each is measured as ``loso.py`` measures the shipped method: for each development style, train
 on the other styles and label the left-out style's answers (words, share error, missing
@@ -34,6 +35,10 @@ better on the styles left out.
   ``prev cue=``, ``next cue=``, ``cue order says=``): do the cue lists still earn a place?
 - ``margin``: the perceptron with a given ``--margin`` (``train_labeller.MARGIN`` ships; the
   other perceptron variants take it too, and were measured at 0, the margin of 0.6.1).
+  Every variant but ``dropout`` trains without feature dropout, as 0.6.2 did.
+- ``dropout``: the perceptron as shipped since 0.6.3: each feature of a sentence left out at
+  random with the chance ``--rate`` at each training step (kept ones scaled by 1/(1 - rate)),
+  so that no single kind of evidence carries a section alone.
 """
 
 from __future__ import annotations
@@ -428,12 +433,14 @@ def decided_first(answers: Sequence[Answer], model: ChainModel) -> Counter[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "method", choices=["crf", "dropped", "skeleton", "stacked", "nocues", "margin"]
+        "method",
+        choices=["crf", "dropped", "skeleton", "stacked", "nocues", "margin", "dropout"],
     )
     parser.add_argument("--l2", type=float, default=1.0, help="the CRF's L2 prior")
     parser.add_argument(
         "--margin", type=float, default=train_labeller.MARGIN, help="the perceptron's margin"
     )
+    parser.add_argument("--rate", type=float, default=0.3, help="dropout: a feature's chance")
     args = parser.parse_args()
     started = time.time()
     corpus = dev_corpus()
@@ -453,9 +460,13 @@ def main() -> None:
                 model = train_crf(rest, args.l2)
             elif args.method == "stacked":
                 transform = Network(rest).add_guesses
-                model = train(cross_fitted(rest), margin=args.margin)
+                model = train(cross_fitted(rest), margin=args.margin, dropout=0.0)
             else:
-                model = train(rest + [e for e in extra if e[2] != style], margin=args.margin)
+                model = train(
+                    rest + [e for e in extra if e[2] != style],
+                    margin=args.margin,
+                    dropout=args.rate if args.method == "dropout" else 0.0,
+                )
             path = Path(tmp) / f"{style}.json"
             path.write_text(model.to_json(), encoding="utf-8")
             held = [a for a in corpus if a.style == style]

@@ -12,7 +12,9 @@ with a margin: while training, every wrong label of a sentence gets a head start
 times a cost that grows as its true label is rarer (1/sqrt of its share of the sentences,
 scaled to average 1), so an answer counts as labelled right only once its true labels win by
 that much, and most by the rare sections (the Task, one sentence in most answers, decides
-whether the answer "has a Task"). ``SEEDS`` runs
+whether the answer "has a Task"). Each feature is also left out of a sentence at random at
+each step (dropout, ``DROPOUT``), so no one kind of evidence carries a section alone. ``SEEDS``
+runs
 over orders drawn from fixed seeds are averaged into one model, so the same data gives the same
 model (byte for byte on one machine; int8 arithmetic on another CPU may move a sentence
 vector's last digits, and with them a weight's).
@@ -43,6 +45,11 @@ SEEDS = 3  # runs over different orders, averaged into one model
 # the margin, in the units of the model's scores: chosen by leaving one style out among 0, 20,
 # 60, 150 and 300 (docs/accuracy.md, "STAR by answer style (voiceloop 0.6.2)")
 MARGIN = 150.0
+# each feature's chance of being left out of a sentence at each training step (its value
+# scaled up by 1/(1 - DROPOUT) when kept), so that no single kind of evidence carries a
+# section alone: a style the model never saw often lacks the words it leans on. 0.3 was the
+# one rate measured (docs/accuracy.md, "STAR by answer style (voiceloop 0.6.3)").
+DROPOUT = 0.3
 ROOT = Path(__file__).resolve().parents[2]
 Rows = list[dict[str, float]]
 
@@ -116,7 +123,11 @@ def kept_features(examples: Sequence[Example]) -> list[str]:
 
 
 def train(
-    examples: Sequence[Example], epochs: int = EPOCHS, seeds: int = SEEDS, margin: float = MARGIN
+    examples: Sequence[Example],
+    epochs: int = EPOCHS,
+    seeds: int = SEEDS,
+    margin: float = MARGIN,
+    dropout: float = DROPOUT,
 ) -> ChainModel:
     n = len(STAR_LABELS)
     names = kept_features(examples)
@@ -137,7 +148,8 @@ def train(
     ]
     costs = label_costs([g for _, g in data], n, margin)
     runs = [
-        _perceptron(data, len(names), n, epochs, seed, costs) for seed in range(SEED, SEED + seeds)
+        _perceptron(data, len(names), n, epochs, seed, costs, dropout)
+        for seed in range(SEED, SEED + seeds)
     ]
     # the mean of runs that saw the answers in different orders: one linear model, steadier
     # than any of them (a single perceptron's weights swing with the order of its updates)
@@ -161,7 +173,8 @@ def train(
         end=mean(end_sum),
         about={
             "method": f"averaged structured perceptron, {epochs} epochs, margin {margin} "
-            f"(cost 1/sqrt of the true label's share), mean of {seeds} orders (seeds "
+            f"(cost 1/sqrt of the true label's share), feature dropout {dropout}, mean of "
+            f"{seeds} orders (seeds "
             f"{SEED}..{SEED + seeds - 1})",
             "features": f"voiceloop.analysis.star_features, kept if in >= {MIN_ANSWERS} answers"
             f" (words: and >= {MIN_STYLES} styles); sentence vectors from"
@@ -191,6 +204,7 @@ def _perceptron(
     epochs: int,
     seed: int,
     costs: np.ndarray,
+    dropout: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One averaged perceptron run (Collins 2002) over ``data`` in the order ``seed`` draws:
     averaged emission weights, transitions, start and end scores. Each answer is decoded with
@@ -203,10 +217,17 @@ def _perceptron(
     c = 1
     order = list(range(len(data)))
     rng = random.Random(seed)
+    drop = np.random.default_rng(seed)
     for _ in range(epochs):
         rng.shuffle(order)
         for k in order:
             rows, gold = data[k]
+            if dropout:
+                rows = [
+                    (idx[keep], val[keep] / (1 - dropout))
+                    for idx, val in rows
+                    for keep in [drop.random(len(idx)) >= dropout]
+                ]
             emissions = [
                 ((w[idx] * val[:, None]).sum(axis=0) + costs[g]).tolist()
                 for (idx, val), g in zip(rows, gold, strict=True)
