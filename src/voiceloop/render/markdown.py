@@ -22,8 +22,8 @@ MEASURED_ACCURACY = (
     "How far to trust these figures: on recordings voiceloop was not tuned on, it found 12 of "
     "14 fillers in unscripted real speech (2 false alarms) and measured pace within 3% on 564 "
     "of 564 answers read by a synthetic voice; on the text of 48 answers told in 8 ways it "
-    "had never seen it put 90% of words in the right STAR section (85.5% for the hardest "
-    "way, Situation-heavy answers) and called a missing Result right on 87.5% (measured "
+    "had never seen it put 95% of words in the right STAR section (89.5% for the hardest "
+    "way, out-of-order answers) and called a missing Result right on 95.6% (measured "
     "2026-12-04 on answers written for the test; see docs/accuracy.md in the project)."
 )
 
