@@ -14,9 +14,8 @@ scaled to average 1), so an answer counts as labelled right only once its true l
 that much, and most by the rare sections (the Task, one sentence in most answers, decides
 whether the answer "has a Task"). Each feature is also left out of a sentence at random at
 each step (dropout, ``DROPOUT``), so no one kind of evidence carries a section alone. ``SEEDS``
-runs
-over orders drawn from fixed seeds are averaged into one model, so the same data gives the same
-model (byte for byte on one machine; int8 arithmetic on another CPU may move a sentence
+runs over orders drawn from fixed seeds are averaged into one model, so the same data gives the
+same model (byte for byte on one machine; int8 arithmetic on another CPU may move a sentence
 vector's last digits, and with them a weight's).
 """
 
