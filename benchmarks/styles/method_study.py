@@ -440,7 +440,9 @@ def main() -> None:
     parser.add_argument(
         "--margin", type=float, default=train_labeller.MARGIN, help="the perceptron's margin"
     )
-    parser.add_argument("--rate", type=float, default=0.3, help="dropout: a feature's chance")
+    parser.add_argument(
+        "--rate", type=float, default=train_labeller.DROPOUT, help="dropout: a feature's chance"
+    )
     args = parser.parse_args()
     started = time.time()
     corpus = dev_corpus()

@@ -196,6 +196,16 @@ def label_costs(golds: Sequence[Sequence[int]], n: int, margin: float) -> np.nda
     return (margin * weight)[:, None] * (1 - np.eye(n))
 
 
+def _dropped(rows: Sparse, rate: float, rng: np.random.Generator) -> Sparse:
+    """``rows`` with each feature left out at the chance ``rate``, the kept ones scaled by
+    1/(1 - rate) so a sentence's expected score stays as it was."""
+    out = []
+    for idx, val in rows:
+        keep = rng.random(len(idx)) >= rate
+        out.append((idx[keep], val[keep] / (1 - rate)))
+    return out
+
+
 def _perceptron(
     data: Sequence[tuple[Sparse, list[int]]],
     features: int,
@@ -222,11 +232,7 @@ def _perceptron(
         for k in order:
             rows, gold = data[k]
             if dropout:
-                rows = [
-                    (idx[keep], val[keep] / (1 - dropout))
-                    for idx, val in rows
-                    for keep in [drop.random(len(idx)) >= dropout]
-                ]
+                rows = _dropped(rows, dropout, drop)
             emissions = [
                 ((w[idx] * val[:, None]).sum(axis=0) + costs[g]).tolist()
                 for (idx, val), g in zip(rows, gold, strict=True)
