@@ -5,6 +5,7 @@
     python benchmarks/styles/loso.py --blind2        # the second blind set, likewise
     python benchmarks/styles/loso.py --blind-set blind3   # any later blind set, likewise
     python benchmarks/styles/loso.py --cues          # the hand-cue labeller, for comparison
+    python benchmarks/styles/loso.py --group new=terse,suspense   # also a subtotal of a group
 
 For each style of the development corpus (``benchmarks/styles/*.json`` plus the typical
 blind-dev answers), trains the model on every other style and labels the left-out style's
@@ -50,14 +51,32 @@ def analyzer(options: AnalysisOptions, method: str = "learned") -> Callable[[Tra
     return run
 
 
-def table(rows: dict[str, Tally]) -> str:
+def parse_group(text: str) -> tuple[str, list[str]]:
+    """``--group NAME=style,style,...``: a subtotal row for those styles."""
+    name, sep, styles = text.partition("=")
+    if not sep or not name or not styles:
+        raise argparse.ArgumentTypeError(f"a group is NAME=style,style,... (got {text!r})")
+    return name, styles.split(",")
+
+
+def table(rows: dict[str, Tally], groups: Sequence[tuple[str, list[str]]] = ()) -> str:
+    """A line per style, worst STAR words first, then the total and each group's subtotal."""
+    unknown = sorted({s for _, styles in groups for s in styles} - rows.keys())
+    if unknown:
+        raise SystemExit(f"--group names styles not in this run: {', '.join(unknown)}")
     lines = [f"{'style':18s} {'answers':>7s} {'STAR words':>10s} {'share err':>9s} "
              f"{'missing sect':>12s} {'missing R':>9s} {'quantified':>10s}"]  # fmt: skip
     ordered = sorted(rows.items(), key=lambda kv: kv[1].row()["star_words"])
     total = Tally()
     for _, t in ordered:
         total.add(t)
-    for style, t in [*ordered, ("all", total)]:
+    subtotals = []
+    for name, styles in groups:
+        subtotal = Tally()
+        for style in styles:
+            subtotal.add(rows[style])
+        subtotals.append((f"all {name}", subtotal))
+    for style, t in [*ordered, ("all", total), *subtotals]:
         r = t.row()
         lines.append(
             f"{style:18s} {t.sections_calls:7d} {r['star_words']:10.1%} "
@@ -88,6 +107,14 @@ def main() -> None:
         "--model", type=Path, help="with --blind/--blind2: this model instead of the shipped one"
     )
     parser.add_argument("--failures", action="store_true", help="list wrong calls by clip")
+    parser.add_argument(
+        "--group",
+        type=parse_group,
+        action="append",
+        default=[],
+        metavar="NAME=STYLE,...",
+        help="also print the figures over these styles together (repeatable)",
+    )
     args = parser.parse_args()
     began = time.perf_counter()
     method = "cues" if args.cues else "learned"
@@ -110,7 +137,7 @@ def main() -> None:
                 held = [a for a in corpus if a.style == style]
                 rows.update(score(held, analyzer(AnalysisOptions(star_model=path))))
                 print(f"  {style}: done", flush=True)
-    print(table(rows))
+    print(table(rows, args.group))
     if args.failures:
         for style, t in rows.items():
             print(style, ", ".join(t.failures))
