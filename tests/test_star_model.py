@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import itertools
 import json
 import re
 import subprocess
@@ -15,10 +16,15 @@ import pytest
 
 from sessionkit import timed_sentences
 from voiceloop.analysis.sequence import (
+    DURATION_BOUNDS,
     ChainModel,
     chain_model_from,
+    duration_bucket,
     load_chain_model,
+    opening_features,
     ordered_transitions,
+    sections_of,
+    segment_viterbi,
     viterbi,
 )
 from voiceloop.analysis.star import STAR_MODEL_PATH, label_sentences, segment_star
@@ -123,6 +129,100 @@ def test_viterbi_weighs_emissions_against_transitions_start_and_end() -> None:
     back_rows = [[0.0, 1.0], [1.0, 0.0], [1.0, 0.0]]
     assert viterbi(back_rows, ordered) == [0, 0, 0]
     assert viterbi(back_rows, ordered, opening=free_back) == [1, 0, 0]
+
+
+def _path_total(
+    path: tuple[int, ...],
+    rows: np.ndarray,
+    links: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    lengths: np.ndarray,
+) -> float:
+    """A label path's score under a section-length model, added up section by section."""
+    runs = sections_of(path)
+    return float(
+        sum(rows[i, label] for i, label in enumerate(path))
+        + start[path[0]]
+        + end[path[-1]]
+        + sum(lengths[label, duration_bucket(size)] for label, size in runs)
+        + sum(links[a, b] for (a, _), (b, _) in itertools.pairwise(runs))
+    )
+
+
+def test_section_by_section_search_finds_the_best_series_of_sections() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(60):  # against every path of a few sentences
+        n, k = int(rng.integers(1, 6)), 3
+        model = (
+            rng.normal(size=(n, k)),
+            rng.normal(size=(k, k)),
+            rng.normal(size=k),
+            rng.normal(size=k),
+            rng.normal(size=(k, len(DURATION_BOUNDS))),
+        )
+        best = max(itertools.product(range(k), repeat=n), key=lambda p: _path_total(p, *model))
+        rows, links, start, end, lengths = model
+        found = segment_viterbi(rows.tolist(), links.tolist(), start, end, lengths.tolist())
+        assert _path_total(tuple(found), *model) == pytest.approx(_path_total(best, *model))
+    assert segment_viterbi([], [[0.0]], [0.0], [0.0], [[0.0] * 7]) == []
+
+
+def test_a_length_score_lets_a_section_run_on_where_a_chain_cuts_it() -> None:
+    # sentence 2 leans to "b"; a chain charges -2 for each extra "a" sentence and so gives it
+    # up, a section-length model that does not mind a long "a" keeps it
+    rows = [[4.0, 0.0], [3.0, 0.0], [3.0, 3.5], [0.0, 3.0]]
+    chain = viterbi(rows, [[-2.0, 0.0], [0.0, 0.0]])
+    assert chain == [0, 0, 1, 1]
+    lengths = [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [0.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0]]
+    by_section = segment_viterbi(rows, [[0.0, 0.0], [0.0, 0.0]], [0, 0], [0, 0], lengths)
+    assert by_section == [0, 0, 0, 1]
+    assert [duration_bucket(m) for m in (1, 2, 4, 5, 6, 7, 9, 10, 40)] == [
+        0,
+        1,
+        3,
+        4,
+        4,
+        5,
+        5,
+        6,
+        6,
+    ]
+    assert sections_of([2, 2, 0, 2]) == [(2, 2), (0, 1), (2, 1)]
+
+
+def test_training_section_by_section_learns_how_long_sections_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.syspath_prepend(str(STYLES))
+    trainer = importlib.import_module("train_labeller")
+    # the goal sentences look alike whatever their number: only a length score tells
+    goal = {"bias": 1.0, "fired=goal": 1.0}
+    rows = [{"bias": 1.0, "fired=s": 1.0}, goal, goal, goal, {"bias": 1.0, "fired=a": 1.0}]
+    toy = [(rows, [0, 1, 1, 1, 2], f"style{i}") for i in range(4)]
+    model = trainer.train(toy, epochs=5, seeds=1, dropout=0.0, segments=True)
+    assert len(model.durations) == len(STAR_LABELS)
+    assert model.decode(rows) == [0, 1, 1, 1, 2]
+    assert chain_model_from(json.loads(model.to_json())) == model
+    assert trainer.train(toy, epochs=5, seeds=1, dropout=0.0).durations == ()
+    opened = trainer.train(toy, epochs=5, seeds=1, dropout=0.0, segments=True, openings=True)
+    # a section's first sentence is also weighed by how it opens, under its own names
+    assert opened.weights["^fired=goal"][1] > opened.weights["^fired=goal"][0]
+    assert not any(name.startswith("^") for name in model.weights)
+    assert opened.decode(rows) == [0, 1, 1, 1, 2]
+
+
+def test_a_sections_opening_sentence_can_decide_where_it_begins() -> None:
+    rows = [[1.0, 0.0], [1.0, 1.0], [0.0, 1.0]]  # sentence 1 could go either way
+    plain = ([[0.0, 0.0], [0.0, 0.0]], [0.0, 0.0], [0.0, 0.0], [[0.0] * 7, [0.0] * 7])
+    assert segment_viterbi(rows, *plain) in ([0, 0, 1], [0, 1, 1])
+    assert segment_viterbi(rows, *plain, openings=[[0, 0], [0, 2.0], [0, 0]]) == [0, 1, 1]
+    assert segment_viterbi(rows, *plain, openings=[[0, 0], [0, 0], [0, 2.0]]) == [0, 0, 1]
+    assert opening_features({"bias": 1.0, "first=so": 1.0, "w=so": 1.0, "cue=task": 0.5}) == {
+        "^bias": 1.0,
+        "^first=so": 1.0,
+        "^cue=task": 0.5,
+    }
 
 
 def test_a_model_scores_features_and_names_what_pushed_a_label() -> None:

@@ -32,7 +32,16 @@ from pathlib import Path
 import numpy as np
 from corpus import Answer, dev_corpus, dev_files, transcript_of
 
-from voiceloop.analysis.sequence import ChainModel, viterbi
+from voiceloop.analysis.sequence import (
+    DURATION_BOUNDS,
+    OPENING_MARK,
+    ChainModel,
+    duration_bucket,
+    opening_features,
+    sections_of,
+    segment_viterbi,
+    viterbi,
+)
 from voiceloop.analysis.star import STAR_MODEL_PATH, sentence_rows
 from voiceloop.models import STAR_LABELS, Sentence
 
@@ -99,7 +108,7 @@ def examples(answers: Sequence[Answer]) -> list[Example]:
 
 def _general(name: str) -> bool:
     """Word features must be seen in several styles to be kept; the rest in several answers."""
-    return name.split("=", 1)[0] in _WORDY
+    return name.removeprefix(OPENING_MARK).split("=", 1)[0] in _WORDY
 
 
 # features named by words (a cue's id, "fired=...", is not one)
@@ -127,33 +136,45 @@ def train(
     seeds: int = SEEDS,
     margin: float = MARGIN,
     dropout: float = DROPOUT,
+    segments: bool = False,
+    openings: bool = False,
 ) -> ChainModel:
+    """``segments``: decode section by section with length scores; ``openings`` (with it):
+    also weigh how a section's first sentence opens (``sequence.opening_features``)."""
     n = len(STAR_LABELS)
+    if openings:
+        examples = [
+            ([f | opening_features(f) for f in rows], gold, style) for rows, gold, style in examples
+        ]
     names = kept_features(examples)
     index = {name: i for i, name in enumerate(names)}
-    # each sentence as (feature indexes, values): numpy sums and updates, same arithmetic
+
+    def sparse(f: dict[str, float], opening: bool) -> tuple[np.ndarray, np.ndarray]:
+        keys = [k for k in f if k in index and k.startswith(OPENING_MARK) == opening]
+        return (
+            np.array([index[k] for k in keys], dtype=np.int64),
+            np.array([f[k] for k in keys], dtype=np.float64),
+        )
+
+    # each sentence as (feature indexes, values): numpy sums and updates, same arithmetic;
+    # a section's first sentence also has its opening features, kept apart
     data = [
         (
-            [
-                (
-                    np.array([index[k] for k in f if k in index], dtype=np.int64),
-                    np.array([v for k, v in f.items() if k in index], dtype=np.float64),
-                )
-                for f in rows
-            ],
+            [sparse(f, False) for f in rows],
+            [sparse(f, True) for f in rows] if openings else [],
             gold,
         )
         for rows, gold, _ in examples
     ]
-    costs = label_costs([g for _, g in data], n, margin)
+    costs = label_costs([g for _, _, g in data], n, margin)
     runs = [
-        _perceptron(data, len(names), n, epochs, seed, costs, dropout)
+        _perceptron(data, len(names), n, epochs, seed, costs, dropout, segments)
         for seed in range(SEED, SEED + seeds)
     ]
     # the mean of runs that saw the answers in different orders: one linear model, steadier
     # than any of them (a single perceptron's weights swing with the order of its updates)
     weight_sum = sum(r[0] for r in runs)
-    trans_sum, start_sum, end_sum = (sum(r[k] for r in runs) for k in (1, 2, 3))
+    trans_sum, start_sum, end_sum, length_sum = (sum(r[k] for r in runs) for k in (1, 2, 3, 4))
     averaged = np.round(weight_sum / seeds, 4)
     weights = {
         name: tuple(float(x) for x in averaged[i])
@@ -170,11 +191,14 @@ def train(
         transitions=tuple(mean(row) for row in trans_sum),
         start=mean(start_sum),
         end=mean(end_sum),
+        durations=tuple(mean(row) for row in length_sum) if segments else (),
         about={
             "method": f"averaged structured perceptron, {epochs} epochs, margin {margin} "
             f"(cost 1/sqrt of the true label's share), feature dropout {dropout}, mean of "
             f"{seeds} orders (seeds "
-            f"{SEED}..{SEED + seeds - 1})",
+            f"{SEED}..{SEED + seeds - 1})"
+            + (", section by section with length scores (semi-Markov)" if segments else "")
+            + (" and opening features" if openings else ""),
             "features": f"voiceloop.analysis.star_features, kept if in >= {MIN_ANSWERS} answers"
             f" (words: and >= {MIN_STYLES} styles); sentence vectors from"
             " voiceloop.analysis.encoder (all-MiniLM-L6-v2, int8)",
@@ -207,22 +231,26 @@ def _dropped(rows: Sparse, rate: float, rng: np.random.Generator) -> Sparse:
 
 
 def _perceptron(
-    data: Sequence[tuple[Sparse, list[int]]],
+    data: Sequence[tuple[Sparse, Sparse, list[int]]],
     features: int,
     n: int,
     epochs: int,
     seed: int,
     costs: np.ndarray,
     dropout: float = 0.0,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    segments: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One averaged perceptron run (Collins 2002) over ``data`` in the order ``seed`` draws:
-    averaged emission weights, transitions, start and end scores. Each answer is decoded with
-    ``costs`` added (loss-augmented decoding), so it is updated until its true labelling wins
-    by that margin."""
+    averaged emission weights, transitions, start, end and section-length scores (the last
+    all zero unless ``segments``: then answers are decoded section by section and transitions
+    link sections, not sentences). Each answer is decoded with ``costs`` added
+    (loss-augmented decoding), so it is updated until its true labelling wins by that
+    margin."""
     w = np.zeros((features, n))
     wa = np.zeros((features, n))  # c-weighted updates
     trans, trans_a = np.zeros((n, n)), np.zeros((n, n))
     start, start_a, end, end_a = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+    length, length_a = np.zeros((n, len(DURATION_BOUNDS))), np.zeros((n, len(DURATION_BOUNDS)))
     c = 1
     order = list(range(len(data)))
     rng = random.Random(seed)
@@ -230,14 +258,19 @@ def _perceptron(
     for _ in range(epochs):
         rng.shuffle(order)
         for k in order:
-            rows, gold = data[k]
+            rows, opening_rows, gold = data[k]
             if dropout:
                 rows = _dropped(rows, dropout, drop)
+                opening_rows = _dropped(opening_rows, dropout, drop)
             emissions = [
                 ((w[idx] * val[:, None]).sum(axis=0) + costs[g]).tolist()
                 for (idx, val), g in zip(rows, gold, strict=True)
             ]
-            pred = viterbi(emissions, trans.tolist(), start.tolist(), end.tolist())
+            if segments:
+                opens = [(w[idx] * val[:, None]).sum(axis=0) for idx, val in opening_rows]
+                pred = segment_viterbi(emissions, trans, start, end, length, opens or None)
+            else:
+                pred = viterbi(emissions, trans.tolist(), start.tolist(), end.tolist())
             if pred != gold:
                 for (idx, val), g, p in zip(rows, gold, pred, strict=True):
                     if g != p:  # a sentence's feature names are distinct: no repeated index
@@ -250,11 +283,29 @@ def _perceptron(
                     start_a[seq[0]] += sign * c
                     end[seq[-1]] += sign
                     end_a[seq[-1]] += sign * c
+                    if segments:
+                        runs = sections_of(seq)
+                        first = 0
+                        for label, size in runs:
+                            length[label, duration_bucket(size)] += sign
+                            length_a[label, duration_bucket(size)] += sign * c
+                            if opening_rows:
+                                idx, val = opening_rows[first]
+                                w[idx, label] += sign * val
+                                wa[idx, label] += sign * c * val
+                            first += size
+                        seq = [label for label, _ in runs]
                     for a, b in itertools.pairwise(seq):
                         trans[a, b] += sign
                         trans_a[a, b] += sign * c
             c += 1
-    return w - wa / c, trans - trans_a / c, start - start_a / c, end - end_a / c
+    return (
+        w - wa / c,
+        trans - trans_a / c,
+        start - start_a / c,
+        end - end_a / c,
+        length - length_a / c,
+    )
 
 
 def main() -> None:

@@ -6,6 +6,12 @@ labels. :func:`viterbi` finds the best-scoring label sequence. The STAR labeller
 weights and transitions from labelled answers (``benchmarks/styles/train_labeller.py``); the
 answer-shape judge uses the same search with fixed ordered transitions
 (:func:`ordered_transitions`).
+
+A model may also score how long a section runs (:func:`segment_viterbi`, a semi-Markov chain):
+the path is then a series of sections, each a run of one label scored by its sentences, its
+length and the label before it. A plain chain can only say "one more sentence of the same
+label" at a fixed price per sentence, so a section type that is usually one sentence long (the
+Task) gets dearer with every sentence it runs on; a length score need not grow that way.
 """
 
 from __future__ import annotations
@@ -66,6 +72,88 @@ def viterbi(
     return path[::-1]
 
 
+# the features (star_features' names) that describe how a sentence opens: a model that scores
+# sections also weighs them, under their own names, for the sentence that begins a section
+OPENING_KINDS = ("bias", "first=", "opens=", "prefix=", "has prefix", "fired=", "cue=")
+OPENING_MARK = "^"
+
+
+def opening_features(feats: Features) -> dict[str, float]:
+    """A sentence's opening features under the names a section's first sentence weighs."""
+    return {OPENING_MARK + k: v for k, v in feats.items() if k.startswith(OPENING_KINDS)}
+
+
+# the lengths, in sentences, at which a new length score begins: 1, 2, 3, 4, 5-6, 7-9, 10 or more
+DURATION_BOUNDS = (1, 2, 3, 4, 5, 7, 10)
+
+
+def duration_bucket(length: int) -> int:
+    """The index of the length score that a section of ``length`` sentences takes."""
+    return max(i for i, bound in enumerate(DURATION_BOUNDS) if length >= bound)
+
+
+def sections_of(path: Sequence[int]) -> list[tuple[int, int]]:
+    """A label path as its sections: (label, number of sentences) runs, in order."""
+    out: list[tuple[int, int]] = []
+    for k in path:
+        if out and out[-1][0] == k:
+            out[-1] = (k, out[-1][1] + 1)
+        else:
+            out.append((k, 1))
+    return out
+
+
+def segment_viterbi(
+    emissions: Sequence[Sequence[float]],
+    transitions: Sequence[Sequence[float]],
+    start: Sequence[float],
+    end: Sequence[float],
+    durations: Sequence[Sequence[float]],
+    openings: Sequence[Sequence[float]] | None = None,
+) -> list[int]:
+    """The label path of the best series of sections: each section scores the sum of its
+    sentences' emissions plus ``durations[k][duration_bucket(length)]``; ``transitions[a][b]``
+    scores a section of label ``b`` right after one of ``a`` (never ``a`` itself: two sections
+    in a row with one label would be one section); ``start``/``end``: the first and last.
+    ``openings[i][k]``, when given, is added when a section of label ``k`` opens on sentence
+    ``i`` (what a sentence that begins a section says, such as "let me back up")."""
+    if not emissions:
+        return []
+    e = np.asarray(emissions, dtype=np.float64)
+    n, k = e.shape
+    links = np.asarray(transitions, dtype=np.float64) + np.diag(np.full(k, -np.inf))
+    by_length = np.asarray(durations, dtype=np.float64).T[
+        [duration_bucket(m) for m in range(1, n + 1)]
+    ]  # row m - 1: each label's score for a section of m sentences
+    totals = np.vstack([np.zeros(k), np.cumsum(e, axis=0)])
+    # entry[i][b]: the best score of sentences before i, with a section of label b starting at i
+    entry = np.empty((n, k))
+    came_from = np.zeros((n, k), dtype=np.int64)
+    opens = np.zeros((n, k)) if openings is None else np.asarray(openings, dtype=np.float64)
+    entry[0] = np.asarray(start, dtype=np.float64) + opens[0]
+    best = np.empty((n + 1, k))  # best[j][b]: sentences before j, the last section b
+    began = np.zeros((n + 1, k), dtype=np.int64)
+    for j in range(1, n + 1):
+        starts = np.arange(j)
+        scores = totals[j] - totals[:j] + by_length[j - 1 - starts] + entry[:j]
+        began[j] = scores.argmax(axis=0)
+        best[j] = scores[began[j], np.arange(k)]
+        if j < n:
+            options = best[j][:, None] + links
+            came_from[j] = options.argmax(axis=0)
+            entry[j] = options[came_from[j], np.arange(k)] + opens[j]
+    label = int(np.argmax(best[n] + np.asarray(end, dtype=np.float64)))
+    path: list[int] = []
+    j = n
+    while j > 0:
+        i = int(began[j][label])
+        path[:0] = [label] * (j - i)
+        if i > 0:
+            label = int(came_from[i][label])
+        j = i
+    return path
+
+
 @dataclass(frozen=True)
 class ChainModel:
     """Weights of a linear-chain labeller.
@@ -73,6 +161,9 @@ class ChainModel:
     ``weights[feature][k]``: how much the feature counts for label ``k``; ``transitions[a][b]``,
     ``start[k]`` and ``end[k]``: scores of label ``b`` following ``a``, of opening and of closing
     on label ``k``. ``about``: how the model was made (data, features, training), for people.
+    ``durations[k][d]``, when given, scores a section of label ``k`` whose length falls in
+    bucket ``d`` (:data:`DURATION_BOUNDS`): the path is then found section by section
+    (:func:`segment_viterbi`) and ``transitions`` only link different labels.
     """
 
     labels: tuple[str, ...]
@@ -81,6 +172,7 @@ class ChainModel:
     start: tuple[float, ...]
     end: tuple[float, ...]
     about: dict[str, object]
+    durations: tuple[tuple[float, ...], ...] = ()
 
     @cached_property
     def _matrix(self) -> tuple[dict[str, int], np.ndarray]:
@@ -104,8 +196,22 @@ class ChainModel:
         total = np.asarray(values, dtype=np.float64) @ matrix[rows]
         return [float(x) for x in total]
 
+    def best_path(
+        self,
+        emissions: Sequence[Sequence[float]],
+        openings: Sequence[Sequence[float]] | None = None,
+    ) -> list[int]:
+        """The best label path for a sentence sequence's emission scores (and, for a model
+        that scores sections, the scores of each sentence as a section's first)."""
+        if self.durations:
+            return segment_viterbi(
+                emissions, self.transitions, self.start, self.end, self.durations, openings
+            )
+        return viterbi(emissions, self.transitions, self.start, self.end)
+
     def decode(self, rows: Sequence[Features]) -> list[int]:
-        return viterbi([self.emission(f) for f in rows], self.transitions, self.start, self.end)
+        openings = [self.emission(opening_features(f)) for f in rows] if self.durations else None
+        return self.best_path([self.emission(f) for f in rows], openings)
 
     def pushed(self, feats: Features, label: int, versus: int) -> list[tuple[float, str]]:
         """The features that favoured ``label`` over ``versus`` most, strongest first."""
@@ -135,6 +241,11 @@ class ChainModel:
             f'"transitions": {json.dumps([list(r) for r in self.transitions])},',
             f'"start": {json.dumps(list(self.start))},',
             f'"end": {json.dumps(list(self.end))},',
+            *(
+                [f'"durations": {json.dumps([list(r) for r in self.durations])},']
+                if self.durations
+                else []
+            ),
             '"weights": {',
         ]
         items = sorted(self.weights.items())
@@ -159,6 +270,7 @@ def chain_model_from(data: Mapping[str, object]) -> ChainModel:
         start=tuple(float(x) for x in data["start"]),  # type: ignore[attr-defined]
         end=tuple(float(x) for x in data["end"]),  # type: ignore[attr-defined]
         about=dict(data.get("about") or {}),  # type: ignore[call-overload]
+        durations=rows(data.get("durations") or []),
     )
 
 

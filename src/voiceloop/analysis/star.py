@@ -34,7 +34,12 @@ from pathlib import Path
 from voiceloop.analysis import sequence
 from voiceloop.analysis.encoder import default_encoder, embed
 from voiceloop.analysis.numbers import CARDINAL_WORDS
-from voiceloop.analysis.sequence import ChainModel, load_chain_model
+from voiceloop.analysis.sequence import (
+    OPENING_MARK,
+    ChainModel,
+    load_chain_model,
+    opening_features,
+)
 from voiceloop.analysis.star_features import star_features
 from voiceloop.analysis.timeline import norm, norm_tokens, split_sentences
 from voiceloop.analysis.wording import wording
@@ -1031,7 +1036,7 @@ _MEANING = ("emb=", "pemb=", "nemb=")  # the sentence encoder's features (star_f
 
 def _named(feature: str) -> str | None:
     """A word feature as the report may quote it ("w=stopped" -> "stopped"), or None."""
-    kind, _, value = feature.partition("=")
+    kind, _, value = feature.removeprefix(OPENING_MARK).partition("=")
     if kind not in ("w", "b", "opens", "prefix") or "<n>" in value:
         return None
     return value if any(w not in _PLAIN_WORDS for w in value.split()) else None
@@ -1059,9 +1064,14 @@ def label_sentences(
     positions = _positions(sentences)
     rows = sentence_rows(sentences, evidence)
     emissions = [model.emission(f) for f in rows]
-    path = sequence.viterbi(emissions, model.transitions, model.start, model.end)
+    openings = [model.emission(opening_features(f)) for f in rows] if model.durations else None
+    path = model.best_path(emissions, openings)
     labels = [STAR_LABELS[k] for k in path]
-    for ev, f, row, k in zip(evidence, rows, emissions, path, strict=True):
+    for i, (ev, f, row, k) in enumerate(zip(evidence, rows, emissions, path, strict=True)):
+        if openings is not None and (i == 0 or path[i - 1] != k):
+            # it opens its section: how it opens was weighed too, and may be what decided
+            f = f | opening_features(f)
+            row = [a + b for a, b in zip(row, openings[i], strict=True)]
         runner_up = max((j for j in range(len(row)) if j != k), key=lambda j: row[j])
         ev.wording_label = STAR_LABELS[k]
         named = (_named(feat) for _, feat in model.pushed(f, k, runner_up))
