@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,6 +148,10 @@ class Tally:
     quantified_right: int = 0
     quantified_calls: int = 0
     failures: list[str] = field(default_factory=list)
+    # (true label, label given) over the words of the original answers
+    confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
+    # "task said, found missing", "reflection missing, found said", ... over every call
+    presence_errors: Counter[str] = field(default_factory=Counter)
 
     def add(self, other: Tally) -> None:
         for name in ("words_right", "words", "sections_right", "sections_calls", "result_right",
@@ -154,6 +159,8 @@ class Tally:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.share_errors += other.share_errors
         self.failures += other.failures
+        self.confusion.update(other.confusion)
+        self.presence_errors.update(other.presence_errors)
 
     def row(self) -> dict[str, float]:
         def ratio(a: int, b: int) -> float:
@@ -187,12 +194,18 @@ def score_answer(answer: Answer, analyze: Labeller) -> Tally:
             right = sum(g == t for g, t in zip(got, truth, strict=True))
             tally.words_right += right
             tally.words += len(truth)
+            tally.confusion.update(zip(truth, got, strict=True))
             n = len(truth)
             for lab in STAR_LABELS:
                 tally.share_errors.append(abs(got.count(lab) - truth.count(lab)) / n)
         present_truth = {lab for lab in STAR_LABELS if lab in labels}
         present_got = {lab for lab in STAR_LABELS if lab in got}
         ok = present_truth == present_got
+        for lab in present_truth ^ present_got:
+            said = lab in present_truth
+            tally.presence_errors[
+                f"{lab} {'said, found missing' if said else 'missing, found said'}"
+            ] += 1
         tally.sections_right += ok
         tally.sections_calls += 1
         r_ok = ("result" in present_truth) == ("result" in present_got)

@@ -6,6 +6,7 @@
     python benchmarks/styles/loso.py --blind-set blind3   # any later blind set, likewise
     python benchmarks/styles/loso.py --cues          # the hand-cue labeller, for comparison
     python benchmarks/styles/loso.py --group new=terse,suspense   # also a subtotal of a group
+    python benchmarks/styles/loso.py --confusion     # also which labels words get, per style
 
 For each style of the development corpus (``benchmarks/styles/*.json`` plus the typical
 blind-dev answers), trains the model on every other style and labels the left-out style's
@@ -31,7 +32,7 @@ from train_labeller import examples, train
 
 from voiceloop.analysis import star
 from voiceloop.analysis.quantify import quantify_results
-from voiceloop.models import Transcript
+from voiceloop.models import STAR_LABELS, Transcript
 from voiceloop.options import AnalysisOptions
 
 
@@ -86,6 +87,21 @@ def table(rows: dict[str, Tally], groups: Sequence[tuple[str, list[str]]] = ()) 
     return "\n".join(lines)
 
 
+def confusion(rows: dict[str, Tally]) -> str:
+    """Per style (worst first): the words of each true label by the label they were given,
+    and which sections were wrongly found said or missing."""
+    short = {lab: lab[:4] for lab in STAR_LABELS}
+    lines = []
+    for style, t in sorted(rows.items(), key=lambda kv: kv[1].row()["star_words"]):
+        lines.append(f"{style}: true \\ given " + " ".join(f"{short[g]:>6s}" for g in STAR_LABELS))
+        for true in STAR_LABELS:
+            counts = " ".join(f"{t.confusion[(true, g)]:6d}" for g in STAR_LABELS)
+            lines.append(f"  {true:12s} {counts}")
+        errors = ", ".join(f"{k} {n}" for k, n in t.presence_errors.most_common())
+        lines.append(f"  sections wrongly said or missing: {errors or 'none'}")
+    return "\n".join(lines)
+
+
 def score(answers: Sequence[Answer], run: Callable[[Transcript], Any]) -> dict[str, Tally]:
     out: dict[str, Tally] = defaultdict(Tally)
     for a in answers:
@@ -107,6 +123,9 @@ def main() -> None:
         "--model", type=Path, help="with --blind/--blind2: this model instead of the shipped one"
     )
     parser.add_argument("--failures", action="store_true", help="list wrong calls by clip")
+    parser.add_argument(
+        "--confusion", action="store_true", help="also the labels words got, per style"
+    )
     parser.add_argument(
         "--group",
         type=parse_group,
@@ -138,6 +157,8 @@ def main() -> None:
                 rows.update(score(held, analyzer(AnalysisOptions(star_model=path))))
                 print(f"  {style}: done", flush=True)
     print(table(rows, args.group))
+    if args.confusion:
+        print(confusion(rows))
     if args.failures:
         for style, t in rows.items():
             print(style, ", ".join(t.failures))

@@ -72,7 +72,7 @@ from pathlib import Path
 import numpy as np
 import train_labeller
 from corpus import Answer, dev_corpus, transcript_of
-from loso import analyzer, parse_group, score, table
+from loso import analyzer, confusion, parse_group, score, table
 from scipy.optimize import minimize
 from scipy.sparse import csr_matrix
 from scipy.special import logsumexp
@@ -498,6 +498,9 @@ def main() -> None:
     parser.add_argument("--l2", type=float, default=1.0, help="the CRF's L2 prior")
     parser.add_argument("--styles", help="only these styles' folds, comma-separated")
     parser.add_argument(
+        "--confusion", action="store_true", help="also the labels words got, per style"
+    )
+    parser.add_argument(
         "--group",
         type=parse_group,
         action="append",
@@ -555,6 +558,8 @@ def main() -> None:
                 decided[style] = decided_first(held, model)
             print(f"  {style}: {time.time() - started:.0f} s", flush=True)
     print(table(rows, args.group))
+    if args.confusion:
+        print(confusion(rows))
     if not decided:
         return
     print("\nsections decided first from their probabilities:")
