@@ -102,6 +102,26 @@ def confusion(rows: dict[str, Tally]) -> str:
     return "\n".join(lines)
 
 
+def add_report_options(parser: argparse.ArgumentParser) -> None:
+    """The options of what is printed after the folds (``loso.py`` and ``method_study.py``)."""
+    parser.add_argument(
+        "--confusion", action="store_true", help="also the labels words got, per style"
+    )
+    parser.add_argument(
+        "--group",
+        type=parse_group,
+        action="append",
+        default=[],
+        metavar="NAME=STYLE,...",
+        help="also print the figures over these styles together (repeatable)",
+    )
+
+
+def report(rows: dict[str, Tally], args: argparse.Namespace) -> str:
+    """The table, with the groups' subtotals, and the confusion when asked for."""
+    return table(rows, args.group) + ("\n" + confusion(rows) if args.confusion else "")
+
+
 def score(answers: Sequence[Answer], run: Callable[[Transcript], Any]) -> dict[str, Tally]:
     out: dict[str, Tally] = defaultdict(Tally)
     for a in answers:
@@ -123,17 +143,7 @@ def main() -> None:
         "--model", type=Path, help="with --blind/--blind2: this model instead of the shipped one"
     )
     parser.add_argument("--failures", action="store_true", help="list wrong calls by clip")
-    parser.add_argument(
-        "--confusion", action="store_true", help="also the labels words got, per style"
-    )
-    parser.add_argument(
-        "--group",
-        type=parse_group,
-        action="append",
-        default=[],
-        metavar="NAME=STYLE,...",
-        help="also print the figures over these styles together (repeatable)",
-    )
+    add_report_options(parser)
     args = parser.parse_args()
     began = time.perf_counter()
     method = "cues" if args.cues else "learned"
@@ -156,9 +166,7 @@ def main() -> None:
                 held = [a for a in corpus if a.style == style]
                 rows.update(score(held, analyzer(AnalysisOptions(star_model=path))))
                 print(f"  {style}: done", flush=True)
-    print(table(rows, args.group))
-    if args.confusion:
-        print(confusion(rows))
+    print(report(rows, args))
     if args.failures:
         for style, t in rows.items():
             print(style, ", ".join(t.failures))

@@ -72,7 +72,7 @@ from pathlib import Path
 import numpy as np
 import train_labeller
 from corpus import Answer, dev_corpus, transcript_of
-from loso import analyzer, confusion, parse_group, score, table
+from loso import add_report_options, analyzer, report, score
 from scipy.optimize import minimize
 from scipy.sparse import csr_matrix
 from scipy.special import logsumexp
@@ -88,7 +88,7 @@ from train_labeller import (
 
 from voiceloop.analysis import star
 from voiceloop.analysis.encoder import DIMENSIONS
-from voiceloop.analysis.sequence import ChainModel, viterbi
+from voiceloop.analysis.sequence import ChainModel, sections_of, viterbi
 from voiceloop.analysis.timeline import STOP_WORDS, norm_tokens, split_sentences
 from voiceloop.models import STAR_LABELS, Sentence
 from voiceloop.options import AnalysisOptions
@@ -244,12 +244,9 @@ def moved(answers: Sequence[Answer], seed: int = 11) -> list[Example]:
     rng = random.Random(seed)
     out = []
     for a in answers:
-        runs: list[list[int]] = []
-        for i, lab in enumerate(a.labels):
-            if runs and a.labels[runs[-1][-1]] == lab:
-                runs[-1].append(i)
-            else:
-                runs.append([i])
+        sections = sections_of(a.labels)
+        ends = itertools.accumulate(size for _, size in sections)
+        runs = [list(range(e - size, e)) for e, (_, size) in zip(ends, sections, strict=True)]
         if len(runs) < 2:
             continue
         taken = rng.choice(runs)
@@ -497,17 +494,7 @@ def main() -> None:
     )
     parser.add_argument("--l2", type=float, default=1.0, help="the CRF's L2 prior")
     parser.add_argument("--styles", help="only these styles' folds, comma-separated")
-    parser.add_argument(
-        "--confusion", action="store_true", help="also the labels words got, per style"
-    )
-    parser.add_argument(
-        "--group",
-        type=parse_group,
-        action="append",
-        default=[],
-        metavar="NAME=STYLE,...",
-        help="also print the figures over these styles together (repeatable)",
-    )
+    add_report_options(parser)
     parser.add_argument(
         "--margin", type=float, default=train_labeller.MARGIN, help="the perceptron's margin"
     )
@@ -557,9 +544,7 @@ def main() -> None:
             if args.method == "crf":
                 decided[style] = decided_first(held, model)
             print(f"  {style}: {time.time() - started:.0f} s", flush=True)
-    print(table(rows, args.group))
-    if args.confusion:
-        print(confusion(rows))
+    print(report(rows, args))
     if not decided:
         return
     print("\nsections decided first from their probabilities:")

@@ -22,10 +22,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 Features = Mapping[str, float]
+L = TypeVar("L")  # a label: its index or its name
 
 
 def ordered_transitions(n: int, back_penalty: float, skip_cost: float) -> list[list[float]]:
@@ -92,9 +94,9 @@ def duration_bucket(length: int) -> int:
     return max(i for i, bound in enumerate(DURATION_BOUNDS) if length >= bound)
 
 
-def sections_of(path: Sequence[int]) -> list[tuple[int, int]]:
+def sections_of(path: Sequence[L]) -> list[tuple[L, int]]:
     """A label path as its sections: (label, number of sentences) runs, in order."""
-    out: list[tuple[int, int]] = []
+    out: list[tuple[L, int]] = []
     for k in path:
         if out and out[-1][0] == k:
             out[-1] = (k, out[-1][1] + 1)
@@ -209,9 +211,13 @@ class ChainModel:
             )
         return viterbi(emissions, self.transitions, self.start, self.end)
 
+    def opening_scores(self, rows: Sequence[Features]) -> list[list[float]] | None:
+        """Each sentence's scores as the first of a section, for a model that scores
+        sections (None for a plain chain)."""
+        return [self.emission(opening_features(f)) for f in rows] if self.durations else None
+
     def decode(self, rows: Sequence[Features]) -> list[int]:
-        openings = [self.emission(opening_features(f)) for f in rows] if self.durations else None
-        return self.best_path([self.emission(f) for f in rows], openings)
+        return self.best_path([self.emission(f) for f in rows], self.opening_scores(rows))
 
     def pushed(self, feats: Features, label: int, versus: int) -> list[tuple[float, str]]:
         """The features that favoured ``label`` over ``versus`` most, strongest first."""

@@ -1064,7 +1064,7 @@ def label_sentences(
     positions = _positions(sentences)
     rows = sentence_rows(sentences, evidence)
     emissions = [model.emission(f) for f in rows]
-    openings = [model.emission(opening_features(f)) for f in rows] if model.durations else None
+    openings = model.opening_scores(rows)
     path = model.best_path(emissions, openings)
     labels = [STAR_LABELS[k] for k in path]
     for i, (ev, f, row, k) in enumerate(zip(evidence, rows, emissions, path, strict=True)):
