@@ -23,6 +23,7 @@ from voiceloop.analysis.sequence import (
     load_chain_model,
     opening_features,
     ordered_transitions,
+    presence_viterbi,
     sections_of,
     segment_viterbi,
     viterbi,
@@ -223,6 +224,42 @@ def test_a_sections_opening_sentence_can_decide_where_it_begins() -> None:
         "^first=so": 1.0,
         "^cue=task": 0.5,
     }
+
+
+def _presence_total(
+    path: tuple[int, ...],
+    rows: np.ndarray,
+    links: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    bonus: np.ndarray,
+) -> float:
+    """A label path's chain score plus each label's bonus once if the path uses it."""
+    return float(
+        sum(rows[i, label] for i, label in enumerate(path))
+        + sum(links[a, b] for a, b in itertools.pairwise(path))
+        + start[path[0]]
+        + end[path[-1]]
+        + sum(bonus[label] for label in set(path))
+    )
+
+
+def test_the_presence_search_finds_the_best_path_with_each_label_counted_once() -> None:
+    rng = np.random.default_rng(11)
+    for _ in range(80):  # against every path of a few sentences
+        n, k = int(rng.integers(1, 6)), int(rng.integers(2, 5))
+        # the bonuses larger than the rest, so that they often decide the path
+        scale = (1.0, 1.0, 1.0, 1.0, 3.0)
+        shapes = ((n, k), (k, k), k, k, k)
+        model = tuple(x * rng.normal(size=shape) for x, shape in zip(scale, shapes, strict=True))
+        best = max(itertools.product(range(k), repeat=n), key=lambda p: _presence_total(p, *model))
+        rows, links, start, end, bonus = model
+        found = presence_viterbi(rows.tolist(), links.tolist(), start, end, bonus)
+        assert _presence_total(tuple(found), *model) == pytest.approx(_presence_total(best, *model))
+        # no bonus: the plain chain's path
+        plain = viterbi(rows.tolist(), links.tolist(), start.tolist(), end.tolist())
+        assert presence_viterbi(rows.tolist(), links.tolist(), start, end, [0.0] * k) == plain
+    assert presence_viterbi([], [[0.0]], [0.0], [0.0], [1.0]) == []
 
 
 def test_a_model_scores_features_and_names_what_pushed_a_label() -> None:

@@ -138,9 +138,16 @@ def train(
     dropout: float = DROPOUT,
     segments: bool = False,
     openings: bool = False,
+    balance: bool = False,
+    group_dropout: float = 0.0,
 ) -> ChainModel:
     """``segments``: decode section by section with length scores; ``openings`` (with it):
-    also weigh how a section's first sentence opens (``sequence.opening_features``)."""
+    also weigh how a section's first sentence opens (``sequence.opening_features``);
+    ``balance``: every style's answers weigh the same in total (an answer's updates are scaled
+    by the answers per style over its style's count), so the largest style's habits do not
+    set the model's idea of a section; ``group_dropout``: each kind of evidence (the words, the
+    cues, the sentence vectors: :data:`EVIDENCE_KINDS`) left out of a whole answer at this
+    chance at each step, so that each can label an answer alone."""
     n = len(STAR_LABELS)
     if openings:
         examples = [
@@ -167,8 +174,25 @@ def train(
         for rows, gold, _ in examples
     ]
     costs = label_costs([g for _, _, g in data], n, margin)
+    per_style = Counter(style for _, _, style in examples)
+    scale = [
+        len(examples) / (len(per_style) * per_style[style]) if balance else 1.0
+        for _, _, style in examples
+    ]
+    kinds = np.array([evidence_kind(name) for name in names], dtype=np.int64)
     runs = [
-        _perceptron(data, len(names), n, epochs, seed, costs, dropout, segments)
+        _perceptron(
+            data,
+            len(names),
+            n,
+            epochs,
+            seed,
+            costs,
+            dropout,
+            segments,
+            scale,
+            (group_dropout, kinds) if group_dropout else None,
+        )
         for seed in range(SEED, SEED + seeds)
     ]
     # the mean of runs that saw the answers in different orders: one linear model, steadier
@@ -198,7 +222,9 @@ def train(
             f"{seeds} orders (seeds "
             f"{SEED}..{SEED + seeds - 1})"
             + (", section by section with length scores (semi-Markov)" if segments else "")
-            + (" and opening features" if openings else ""),
+            + (" and opening features" if openings else "")
+            + (", every style weighing the same" if balance else "")
+            + (f", each kind of evidence dropped at {group_dropout}" if group_dropout else ""),
             "features": f"voiceloop.analysis.star_features, kept if in >= {MIN_ANSWERS} answers"
             f" (words: and >= {MIN_STYLES} styles); sentence vectors from"
             " voiceloop.analysis.encoder (all-MiniLM-L6-v2, int8)",
@@ -220,6 +246,36 @@ def label_costs(golds: Sequence[Sequence[int]], n: int, margin: float) -> np.nda
     return (margin * weight)[:, None] * (1 - np.eye(n))
 
 
+# the kinds of evidence a sentence has (star_features' names by prefix): the words it and its
+# neighbours say, the hand cues, the sentence encoder's vectors; 0 for the rest (place, shape)
+EVIDENCE_KINDS = (
+    ("w=", "b=", "s=", "sb=", "first=", "opens=", "prefix=", "pw=", "nw=", "prev opens=",
+     "next opens="),
+    ("cue=", "fired=", "prev cue=", "next cue=", "cue order says="),
+    ("emb=", "pemb=", "nemb="),
+)  # fmt: skip
+
+
+def evidence_kind(name: str) -> int:
+    """1 + the index of a feature's kind in :data:`EVIDENCE_KINDS`, or 0."""
+    bare = name.removeprefix(OPENING_MARK)
+    return next((i + 1 for i, kind in enumerate(EVIDENCE_KINDS) if bare.startswith(kind)), 0)
+
+
+def _without_kinds(
+    rows: Sparse, rate: float, kinds: np.ndarray, rng: np.random.Generator
+) -> Sparse:
+    """``rows`` with each kind of evidence left out of every sentence at the chance ``rate``
+    (one draw per kind for the whole answer), the kept kinds scaled by 1/(1 - rate)."""
+    lost = np.concatenate([[False], rng.random(len(EVIDENCE_KINDS)) < rate])
+    out = []
+    for idx, val in rows:
+        kind = kinds[idx]
+        keep = ~lost[kind]
+        out.append((idx[keep], np.where(kind > 0, val / (1 - rate), val)[keep]))
+    return out
+
+
 def _dropped(rows: Sparse, rate: float, rng: np.random.Generator) -> Sparse:
     """``rows`` with each feature left out at the chance ``rate``, the kept ones scaled by
     1/(1 - rate) so a sentence's expected score stays as it was."""
@@ -239,13 +295,16 @@ def _perceptron(
     costs: np.ndarray,
     dropout: float = 0.0,
     segments: bool = False,
+    scale: Sequence[float] | None = None,
+    by_kind: tuple[float, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One averaged perceptron run (Collins 2002) over ``data`` in the order ``seed`` draws:
     averaged emission weights, transitions, start, end and section-length scores (the last
     all zero unless ``segments``: then answers are decoded section by section and transitions
     link sections, not sentences). Each answer is decoded with ``costs`` added
     (loss-augmented decoding), so it is updated until its true labelling wins by that
-    margin."""
+    margin. ``scale[k]``, when given, multiplies answer ``k``'s updates; ``by_kind``, when
+    given, is (chance, each feature's kind): whole kinds of evidence left out of an answer."""
     w = np.zeros((features, n))
     wa = np.zeros((features, n))  # c-weighted updates
     trans, trans_a = np.zeros((n, n)), np.zeros((n, n))
@@ -255,6 +314,7 @@ def _perceptron(
     order = list(range(len(data)))
     rng = random.Random(seed)
     drop = np.random.default_rng(seed)
+    drop_kinds = np.random.default_rng(seed + 1)  # its own draws: the other dropout unchanged
     for _ in range(epochs):
         rng.shuffle(order)
         for k in order:
@@ -262,6 +322,8 @@ def _perceptron(
             if dropout:
                 rows = _dropped(rows, dropout, drop)
                 opening_rows = _dropped(opening_rows, dropout, drop)
+            if by_kind is not None:
+                rows = _without_kinds(rows, *by_kind, drop_kinds)
             emissions = [
                 ((w[idx] * val[:, None]).sum(axis=0) + costs[g]).tolist()
                 for (idx, val), g in zip(rows, gold, strict=True)
@@ -272,13 +334,15 @@ def _perceptron(
             else:
                 pred = viterbi(emissions, trans.tolist(), start.tolist(), end.tolist())
             if pred != gold:
+                u = 1.0 if scale is None else scale[k]
                 for (idx, val), g, p in zip(rows, gold, pred, strict=True):
                     if g != p:  # a sentence's feature names are distinct: no repeated index
-                        w[idx, g] += val
-                        w[idx, p] -= val
-                        wa[idx, g] += c * val
-                        wa[idx, p] -= c * val
-                for seq, sign in ((gold, 1.0), (pred, -1.0)):
+                        w[idx, g] += u * val
+                        w[idx, p] -= u * val
+                        wa[idx, g] += c * u * val
+                        wa[idx, p] -= c * u * val
+                for seq, base in ((gold, 1.0), (pred, -1.0)):
+                    sign = u * base
                     start[seq[0]] += sign
                     start_a[seq[0]] += sign * c
                     end[seq[-1]] += sign

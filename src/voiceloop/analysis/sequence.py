@@ -12,6 +12,11 @@ the path is then a series of sections, each a run of one label scored by its sen
 length and the label before it. A plain chain can only say "one more sentence of the same
 label" at a fixed price per sentence, so a section type that is usually one sentence long (the
 Task) gets dearer with every sentence it runs on; a length score need not grow that way.
+
+:func:`presence_viterbi` also gives each label a bonus for being used at all: whether an
+answer says a section is a decision about the whole answer, and a bonus moves that decision's
+threshold without touching how any one sentence is scored (measured, not shipped: see
+``benchmarks/styles/method_study.py presence``).
 """
 
 from __future__ import annotations
@@ -71,6 +76,48 @@ def viterbi(
     path = [max(range(n), key=lambda i: best[i])]
     for ptr in reversed(back):
         path.append(ptr[path[-1]])
+    return path[::-1]
+
+
+def presence_viterbi(
+    emissions: Sequence[Sequence[float]],
+    transitions: Sequence[Sequence[float]],
+    start: Sequence[float],
+    end: Sequence[float],
+    presence: Sequence[float],
+) -> list[int]:
+    """The label-index path with the highest total of emission, transition, start and end
+    scores plus ``presence[k]`` once for every label ``k`` the path uses. Exact: the search
+    runs over (label, set of labels used so far) states, 2^k sets of k labels."""
+    if len(emissions) == 0:
+        return []
+    e = np.asarray(emissions, dtype=np.float64)
+    n, k = e.shape
+    links = np.asarray(transitions, dtype=np.float64)
+    members = (np.arange(1 << k)[:, None] >> np.arange(k)) & 1  # [set, label]: 1 if in the set
+    # best[b, m]: the best score of the sentences so far, the last labelled b, the labels used m
+    best = np.full((k, 1 << k), -np.inf)
+    best[np.arange(k), 1 << np.arange(k)] = np.asarray(start, dtype=np.float64) + e[0]
+    before = np.zeros((n, k, 1 << k, 2), dtype=np.int64)  # (label, set) one sentence back
+    for i in range(1, n):
+        new = np.full((k, 1 << k), -np.inf)
+        for b in range(k):
+            options = best + links[:, b][:, None]  # [a, m]: label a before, labels used m
+            a_best = options.argmax(axis=0)
+            into = options[a_best, np.arange(1 << k)]
+            sets = np.flatnonzero(members[:, b])  # the sets a path ending on b can have used
+            # into a set holding b: from the same set, or from it without b (b used afresh)
+            fresh = into[sets ^ (1 << b)] > into[sets]
+            came = np.where(fresh, sets ^ (1 << b), sets)
+            new[b, sets] = into[came] + e[i, b]
+            before[i, b, sets, 0], before[i, b, sets, 1] = a_best[came], came
+        best = new
+    final = best + np.asarray(end, dtype=np.float64)[:, None] + members @ np.asarray(presence)
+    b, m = (int(x) for x in np.unravel_index(int(np.argmax(final)), final.shape))
+    path = [b]
+    for i in range(n - 1, 0, -1):
+        b, m = (int(x) for x in before[i, b, m])
+        path.append(b)
     return path[::-1]
 
 
