@@ -109,6 +109,40 @@ def test_feature_dropout_in_training_is_seeded(monkeypatch: pytest.MonkeyPatch) 
     assert f"feature dropout {trainer.DROPOUT}" in shipped
 
 
+def test_training_can_leave_out_whole_kinds_of_evidence_and_weigh_styles_alike(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two training options of the method study (``method_study.py kinds`` and ``balanced``)."""
+    monkeypatch.syspath_prepend(str(STYLES))
+    trainer = importlib.import_module("train_labeller")
+    names = ("w=churn", "^opens=so", "cue=task", "prev cue=task", "emb=3", "nemb=1", "pos", "says")
+    assert [trainer.evidence_kind(n) for n in names] == [1, 1, 2, 2, 3, 3, 0, 0]
+    kinds = np.array([0, 1, 2, 3])
+    answer = [(np.arange(4), np.ones(4))] * 3
+    rng = np.random.default_rng(0)
+    seen = set()
+    for _ in range(30):
+        out = trainer._without_kinds(answer, 0.5, kinds, rng)
+        kept = {tuple(idx.tolist()) for idx, _ in out}
+        assert len(kept) == 1  # one draw for the whole answer, not one per sentence
+        (idx,) = kept
+        assert idx[0] == 0  # place and shape are never left out
+        seen.add(idx)
+        for i, v in zip(*out[0], strict=True):  # the kept kinds scaled by 1/(1 - 0.5)
+            assert v == (1.0 if i == 0 else 2.0)
+    assert len(seen) > 4  # kinds are left out in different combinations
+    rows = [{"bias": 1.0, "fired=s": 1.0}, {"bias": 1.0, "w=goal": 1.0}]
+    rows += [{"bias": 1.0, "emb=0": 1.0}] * 2
+    toy = [(rows, [0, 1, 2, 2], "big")] * 3 + [(rows[:2] + rows[:1], [0, 1, 0], "small")]
+    plain = trainer.train(toy, epochs=5, seeds=1, dropout=0.0)
+    alike = trainer.train(toy, epochs=5, seeds=1, dropout=0.0, balance=True)
+    assert "every style weighing the same" in str(alike.about["method"])
+    assert alike.weights != plain.weights
+    without = trainer.train(toy, epochs=5, seeds=1, dropout=0.0, group_dropout=0.5)
+    assert "each kind of evidence dropped at 0.5" in str(without.about["method"])
+    assert without.weights != plain.weights
+
+
 def test_the_model_round_trips_through_its_json() -> None:
     model = load_chain_model(STAR_MODEL_PATH)
     again = chain_model_from(json.loads(model.to_json()))
