@@ -579,16 +579,18 @@ def presence_study(
     by_bonus: dict[Bonus, dict[str, Tally]] = {}
     saved = star.label_sentences
     star.label_sentences = recorder  # type: ignore[assignment]
+    grid = bonus_grid()
+    held = {style: [a for a in corpus if a.style == style] for style in models}
     try:
-        for n, b in enumerate(bonus_grid(), 1):
+        for n, b in enumerate(grid, 1):
             if n % 16 == 0:
-                print(f"  bonus {n} of {len(bonus_grid())}", flush=True)
+                print(f"  bonus {n} of {len(grid)}", flush=True)
             recorder.bonus = b
             by_bonus[b] = {}
             for style, path in models.items():
                 recorder.style = style
-                held = [a for a in corpus if a.style == style]
-                by_bonus[b].update(score(held, analyzer(AnalysisOptions(star_model=path))))
+                run = analyzer(AnalysisOptions(star_model=path))
+                by_bonus[b].update(score(held[style], run))
     finally:
         star.label_sentences = saved  # type: ignore[assignment]
     if args.models:  # every bonus's figures, for a closer look without labelling again

@@ -175,11 +175,16 @@ def train(
     ]
     costs = label_costs([g for _, _, g in data], n, margin)
     per_style = Counter(style for _, _, style in examples)
-    scale = [
-        len(examples) / (len(per_style) * per_style[style]) if balance else 1.0
-        for _, _, style in examples
-    ]
-    kinds = np.array([evidence_kind(name) for name in names], dtype=np.int64)
+    scale = (
+        [len(examples) / (len(per_style) * per_style[style]) for _, _, style in examples]
+        if balance
+        else None
+    )
+    by_kind = (
+        (group_dropout, np.array([evidence_kind(name) for name in names], dtype=np.int64))
+        if group_dropout
+        else None
+    )
     runs = [
         _perceptron(
             data,
@@ -191,7 +196,7 @@ def train(
             dropout,
             segments,
             scale,
-            (group_dropout, kinds) if group_dropout else None,
+            by_kind,
         )
         for seed in range(SEED, SEED + seeds)
     ]
