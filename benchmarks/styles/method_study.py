@@ -13,6 +13,7 @@
     python benchmarks/styles/method_study.py presence --models DIR # a bonus per section used
     python benchmarks/styles/method_study.py balanced              # every style weighs alike
     python benchmarks/styles/method_study.py kinds                 # whole kinds of evidence out
+    python benchmarks/styles/method_study.py centred               # vectors less the answer's mean
 
 Each is measured as ``loso.py`` measures the shipped method: for each development style, train
 on the other styles and label the left-out style's answers (words, share error, missing
@@ -77,6 +78,11 @@ results: of these only ``margin`` (0.6.2) and ``dropout`` (0.6.3) were shipped.
   style never seen lacks a kind at once (its words), so each kind should be able to label an
   answer alone.
 
+- ``centred``: the model as shipped since 0.6.3, each sentence's encoder vector (and its
+  neighbours') less the mean vector of its own answer. Where a whole answer's wording sits in
+  the encoder's space (notes, casual talk, one field's jargon) moves every sentence of it
+  alike; less that, what is left is how the sentence differs from the rest of its story.
+
 ``--styles a,b`` runs only those styles' folds (two processes can share the work);
 ``--models DIR`` keeps each fold's model there and reuses one already there.
 """
@@ -122,6 +128,7 @@ from voiceloop.analysis.sequence import (
     sections_of,
     viterbi,
 )
+from voiceloop.analysis.star_features import EMBEDDING_SCALE, NEIGHBOUR_EMBEDDING_SCALE
 from voiceloop.analysis.timeline import STOP_WORDS, norm_tokens, split_sentences
 from voiceloop.models import STAR_LABELS, Sentence, SentenceLabel
 from voiceloop.options import AnalysisOptions
@@ -361,6 +368,25 @@ def without_cues(rows: Rows, texts: list[str]) -> Rows:
 _VECTORS = tuple(
     tuple(f"{kind}={k}" for k in range(DIMENSIONS)) for kind in ("emb", "pemb", "nemb")
 )
+
+
+def centred(rows: Rows, texts: list[str]) -> Rows:
+    """``centred``: each sentence's vector (and its neighbours') less the answer's mean vector,
+    so what the sentence says is measured against the rest of its own answer, not against
+    where the whole answer's wording (notes, casual talk, a field's jargon) sits."""
+    if not rows or _VECTORS[0][0] not in rows[0]:
+        return rows
+    mean = np.mean([[f.get(k, 0.0) for k in _VECTORS[0]] for f in rows], axis=0)
+    half = NEIGHBOUR_EMBEDDING_SCALE / EMBEDDING_SCALE
+    out = []
+    for f in rows:
+        f = dict(f)
+        for keys, share in zip(_VECTORS, (1.0, half, half), strict=True):
+            if keys[0] in f:
+                for k, m in zip(keys, mean, strict=True):
+                    f[k] -= share * float(m)
+        out.append(f)
+    return out
 
 
 def network_inputs(rows: Rows) -> np.ndarray:
@@ -628,6 +654,7 @@ def main() -> None:
             "presence",
             "balanced",
             "kinds",
+            "centred",
         ],
     )
     parser.add_argument("--models", type=Path, help="keep each fold's model here; reuse it")
@@ -646,7 +673,9 @@ def main() -> None:
     args = parser.parse_args()
     started = time.time()
     corpus = dev_corpus()
-    transform = {"skeleton": with_frames, "nocues": without_cues}.get(args.method)
+    transform = {"skeleton": with_frames, "nocues": without_cues, "centred": centred}.get(
+        args.method
+    )
     if transform is not None:
         train_labeller._WORDY.add("k")  # frames are kept like words: seen in 3 styles or more
         with features(transform):
