@@ -116,12 +116,16 @@ class Classifier(torch.nn.Module):
     def __init__(self, weights: dict[str, torch.Tensor]) -> None:
         super().__init__()
         self.encoder = BertModel(BertConfig(**CONFIG), add_pooling_layer=False)
-        self.encoder.load_state_dict(weights, strict=False)  # the checkpoint has no pooler
+        loaded = self.encoder.load_state_dict(weights, strict=False)  # its pooler is not used
+        if loaded.missing_keys:
+            raise ValueError(f"not all-MiniLM-L6-v2's weights: {loaded.missing_keys[:3]} missing")
         self.layer = torch.nn.Linear(CONFIG["hidden_size"] + 4, K)
 
     def forward(self, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
-        ids, mask, place = batch
-        states = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+        ids, mask, types, place = batch
+        states = self.encoder(
+            input_ids=ids, attention_mask=mask, token_type_ids=types
+        ).last_hidden_state
         m = mask.unsqueeze(-1).float()
         pooled = (states * m).sum(1) / m.sum(1)
         out: torch.Tensor = self.layer(torch.cat([pooled, place], dim=-1))
@@ -137,6 +141,7 @@ def batch_of(tokenizer: Tokenizer, texts: Sequence[Text], place: Sequence[list[f
     return (
         torch.tensor([e.ids for e in encoded]),
         torch.tensor([e.attention_mask for e in encoded]),
+        torch.tensor([e.type_ids for e in encoded]),  # 1 for the neighbours' segment
         torch.tensor(place, dtype=torch.float32),
     )
 
