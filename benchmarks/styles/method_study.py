@@ -14,6 +14,7 @@
     python benchmarks/styles/method_study.py balanced              # every style weighs alike
     python benchmarks/styles/method_study.py kinds                 # whole kinds of evidence out
     python benchmarks/styles/method_study.py centred               # vectors less the answer's mean
+    python benchmarks/styles/method_study.py order --models DIR    # the learned order weakened
 
 Each is measured as ``loso.py`` measures the shipped method: for each development style, train
 on the other styles and label the left-out style's answers (words, share error, missing
@@ -83,6 +84,12 @@ results: of these only ``margin`` (0.6.2) and ``dropout`` (0.6.3) were shipped.
   the encoder's space (notes, casual talk, one field's jargon) moves every sentence of it
   alike; less that, what is left is how the sentence differs from the rest of its story.
 
+- ``order``: the model as shipped since 0.6.3, decoded with its learned order (transitions,
+  start and end) scaled down (``ORDER_SCALES``; 1 is the shipped decoding). Feature dropout
+  made the transitions grow (Action to Action 151 against 74), and whole Results and
+  Reflections of failure stories are labelled Action: is the order weighing too much against
+  a sentence's own evidence? Chosen per style on the other styles, as ``presence`` is.
+
 ``--styles a,b`` runs only those styles' folds (two processes can share the work);
 ``--models DIR`` keeps each fold's model there and reuses one already there.
 """
@@ -105,7 +112,7 @@ from pathlib import Path
 import numpy as np
 import train_labeller
 from corpus import Answer, Tally, dev_corpus, transcript_of
-from loso import add_report_options, analyzer, report, score
+from loso import add_report_options, analyzer, report, score, table
 from scipy.optimize import minimize
 from scipy.sparse import csr_matrix
 from scipy.special import logsumexp
@@ -536,32 +543,43 @@ def decided_first(answers: Sequence[Answer], model: ChainModel) -> Counter[str]:
 
 # the variants trained as 0.6.2 was, without feature dropout (the rest train as 0.6.3 does)
 WITHOUT_DROPOUT = ("dropped", "skeleton", "nocues", "margin")
+# the variants that train as shipped and change only how the fold models decode
+DECODING = ("presence", "order")
 
 # the presence bonuses tried (Task, Result, Situation and Reflection together; Action none),
 # fixed before measuring: wide enough to find where the threshold helps and where it hurts
 TASK_BONUS = (0.0, 25.0, 50.0, 100.0, 150.0, 200.0, 300.0)
 RESULT_BONUS = (-50.0, 0.0, 50.0, 100.0)
 OTHER_BONUS = (-50.0, 0.0, 50.0, 100.0)
+# the scales of the learned order tried (transitions, start and end), fixed before measuring
+ORDER_SCALES = (0.25, 0.5, 0.75, 1.0)
 Bonus = tuple[float, ...]
+Setting = tuple[Bonus, float]  # a presence bonus for each label, and the order's scale
+SHIPPED: Setting = ((0.0,) * K, 1.0)
 
 
-def bonus_grid() -> list[Bonus]:
+def bonus_grid() -> list[Setting]:
     out = []
     for t, r, o in itertools.product(TASK_BONUS, RESULT_BONUS, OTHER_BONUS):
         by_label = {"situation": o, "task": t, "result": r, "reflection": o}
-        out.append(tuple(by_label.get(lab, 0.0) for lab in STAR_LABELS))
+        out.append((tuple(by_label.get(lab, 0.0) for lab in STAR_LABELS), 1.0))
     return out
 
 
+def order_grid() -> list[Setting]:
+    return [((0.0,) * K, scale) for scale in ORDER_SCALES]
+
+
 class Recorder:
-    """``star.label_sentences`` for the presence study: each fold model's emissions of each
-    left-out call are found once, then decoded under any presence bonus."""
+    """``star.label_sentences`` for the decoding studies: each fold model's emissions of each
+    left-out call are found once, then decoded under any presence bonus and order scale."""
 
     def __init__(self) -> None:
         self.emissions: dict[tuple[object, ...], list[list[float]]] = {}
         self.models: dict[str, ChainModel] = {}
         self.style = ""
         self.bonus: Bonus = ()
+        self.order = 1.0
 
     def __call__(
         self, sentences: list[Sentence], model: ChainModel | None = None
@@ -571,9 +589,13 @@ class Recorder:
             assert model is not None
             self.emissions[key] = [model.emission(f) for f in star.sentence_rows(sentences)]
             self.models[self.style] = replace(model, weights={})  # only its chain is needed now
-        chain = self.models[self.style]
+        chain, k = self.models[self.style], self.order
         path = presence_viterbi(
-            self.emissions[key], chain.transitions, chain.start, chain.end, self.bonus
+            self.emissions[key],
+            [[k * x for x in row] for row in chain.transitions],
+            [k * x for x in chain.start],
+            [k * x for x in chain.end],
+            self.bonus,
         )
         return [
             SentenceLabel(sentence=i, label=STAR_LABELS[k], reason="") for i, k in enumerate(path)
@@ -581,59 +603,68 @@ class Recorder:
 
 
 def merit(t: Tally) -> float:
-    """What a bonus is chosen by: words, missing sections, missing Result, quantified."""
+    """What a setting is chosen by: words, missing sections, missing Result, quantified."""
     r = t.row()
     return r["star_words"] + r["missing_sections"] + r["missing_result"] + r["quantified"]
 
 
-def chosen(by_bonus: dict[Bonus, dict[str, Tally]], styles: Sequence[str]) -> Bonus:
-    """The bonus that does best over ``styles`` together (the smaller one on a tie)."""
+def chosen(by_setting: dict[Setting, dict[str, Tally]], styles: Sequence[str]) -> Setting:
+    """The setting that does best over ``styles`` together (on a tie, the one nearer the
+    shipped decoding: the smaller bonus, the order's scale nearer 1)."""
 
-    def pooled(b: Bonus) -> tuple[float, float]:
+    def pooled(setting: Setting) -> tuple[float, float]:
         total = Tally()
         for style in styles:
-            total.add(by_bonus[b][style])
-        return merit(total), -sum(abs(x) for x in b)
+            total.add(by_setting[setting][style])
+        bonus, order = setting
+        return merit(total), -sum(abs(x) for x in bonus) - abs(1.0 - order)
 
-    return max(by_bonus, key=pooled)
+    return max(by_setting, key=pooled)
 
 
-def presence_study(
+def decoding_study(
     corpus: Sequence[Answer], models: dict[str, Path], args: argparse.Namespace
 ) -> None:
+    """``presence`` and ``order``: every setting of the variant's grid labels every left-out
+    style; each style is reported with the setting chosen on the other styles."""
     recorder = Recorder()
-    by_bonus: dict[Bonus, dict[str, Tally]] = {}
+    by_setting: dict[Setting, dict[str, Tally]] = {}
     saved = star.label_sentences
     star.label_sentences = recorder  # type: ignore[assignment]
-    grid = bonus_grid()
+    grid = bonus_grid() if args.method == "presence" else order_grid()
     held = {style: [a for a in corpus if a.style == style] for style in models}
     try:
-        for n, b in enumerate(grid, 1):
+        for n, setting in enumerate(grid, 1):
             if n % 16 == 0:
-                print(f"  bonus {n} of {len(grid)}", flush=True)
-            recorder.bonus = b
-            by_bonus[b] = {}
+                print(f"  setting {n} of {len(grid)}", flush=True)
+            recorder.bonus, recorder.order = setting
+            by_setting[setting] = {}
             for style, path in models.items():
                 recorder.style = style
                 run = analyzer(AnalysisOptions(star_model=path))
-                by_bonus[b].update(score(held[style], run))
+                by_setting[setting].update(score(held[style], run))
     finally:
         star.label_sentences = saved  # type: ignore[assignment]
-    if args.models:  # every bonus's figures, for a closer look without labelling again
-        with open(args.models / "presence.pkl", "wb") as out:
-            pickle.dump(by_bonus, out)
+    if args.models:  # every setting's figures, for a closer look without labelling again
+        with open(args.models / f"{args.method}.pkl", "wb") as out:
+            pickle.dump(by_setting, out)
     styles = sorted(models)
     rows = {}
     for style in styles:
-        b = chosen(by_bonus, [s for s in styles if s != style])
-        rows[style] = by_bonus[b][style]
-        print(f"  {style}: bonus {b} (chosen on the other styles)")
-    print("each style with the bonus chosen on the other styles:")
+        bonus, order = chosen(by_setting, [s for s in styles if s != style])
+        rows[style] = by_setting[bonus, order][style]
+        print(f"  {style}: bonus {bonus}, order x{order} (chosen on the other styles)")
+    print("each style with the setting chosen on the other styles:")
     print(report(rows, args))
-    every = chosen(by_bonus, styles)
-    print(f"chosen on every style (to ship): {dict(zip(STAR_LABELS, every, strict=True))}")
-    print("no bonus (the shipped decoding), for comparison:")
-    print(report(by_bonus[(0.0,) * len(STAR_LABELS)], args))
+    bonus, order = chosen(by_setting, styles)
+    every = dict(zip(STAR_LABELS, bonus, strict=True))
+    print(f"chosen on every style (to ship): bonus {every}, order x{order}")
+    if args.method == "order":
+        for setting in grid:
+            print(f"order x{setting[1]}, every style:")
+            print(table(by_setting[setting], []).splitlines()[-1])
+    print("the shipped decoding, for comparison:")
+    print(report(by_setting[SHIPPED], args))
 
 
 def main() -> None:
@@ -655,6 +686,7 @@ def main() -> None:
             "balanced",
             "kinds",
             "centred",
+            "order",
         ],
     )
     parser.add_argument("--models", type=Path, help="keep each fold's model here; reuse it")
@@ -710,9 +742,9 @@ def main() -> None:
                 )
             if not path.exists():
                 path.write_text(model.to_json(), encoding="utf-8")
-            if args.method == "presence":
+            if args.method in DECODING:
                 print(f"  {style}: {time.time() - started:.0f} s", flush=True)
-                continue  # scored below, under every bonus
+                continue  # scored below, under every setting
             held = [a for a in corpus if a.style == style]
             run = analyzer(AnalysisOptions(star_model=path))
             if transform is not None:
@@ -723,8 +755,8 @@ def main() -> None:
             if args.method == "crf":
                 decided[style] = decided_first(held, model)
             print(f"  {style}: {time.time() - started:.0f} s", flush=True)
-        if args.method == "presence":
-            presence_study(corpus, fold_models, args)
+        if args.method in DECODING:
+            decoding_study(corpus, fold_models, args)
             return
     print(report(rows, args))
     if not decided:
