@@ -152,6 +152,7 @@ def fine_tune(
     tokenizer: Tokenizer,
     options: Options,
 ) -> Classifier:
+    """The encoder and its softmax layer trained on ``answers``' sentences and sections."""
     torch.manual_seed(options.seed)
     rng = random.Random(options.seed)
     data = [
@@ -220,6 +221,7 @@ def counted_transitions(answers: Sequence[Answer]) -> tuple[np.ndarray, ...]:
 def decode(
     emissions: np.ndarray, links: np.ndarray, first: np.ndarray, last: np.ndarray
 ) -> list[int]:
+    """The best path under the counted transitions (Viterbi)."""
     best, back = first + emissions[0], []
     for row in emissions[1:]:
         candidates = best[:, None] + links
