@@ -38,7 +38,6 @@ import argparse
 import itertools
 import math
 import random
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -46,7 +45,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from build_encoder import source_files
+from build_encoder import read_safetensors, source_files
 from corpus import Answer, Tally, dev_corpus
 from loso import analyzer, score, table
 from tokenizers import Tokenizer
@@ -54,7 +53,7 @@ from train_labeller import examples, train
 from transformers import BertConfig, BertModel
 
 from voiceloop.analysis import star
-from voiceloop.analysis.sequence import ChainModel
+from voiceloop.analysis.sequence import ChainModel, viterbi
 from voiceloop.models import STAR_LABELS, Sentence, SentenceLabel
 from voiceloop.options import AnalysisOptions
 
@@ -202,7 +201,10 @@ def fine_tune(
     return model
 
 
-def counted_transitions(answers: Sequence[Answer]) -> tuple[np.ndarray, ...]:
+Chain = tuple[list[list[float]], list[float], list[float]]  # transitions, start, end
+
+
+def counted_transitions(answers: Sequence[Answer]) -> Chain:
     """Log-probabilities of the section after a section, the first and the last (add one)."""
     links, first, last = np.ones((K, K)), np.ones(K), np.ones(K)
     for a in answers:
@@ -212,27 +214,10 @@ def counted_transitions(answers: Sequence[Answer]) -> tuple[np.ndarray, ...]:
         for x, y in itertools.pairwise(path):
             links[x, y] += 1
     return (
-        np.log(links / links.sum(1, keepdims=True)),
-        np.log(first / first.sum()),
-        np.log(last / last.sum()),
+        np.log(links / links.sum(1, keepdims=True)).tolist(),
+        np.log(first / first.sum()).tolist(),
+        np.log(last / last.sum()).tolist(),
     )
-
-
-def decode(
-    emissions: np.ndarray, links: np.ndarray, first: np.ndarray, last: np.ndarray
-) -> list[int]:
-    """The best path under the counted transitions (Viterbi)."""
-    best, back = first + emissions[0], []
-    for row in emissions[1:]:
-        candidates = best[:, None] + links
-        back.append(candidates.argmax(0))
-        best = candidates.max(0) + row
-    k = int((best + last).argmax())
-    path = [k]
-    for pointers in reversed(back):
-        k = int(pointers[k])
-        path.append(k)
-    return path[::-1]
 
 
 Labeller = Callable[[list[Sentence], ChainModel | None], list[SentenceLabel]]
@@ -247,6 +232,7 @@ def labellers(
 ) -> dict[str, Labeller]:
     """``star.label_sentences`` stand-ins: the fine-tuned model alone, the perceptron, both."""
     cache: dict[tuple[str, ...], np.ndarray] = {}
+    scores_of: dict[tuple[str, ...], tuple[np.ndarray, Any]] = {}
     transitions = counted_transitions(answers)
 
     def log_p(sentences: list[Sentence]) -> np.ndarray:
@@ -264,16 +250,24 @@ def labellers(
         ]
 
     def alone(sentences: list[Sentence], _: ChainModel | None = None) -> list[SentenceLabel]:
-        return labelled(decode(log_p(sentences), *transitions))
+        links, first, last = transitions
+        return labelled(viterbi(log_p(sentences).tolist(), links, first, last))
+
+    def perceptron_scores(sentences: list[Sentence]) -> tuple[np.ndarray, Any]:
+        """The perceptron's emissions and opening scores, found once for every alpha."""
+        texts = tuple(s.text for s in sentences)
+        if texts not in scores_of:
+            evidence = [star.sentence_evidence(s.text) for s in sentences]
+            rows = star.sentence_rows(sentences, evidence)
+            scores = np.array([perceptron.emission(f) for f in rows])
+            scores_of[texts] = scores, perceptron.opening_scores(rows)
+        return scores_of[texts]
 
     def together(alpha: float) -> Labeller:
         def label(sentences: list[Sentence], _: ChainModel | None = None) -> list[SentenceLabel]:
-            rows = star.sentence_rows(
-                sentences, [star.sentence_evidence(s.text) for s in sentences]
-            )
-            scores = np.array([perceptron.emission(f) for f in rows])
+            scores, openings = perceptron_scores(sentences)
             emissions = (scores + alpha * MARGIN * log_p(sentences)).tolist()
-            return labelled(perceptron.best_path(emissions, perceptron.opening_scores(rows)))
+            return labelled(perceptron.best_path(emissions, openings))
 
         return label
 
@@ -304,11 +298,7 @@ def main() -> None:
         options.neighbours, options.max_tokens = True, 128
     torch.set_num_threads(2)
     model_bytes, tokenizer_bytes = source_files(args.source)
-    with tempfile.TemporaryDirectory() as tmp:
-        (Path(tmp) / "model.safetensors").write_bytes(model_bytes)
-        from safetensors.torch import load_file
-
-        weights = load_file(str(Path(tmp) / "model.safetensors"))
+    weights = {name: torch.from_numpy(a) for name, a in read_safetensors(model_bytes).items()}
     tokenizer = Tokenizer.from_str(tokenizer_bytes.decode("utf-8"))
     tokenizer.enable_truncation(options.max_tokens)
     tokenizer.enable_padding(pad_id=0)
