@@ -155,7 +155,7 @@ def build(answer: Answer, word_s: float = 0.3, gap_s: float = 0.4) -> Transcript
             DESIGN,
             marks=pytest.mark.xfail(
                 strict=True,
-                reason="a known miss of the 0.6.3 model: 'In the end, both teams agreed on a "
+                reason="a known miss since the 0.6.3 model: 'In the end, both teams agreed on a "
                 "simpler flow ...' reads as the Action, others agreeing to a step being Action "
                 "in the training answers (docs/accuracy.md, 0.6.3)",
             ),
