@@ -2,6 +2,7 @@
 
     python benchmarks/styles/agreement.py            # the annotator against the labels
     python benchmarks/styles/agreement.py --model    # and the model, each style left out
+    python benchmarks/styles/agreement.py --model --models DIR   # reuse fold models kept in DIR
 
 ``agreement/annotated.json`` holds 102 development answers (6 drawn from each of the 17
 styles, original wording) with a second, independent labelling: a separate session labelled
@@ -25,6 +26,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from corpus import HERE, Answer, dev_corpus, transcript_of
 from train_labeller import examples, train
@@ -80,6 +82,12 @@ def report(name: str, right: Counter[str], wrong: Counter[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", action="store_true", help="also the model, style left out")
+    parser.add_argument(
+        "--models",
+        type=Path,
+        help="with --model: keep each fold's model here and reuse it (the same folds as "
+        "method_study.py's --models, so its fold models serve)",
+    )
     args = parser.parse_args()
     corpus = {a.id: a for a in dev_corpus()}
     annotated = json.loads(ANNOTATED.read_text(encoding="utf-8"))
@@ -93,12 +101,14 @@ def main() -> None:
     report("independent annotator", *tally(reader))
     if not args.model:
         return
-    every = examples(dev_corpus())
+    every: list[Any] | None = None
     labelled = []
     with tempfile.TemporaryDirectory() as tmp:
         for style in sorted({a.style for a in answers}):
-            path = Path(tmp) / f"{style}.json"
-            path.write_text(train([e for e in every if e[2] != style]).to_json(), "utf-8")
+            path = (args.models or Path(tmp)) / f"{style}.json"
+            if not path.exists():
+                every = every if every is not None else examples(dev_corpus())
+                path.write_text(train([e for e in every if e[2] != style]).to_json(), "utf-8")
             options = AnalysisOptions(star_model=path)
             labelled += [(a, model_words(a, options)) for a in answers if a.style == style]
             print(f"  {style}: done", flush=True)
