@@ -26,10 +26,9 @@ import tempfile
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from corpus import HERE, Answer, dev_corpus, transcript_of
-from train_labeller import examples, train
+from train_labeller import Example, examples, train
 
 from voiceloop.analysis import star
 from voiceloop.models import STAR_LABELS
@@ -101,13 +100,14 @@ def main() -> None:
     report("independent annotator", *tally(reader))
     if not args.model:
         return
-    every: list[Any] | None = None
+    every: list[Example] | None = None  # found only when a fold must be trained
     labelled = []
     with tempfile.TemporaryDirectory() as tmp:
         for style in sorted({a.style for a in answers}):
             path = (args.models or Path(tmp)) / f"{style}.json"
             if not path.exists():
-                every = every if every is not None else examples(dev_corpus())
+                if every is None:
+                    every = examples(list(corpus.values()))
                 path.write_text(train([e for e in every if e[2] != style]).to_json(), "utf-8")
             options = AnalysisOptions(star_model=path)
             labelled += [(a, model_words(a, options)) for a in answers if a.style == style]
