@@ -20,6 +20,7 @@ from voiceloop.analysis.verdict import (
     _star_tips,
     action_wording,
     make_verdict,
+    star_advice,
 )
 from voiceloop.models import (
     Analysis,
@@ -81,6 +82,53 @@ def check_row(md: str, title: str) -> tuple[str, str] | None:
 STAR_PROMPT = Prompt(
     id="p-star", text="Tell me about a time.", kind="star", target_seconds=(30, 60)
 )
+
+
+def test_star_advice_is_the_verdicts_star_tips_in_its_order() -> None:
+    """The benchmarks compare ``star_advice`` between the labeller's sections and the true
+    ones, so it must be what the verdict gives; ``star_result`` measures any labels (here
+    the same sentences labelled two ways) as it measures the labeller's."""
+    from voiceloop.analysis.quantify import quantify_results
+    from voiceloop.analysis.star import star_result
+    from voiceloop.models import SentenceLabel, StarLabel
+
+    tr = timed(
+        [
+            "Our nightly data load failed twice a week.",
+            "I had to make it reliable before the audit.",
+            "I traced the failures to one slow upstream table.",
+            "I added retries and an alert and I rewrote the slowest query.",
+            "After that the load ran every night without a failure.",
+        ],
+        span=30.0,
+    )
+    a = analyze(tr, STAR_PROMPT.model_copy(update={"target_seconds": (20.0, 40.0)}))
+    assert len(a.star.sentences) == 5
+
+    def advised(labels: list[StarLabel]) -> tuple[list[str], list[str]]:
+        star = star_result(
+            a.star.sentences,
+            [SentenceLabel(sentence=i, label=lab, reason="") for i, lab in enumerate(labels)],
+            OPTIONS,
+        )
+        assert abs(sum(star.shares.values()) - 1.0) < 1e-9
+        quantify = quantify_results(tr, star, OPTIONS)
+        advice = [t.title for t in star_advice(star, quantify, OPTIONS)]
+        verdict = make_verdict(
+            a.pacing, a.fillers, star, quantify, a.language, "star", OPTIONS, shape=a.shape
+        )
+        return advice, [t.title for t in verdict.tips]
+
+    # the last sentence a Result without a number, then taken for an Action
+    advice, said = advised(["situation", "task", "action", "action", "result"])
+    assert advice[0] == "Quantify the Result" and "Finish with the Result" not in advice
+    assert said[0] == "Quantify the Result", said
+    advice, said = advised(["situation", "task", "action", "action", "action"])
+    assert advice[0] == "Finish with the Result" and "Quantify the Result" not in advice
+    assert said[0] == "Finish with the Result", said
+    # every STAR tip the verdict keeps is one of the advice's, in the advice's order
+    kept = [t for t in said if t in advice]
+    assert kept and kept == advice[: len(kept)]
 
 
 # --- the contradictions issue 24 found ----------------------------------------------------------

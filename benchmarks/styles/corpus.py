@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from voiceloop.models import STAR_LABELS, Transcript, Word
+from voiceloop.analysis.quantify import quantify_results
+from voiceloop.analysis.star import star_result
+from voiceloop.analysis.verdict import star_advice
+from voiceloop.models import STAR_LABELS, SentenceLabel, Transcript, Word
 
 HERE = Path(__file__).resolve().parent
 # What counts as a number in a Result, as benchmarks/heldout/make_clips.py writes the truth.
@@ -147,6 +150,10 @@ class Tally:
     result_calls: int = 0
     quantified_right: int = 0
     quantified_calls: int = 0
+    # the STAR and Result tips (``verdict.star_advice``) from the labeller's sections against
+    # those from the true ones: the first tip alike, and every tip alike
+    top_tip_right: int = 0
+    tips_right: int = 0
     failures: list[str] = field(default_factory=list)
     # (true label, label given) over the words of the original answers
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -155,7 +162,8 @@ class Tally:
 
     def add(self, other: Tally) -> None:
         for name in ("words_right", "words", "sections_right", "sections_calls", "result_right",
-                     "result_calls", "quantified_right", "quantified_calls"):  # fmt: skip
+                     "result_calls", "quantified_right", "quantified_calls", "top_tip_right",
+                     "tips_right"):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.share_errors += other.share_errors
         self.failures += other.failures
@@ -172,10 +180,27 @@ class Tally:
             "missing_sections": ratio(self.sections_right, self.sections_calls),
             "missing_result": ratio(self.result_right, self.result_calls),
             "quantified": ratio(self.quantified_right, self.quantified_calls),
+            "top_tip": ratio(self.top_tip_right, self.sections_calls),
+            "tips": ratio(self.tips_right, self.sections_calls),
         }
 
 
-Labeller = Callable[[Transcript], Any]  # returns an Analysis-like object: .star and .quantify
+# returns an Analysis-like object: .star, .quantify and the .options it was analysed with
+Labeller = Callable[[Transcript], Any]
+
+
+def true_advice(
+    transcript: Transcript, owner: Sequence[int], labels: Sequence[str], got: Any
+) -> list[str]:
+    """The tips the answer earns from its true sections: each of the labeller's sentences
+    (``got.star.sentences``) given the label most of its words have in truth."""
+    truth = []
+    for sent in got.star.sentences:
+        said = Counter(labels[owner[i]] for i in range(sent.first_word, sent.last_word + 1))
+        truth.append(SentenceLabel(sentence=sent.index, label=said.most_common(1)[0][0], reason=""))
+    star = star_result(got.star.sentences, truth, got.options)
+    quantify = quantify_results(transcript, star, got.options)
+    return [t.title for t in star_advice(star, quantify, got.options)]
 
 
 def score_answer(answer: Answer, analyze: Labeller) -> Tally:
@@ -208,6 +233,10 @@ def score_answer(answer: Answer, analyze: Labeller) -> Tally:
             ] += 1
         tally.sections_right += ok
         tally.sections_calls += 1
+        given = [t.title for t in star_advice(star, result.quantify, result.options)]
+        earned = true_advice(transcript, owner, labels, result)
+        tally.top_tip_right += given[:1] == earned[:1]
+        tally.tips_right += set(given) == set(earned)
         r_ok = ("result" in present_truth) == ("result" in present_got)
         tally.result_right += r_ok
         tally.result_calls += 1

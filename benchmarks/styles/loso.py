@@ -47,7 +47,8 @@ def analyzer(options: AnalysisOptions, method: str = "learned") -> Callable[[Tra
                 star.label_sentences = saved  # type: ignore[assignment]
         else:
             result = star.segment_star(transcript, options)
-        return SimpleNamespace(star=result, quantify=quantify_results(transcript, result, options))
+        quantify = quantify_results(transcript, result, options)
+        return SimpleNamespace(star=result, quantify=quantify, options=options)
 
     return run
 
@@ -66,7 +67,8 @@ def table(rows: dict[str, Tally], groups: Sequence[tuple[str, list[str]]] = ()) 
     if unknown:
         raise SystemExit(f"--group names styles not in this run: {', '.join(unknown)}")
     lines = [f"{'style':18s} {'answers':>7s} {'STAR words':>10s} {'share err':>9s} "
-             f"{'missing sect':>12s} {'missing R':>9s} {'quantified':>10s}"]  # fmt: skip
+             f"{'missing sect':>12s} {'missing R':>9s} {'quantified':>10s} {'top tip':>7s} "
+             f"{'all tips':>8s}"]  # fmt: skip
     ordered = sorted(rows.items(), key=lambda kv: kv[1].row()["star_words"])
     total = Tally()
     for _, t in ordered:
@@ -82,7 +84,8 @@ def table(rows: dict[str, Tally], groups: Sequence[tuple[str, list[str]]] = ()) 
         lines.append(
             f"{style:18s} {t.sections_calls:7d} {r['star_words']:10.1%} "
             f"{r['share_error_pp']:7.1f}pp {r['missing_sections']:12.1%} "
-            f"{r['missing_result']:9.1%} {r['quantified']:10.1%}"
+            f"{r['missing_result']:9.1%} {r['quantified']:10.1%} {r['top_tip']:7.1%} "
+            f"{r['tips']:8.1%}"
         )
     return "\n".join(lines)
 

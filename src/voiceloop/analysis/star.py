@@ -1239,6 +1239,14 @@ def segment_star(transcript: Transcript, options: AnalysisOptions) -> StarResult
     words = transcript.words
     sentences = refine_sentences(words, split_sentences(words, options.sentence_pause_s))
     labels = label_sentences(sentences, load_chain_model(options.star_model or STAR_MODEL_PATH))
+    return star_result(sentences, labels, options)
+
+
+def star_result(
+    sentences: list[Sentence], labels: list[SentenceLabel], options: AnalysisOptions
+) -> StarResult:
+    """Sections, their time, shares and which are missing, from labelled sentences (the
+    labeller's, or a benchmark's true labels, so both are measured alike)."""
     sections = build_sections(sentences, labels)
     seconds: dict[str, float] = dict.fromkeys(STAR_LABELS, 0.0)
     for sec in sections:

@@ -541,6 +541,17 @@ def _shape_headline(shape: ShapeResult | None, coverage: CoverageResult | None) 
     return out
 
 
+def star_advice(
+    star: StarResult, quantify: QuantifyResult, options: AnalysisOptions, kind: PromptKind = "star"
+) -> list[Tip]:
+    """The tips a STAR answer earns from its sections and its Result's numbers, most worth
+    fixing first, as ``make_verdict`` weighs them (the benchmarks compare these between the
+    labeller's sections and the true ones)."""
+    candidates = _star_tips(star, kind, options) + _quantify_tips(quantify, star)
+    candidates.sort(key=lambda c: -c.severity)
+    return [c.tip for c in candidates]
+
+
 def make_verdict(
     pacing: PacingResult,
     fillers: FillerResult,
