@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from voiceloop.analysis.quantify import quantify_results
-from voiceloop.analysis.star import star_result
-from voiceloop.analysis.verdict import star_advice
+from voiceloop.analysis.star import other_readings, star_result
+from voiceloop.analysis.verdict import Reading, star_advice
 from voiceloop.models import STAR_LABELS, SentenceLabel, Transcript, Word
 
 HERE = Path(__file__).resolve().parent
@@ -151,9 +151,15 @@ class Tally:
     quantified_right: int = 0
     quantified_calls: int = 0
     # the STAR and Result tips (``verdict.star_advice``) from the labeller's sections against
-    # those from the true ones: the first tip alike, and every tip alike
+    # those the true sections earn: the first tip alike; tips stated as sure, and how many of
+    # them are earned; earned tips stated as sure; tips stated as unsure, and how many earned
     top_tip_right: int = 0
-    tips_right: int = 0
+    sure_tips: int = 0
+    sure_tips_right: int = 0
+    earned_tips: int = 0
+    earned_told: int = 0
+    unsure_tips: int = 0
+    unsure_tips_right: int = 0
     failures: list[str] = field(default_factory=list)
     # (true label, label given) over the words of the original answers
     confusion: Counter[tuple[str, str]] = field(default_factory=Counter)
@@ -163,7 +169,8 @@ class Tally:
     def add(self, other: Tally) -> None:
         for name in ("words_right", "words", "sections_right", "sections_calls", "result_right",
                      "result_calls", "quantified_right", "quantified_calls", "top_tip_right",
-                     "tips_right"):  # fmt: skip
+                     "sure_tips", "sure_tips_right", "earned_tips", "earned_told", "unsure_tips",
+                     "unsure_tips_right"):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.share_errors += other.share_errors
         self.failures += other.failures
@@ -181,7 +188,9 @@ class Tally:
             "missing_result": ratio(self.result_right, self.result_calls),
             "quantified": ratio(self.quantified_right, self.quantified_calls),
             "top_tip": ratio(self.top_tip_right, self.sections_calls),
-            "tips": ratio(self.tips_right, self.sections_calls),
+            "sure_tips_right": ratio(self.sure_tips_right, self.sure_tips),
+            "earned_told": ratio(self.earned_told, self.earned_tips),
+            "unsure_tips_right": ratio(self.unsure_tips_right, self.unsure_tips),
         }
 
 
@@ -233,10 +242,22 @@ def score_answer(answer: Answer, analyze: Labeller) -> Tally:
             ] += 1
         tally.sections_right += ok
         tally.sections_calls += 1
-        given = [t.title for t in star_advice(star, result.quantify, result.options)]
+        options = result.options
+        readings = [
+            Reading(changed, other, quantify_results(transcript, other, options))
+            for changed, other in other_readings(star, options)
+        ]
+        given = star_advice(star, result.quantify, options, readings=readings)
         earned = true_advice(transcript, owner, labels, result)
-        tally.top_tip_right += given[:1] == earned[:1]
-        tally.tips_right += set(given) == set(earned)
+        tally.top_tip_right += [t.title for t in given[:1]] == earned[:1]
+        sure = {t.title for t in given if t.sure}
+        unsure = {t.title for t in given if not t.sure}
+        tally.sure_tips += len(sure)
+        tally.sure_tips_right += len(sure & set(earned))
+        tally.earned_tips += len(earned)
+        tally.earned_told += len(sure & set(earned))
+        tally.unsure_tips += len(unsure)
+        tally.unsure_tips_right += len(unsure & set(earned))
         r_ok = ("result" in present_truth) == ("result" in present_got)
         tally.result_right += r_ok
         tally.result_calls += 1

@@ -68,7 +68,7 @@ def table(rows: dict[str, Tally], groups: Sequence[tuple[str, list[str]]] = ()) 
         raise SystemExit(f"--group names styles not in this run: {', '.join(unknown)}")
     lines = [f"{'style':18s} {'answers':>7s} {'STAR words':>10s} {'share err':>9s} "
              f"{'missing sect':>12s} {'missing R':>9s} {'quantified':>10s} {'top tip':>7s} "
-             f"{'all tips':>8s}"]  # fmt: skip
+             f"{'sure tips':>9s} {'told':>6s} {'unsure tips':>11s}"]  # fmt: skip
     ordered = sorted(rows.items(), key=lambda kv: kv[1].row()["star_words"])
     total = Tally()
     for _, t in ordered:
@@ -85,7 +85,8 @@ def table(rows: dict[str, Tally], groups: Sequence[tuple[str, list[str]]] = ()) 
             f"{style:18s} {t.sections_calls:7d} {r['star_words']:10.1%} "
             f"{r['share_error_pp']:7.1f}pp {r['missing_sections']:12.1%} "
             f"{r['missing_result']:9.1%} {r['quantified']:10.1%} {r['top_tip']:7.1%} "
-            f"{r['tips']:8.1%}"
+            f"{r['sure_tips_right']:9.1%} {r['earned_told']:6.1%} "
+            f"{t.unsure_tips:4d} {r['unsure_tips_right']:6.1%}"
         )
     return "\n".join(lines)
 
@@ -109,6 +110,12 @@ def add_report_options(parser: argparse.ArgumentParser) -> None:
     """The options of what is printed after the folds (``loso.py`` and ``method_study.py``)."""
     parser.add_argument(
         "--confusion", action="store_true", help="also the labels words got, per style"
+    )
+    parser.add_argument(
+        "--doubt-lead",
+        type=float,
+        default=AnalysisOptions().star_doubt_lead,
+        help="a label leading its next-best reading by less is in doubt (0: every tip sure)",
     )
     parser.add_argument(
         "--group",
@@ -150,13 +157,14 @@ def main() -> None:
     args = parser.parse_args()
     began = time.perf_counter()
     method = "cues" if args.cues else "learned"
-    shipped = AnalysisOptions(star_model=args.model) if args.model else AnalysisOptions()
+    lead = args.doubt_lead
+    shipped = AnalysisOptions(star_model=args.model, star_doubt_lead=lead)
     if args.blind:
         rows = score(blind_corpus() + typical_tests(), analyzer(shipped, method))
     elif args.blind2 or args.blind_set:
         rows = score(blind_corpus(args.blind_set or "blind2"), analyzer(shipped, method))
     elif args.cues:
-        rows = score(dev_corpus(), analyzer(AnalysisOptions(), method))
+        rows = score(dev_corpus(), analyzer(AnalysisOptions(star_doubt_lead=lead), method))
     else:
         corpus = dev_corpus()
         every = examples(corpus)  # features once: a fold only leaves some out
@@ -167,7 +175,8 @@ def main() -> None:
                 path = Path(tmp) / f"{style}.json"
                 path.write_text(model.to_json(), encoding="utf-8")
                 held = [a for a in corpus if a.style == style]
-                rows.update(score(held, analyzer(AnalysisOptions(star_model=path))))
+                options = AnalysisOptions(star_model=path, star_doubt_lead=lead)
+                rows.update(score(held, analyzer(options)))
                 print(f"  {style}: done", flush=True)
     print(report(rows, args))
     if args.failures:

@@ -641,7 +641,7 @@ def decoding_study(
             by_setting[setting] = {}
             for style, path in models.items():
                 recorder.style = style
-                run = analyzer(AnalysisOptions(star_model=path))
+                run = analyzer(AnalysisOptions(star_model=path, star_doubt_lead=args.doubt_lead))
                 by_setting[setting].update(score(held[style], run))
     finally:
         star.label_sentences = saved  # type: ignore[assignment]
@@ -746,7 +746,7 @@ def main() -> None:
                 print(f"  {style}: {time.time() - started:.0f} s", flush=True)
                 continue  # scored below, under every setting
             held = [a for a in corpus if a.style == style]
-            run = analyzer(AnalysisOptions(star_model=path))
+            run = analyzer(AnalysisOptions(star_model=path, star_doubt_lead=args.doubt_lead))
             if transform is not None:
                 with features(transform):
                     rows.update(score(held, run))

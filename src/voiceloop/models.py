@@ -130,6 +130,10 @@ class SentenceLabel(BaseModel):
     sentence: int
     label: StarLabel
     reason: str  # why: the cue that decided it, or the smoothing rule applied
+    # the best labelling's score lead over the best one that reads this sentence otherwise,
+    # and that other label (None where the model cannot say: a section-scoring model)
+    lead: float | None = None
+    runner_up: StarLabel | None = None
 
 
 class StarSection(BaseModel):
@@ -285,6 +289,9 @@ class Tip(BaseModel):
     title: str
     detail: str
     figure: str  # the measured figure this tip rests on, as shown to the user
+    # False when another reading of a sentence the labeller was unsure of would take the tip
+    # away (its detail says which sentence)
+    sure: bool = True
 
 
 class Verdict(BaseModel):

@@ -32,6 +32,11 @@ class AnalysisOptions(BaseModel):
     # The STAR labeller's learned model (weights and transitions, JSON); None: the one shipped
     # with voiceloop. A retrained or leave-one-style-out model is passed here.
     star_model: Path | None = None
+    # A sentence whose label leads its next-best reading by less than this (in the model's
+    # score units; the shipped model's training margin) is in doubt, and a STAR tip that
+    # another reading of it would take away is worded as unsure (verdict.star_advice). 0
+    # states every tip as sure.
+    star_doubt_lead: float = 150.0
 
     # --- The answer's shape (analysis/shape.py) ---
     # The intro and walkthrough labellers keep their parts in order (sequence.viterbi). Per

@@ -79,6 +79,32 @@ def viterbi(
     return path[::-1]
 
 
+def max_marginals(
+    emissions: Sequence[Sequence[float]],
+    transitions: Sequence[Sequence[float]],
+    start: Sequence[float],
+    end: Sequence[float],
+) -> np.ndarray:
+    """``[i, k]``: the best total score of any path that gives sentence ``i`` label ``k``.
+
+    Each row's largest entry is the best path's score, at that path's label; how far a
+    sentence's other labels fall below it is how much the best labelling would lose by reading
+    that one sentence otherwise, neighbours free to follow."""
+    e = np.asarray(emissions, dtype=np.float64)
+    if e.size == 0:
+        return e
+    links = np.asarray(transitions, dtype=np.float64)
+    ahead = np.zeros_like(e)  # the best score up to and including sentence i, labelled k
+    rest = np.zeros_like(e)  # the best score after sentence i, given it is labelled k
+    ahead[0] = e[0] + np.asarray(start, dtype=np.float64)
+    for i in range(1, len(e)):
+        ahead[i] = (ahead[i - 1][:, None] + links).max(axis=0) + e[i]
+    rest[-1] = np.asarray(end, dtype=np.float64)
+    for i in range(len(e) - 2, -1, -1):
+        rest[i] = (links + (e[i + 1] + rest[i + 1])[None, :]).max(axis=1)
+    return ahead + rest
+
+
 def presence_viterbi(
     emissions: Sequence[Sequence[float]],
     transitions: Sequence[Sequence[float]],
@@ -262,6 +288,21 @@ class ChainModel:
         """Each sentence's scores as the first of a section, for a model that scores
         sections (None for a plain chain)."""
         return [self.emission(opening_features(f)) for f in rows] if self.durations else None
+
+    def doubts(
+        self, emissions: Sequence[Sequence[float]], path: Sequence[int]
+    ) -> list[tuple[float, int]] | None:
+        """For each sentence of the best ``path``: (how much that labelling loses by giving
+        the sentence its next-best label instead, that label), neighbours free to follow.
+        None for a model that scores sections (its paths are not a plain chain)."""
+        if self.durations:
+            return None
+        out = []
+        best = max_marginals(emissions, self.transitions, self.start, self.end)
+        for row, k in zip(best, path, strict=True):
+            other = max((j for j in range(len(row)) if j != k), key=lambda j: row[j])
+            out.append((float(row[k] - row[other]), other))
+        return out
 
     def decode(self, rows: Sequence[Features]) -> list[int]:
         return self.best_path([self.emission(f) for f in rows], self.opening_scores(rows))

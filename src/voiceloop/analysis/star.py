@@ -1067,6 +1067,7 @@ def label_sentences(
     openings = model.opening_scores(rows)
     path = model.best_path(emissions, openings)
     labels = [STAR_LABELS[k] for k in path]
+    doubts = None if openings is not None else model.doubts(emissions, path)
     for i, (ev, f, row, k) in enumerate(zip(evidence, rows, emissions, path, strict=True)):
         if openings is not None and (i == 0 or path[i - 1] != k):
             # it opens its section: how it opens was weighed too, and may be what decided
@@ -1079,7 +1080,13 @@ def label_sentences(
         ev.wording_words = list(dict.fromkeys(w for w in named if w is not None))[:2]
         ev.meaning_agrees = model.group_gain(f, k, runner_up, _MEANING) > 0
     return [
-        SentenceLabel(sentence=i, label=labels[i], reason=_reason(i, labels, evidence, mid))
+        SentenceLabel(
+            sentence=i,
+            label=labels[i],
+            reason=_reason(i, labels, evidence, mid),
+            lead=doubts[i][0] if doubts else None,
+            runner_up=STAR_LABELS[doubts[i][1]] if doubts else None,
+        )
         for i, (_, mid) in enumerate(positions)
     ]
 
@@ -1240,6 +1247,43 @@ def segment_star(transcript: Transcript, options: AnalysisOptions) -> StarResult
     sentences = refine_sentences(words, split_sentences(words, options.sentence_pause_s))
     labels = label_sentences(sentences, load_chain_model(options.star_model or STAR_MODEL_PATH))
     return star_result(sentences, labels, options)
+
+
+# the closest calls read otherwise, one at a time: more would cost time for readings the
+# labeller is surer of
+MAX_DOUBTED = 8
+
+
+def other_readings(
+    star: StarResult, options: AnalysisOptions
+) -> list[tuple[list[int], StarResult]]:
+    """The answer read otherwise where the labeller was unsure: each sentence whose label leads
+    its next-best reading by less than ``options.star_doubt_lead`` given that reading alone
+    (closest call first, :data:`MAX_DOUBTED` at most), then all of them at once; each with the
+    indices of the sentences read otherwise."""
+    doubted = sorted(
+        (
+            lab
+            for lab in star.labels
+            if lab.lead is not None
+            and lab.runner_up is not None
+            and lab.lead < options.star_doubt_lead
+        ),
+        key=lambda lab: lab.lead or 0.0,
+    )[:MAX_DOUBTED]
+
+    def read(changed: set[int]) -> StarResult:
+        labels = [
+            lab.model_copy(update={"label": lab.runner_up}) if lab.sentence in changed else lab
+            for lab in star.labels
+        ]
+        return star_result(star.sentences, labels, options)
+
+    readings = [([lab.sentence], read({lab.sentence})) for lab in doubted]
+    if len(doubted) > 1:
+        every = [lab.sentence for lab in doubted]
+        readings.append((every, read(set(every))))
+    return readings
 
 
 def star_result(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from voiceloop.analysis.quantify import in_result
-from voiceloop.analysis.star import sentence_evidence
+from voiceloop.analysis.star import NICE, sentence_evidence
 from voiceloop.clock import clock
 from voiceloop.models import (
     CoverageResult,
@@ -31,6 +32,16 @@ class _Candidate:
 
 def _tip(severity: float, *, title: str, detail: str, figure: str) -> _Candidate:
     return _Candidate(severity, Tip(title=title, detail=detail, figure=figure))
+
+
+@dataclass
+class Reading:
+    """The answer's sections read otherwise where the labeller was unsure
+    (``star.other_readings``), with the Result's numbers measured on that reading."""
+
+    changed: list[int]  # the sentences read otherwise
+    star: StarResult
+    quantify: QuantifyResult
 
 
 def _pct(x: float) -> str:
@@ -542,14 +553,58 @@ def _shape_headline(shape: ShapeResult | None, coverage: CoverageResult | None) 
 
 
 def star_advice(
-    star: StarResult, quantify: QuantifyResult, options: AnalysisOptions, kind: PromptKind = "star"
+    star: StarResult,
+    quantify: QuantifyResult,
+    options: AnalysisOptions,
+    kind: PromptKind = "star",
+    readings: Sequence[Reading] = (),
 ) -> list[Tip]:
     """The tips a STAR answer earns from its sections and its Result's numbers, most worth
     fixing first, as ``make_verdict`` weighs them (the benchmarks compare these between the
-    labeller's sections and the true ones)."""
-    candidates = _star_tips(star, kind, options) + _quantify_tips(quantify, star)
-    candidates.sort(key=lambda c: -c.severity)
-    return [c.tip for c in candidates]
+    labeller's sections and the true ones). A tip that one of ``readings`` does not give is
+    unsure."""
+    return [c.tip for c in _star_candidates(star, quantify, kind, options, readings)]
+
+
+def _star_candidates(
+    star: StarResult,
+    quantify: QuantifyResult,
+    kind: PromptKind,
+    options: AnalysisOptions,
+    readings: Sequence[Reading],
+    shaped: bool = False,
+) -> list[_Candidate]:
+    def earned(s: StarResult, q: QuantifyResult) -> list[_Candidate]:
+        return _star_tips(s, kind, options) + ([] if shaped else _quantify_tips(q, s))
+
+    otherwise = [(r, {c.tip.title for c in earned(r.star, r.quantify)}) for r in readings]
+    out = []
+    for c in earned(star, quantify):
+        against = next((r for r, titles in otherwise if c.tip.title not in titles), None)
+        out.append(c if against is None else _unsure(c, against, star))
+    out.sort(key=lambda c: -c.severity)
+    return out
+
+
+def _unsure(c: _Candidate, reading: Reading, star: StarResult) -> _Candidate:
+    """The tip worded as unsure, naming what another reading would change. Its rank stays:
+    such tips are still right more often than not (docs/accuracy.md), and ranked lower they
+    made the first tip wrong more often on the development styles left out."""
+    if len(reading.changed) == 1:
+        lab = star.labels[reading.changed[0]]
+        words = star.sentences[lab.sentence].text.split()
+        quoted = " ".join(words[:8]) + (" ..." if len(words) > 8 else "")
+        other = NICE[reading.star.labels[lab.sentence].label]
+        why = f'"{quoted}" may belong to the {other} rather than the {NICE[lab.label]}'
+    else:
+        why = f"{len(reading.changed)} sentences may belong to other sections"
+    tip = c.tip.model_copy(
+        update={
+            "sure": False,
+            "detail": f"Not sure: {why}, and then this would not apply. {c.tip.detail}",
+        }
+    )
+    return _Candidate(c.severity, tip)
 
 
 def make_verdict(
@@ -563,19 +618,21 @@ def make_verdict(
     *,
     shape: ShapeResult | None = None,
     coverage: CoverageResult | None = None,
+    readings: Sequence[Reading] = (),
 ) -> Verdict:
     """Pick the three tips worth most, each resting on a measured figure.
 
     With ``shape``, intro and walkthrough answers are judged by their own shape (their
     numbers are checked there, not in a STAR Result), and behavioral answers by the
     principle the question targets; ``coverage`` adds the asked-for items not heard.
+    ``readings``: the sections read otherwise where the labeller was unsure; a STAR tip one
+    of them takes away is worded as unsure.
     """
     shaped = shape is not None and kind in ("intro", "project")
     candidates = (
         _pacing_tips(pacing, options, kind)
         + _filler_tips(fillers, options)
-        + _star_tips(star, kind, options)
-        + ([] if shaped else _quantify_tips(quantify, star))
+        + _star_candidates(star, quantify, kind, options, readings, shaped)
         + _language_tips(language, kind, shape, options)
         + _shape_tips(shape)
         + _coverage_tips(coverage, shape)
