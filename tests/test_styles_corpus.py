@@ -11,7 +11,11 @@ import pytest
 from voiceloop.models import STAR_LABELS
 
 STYLES = Path(__file__).resolve().parents[1] / "benchmarks" / "styles"
-FILES = sorted(STYLES.glob("*.json")) + sorted(STYLES.glob("blind*/*.json"))
+FILES = (
+    sorted(STYLES.glob("*.json"))
+    + sorted(STYLES.glob("blind*/*.json"))
+    + sorted(STYLES.glob("heldback/*.json"))
+)
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
     r"forty|fifty|hundred|thousand|million|billion|half|twice|dozen|percent)\b",
