@@ -22,9 +22,11 @@ MEASURED_ACCURACY = (
     "How far to trust these figures: on recordings voiceloop was not tuned on, it found 12 of "
     "14 fillers in unscripted real speech (1 false alarm) and measured pace within 3% on 564 "
     "of 564 answers read by a synthetic voice; on the text of 48 answers told in 8 ways it "
-    "had never seen it put 94% of words in the right STAR section (87.4% for the hardest "
-    "way, answers with a long Task) and called a missing Result right on 92.9% (measured "
-    "2026-12-05 on answers written for the test; see docs/accuracy.md in the project)."
+    "had never seen it put 95% of words in the right STAR section (88.4% for the hardest "
+    "way, stories of a mistake the speaker owned) and called a missing Result right on "
+    "95.4%; over eight such sets, 97% of the STAR tips it stated as sure were right, and "
+    "tips marked \"Not sure\" were right two times in three (measured 2026-12-05 on answers "
+    "written for the test; see docs/accuracy.md in the project)."
 )
 
 
