@@ -21,6 +21,7 @@ from voiceloop.evaluation.scoring import (
     EvalReport,
     evaluate_clips,
     score_clip,
+    star_tips_scored,
     star_word_accuracy,
     summarize,
     summarize_groups,
@@ -34,6 +35,7 @@ from voiceloop.evaluation.sidecars import (
 from voiceloop.evaluation.tables import render_table
 from voiceloop.evaluation.wer import WordErrors, normalize_words, word_errors
 from voiceloop.models import FillerEvent, StarSection, Word
+from voiceloop.options import AnalysisOptions
 
 EVAL_MINI = Path(__file__).parent / "data" / "eval_mini"
 
@@ -313,6 +315,47 @@ def test_word_labels_come_from_the_section_over_their_midpoint() -> None:
     correct, total = star_word_accuracy(words, analysis)
     expected = sum(1 for w in words if w.label in ("situation", "action"))
     assert (correct, total) == (expected, len(words))
+
+
+def test_star_tips_are_scored_against_the_true_sections_tips() -> None:
+    clip, transcript = perfect_transcript("star_short")
+    analysis = analyze(transcript)
+    words = clip.truth.words or []
+    given, earned = star_tips_scored(words, transcript, analysis, AnalysisOptions())
+    # the truth's own sections, measured by the same code, earn what the labeller's earn when
+    # the labeller agrees with it word for word
+    result = score_clip(clip, transcript, analysis, EvalOptions())
+    if result.star_accuracy == 1.0:
+        assert {t.title for t in given} == set(earned)
+        assert result.top_tip_ok is True
+    assert result.sure_tips == sum(t.sure for t in given)
+    assert result.unsure_tips == sum(not t.sure for t in given)
+    assert result.earned_tips == len(earned)
+    # a truth with no Result earns "Finish with the Result", which the labeller's sections
+    # (a Result found) do not give
+    no_result = [
+        w.model_copy(update={"label": "action"}) if w.label == "result" else w for w in words
+    ]
+    assert any(w.label == "result" for w in words)
+    _, earned = star_tips_scored(no_result, transcript, analysis, AnalysisOptions())
+    assert "Finish with the Result" in earned
+    clip.truth.words = no_result
+    scored = score_clip(clip, transcript, analysis, EvalOptions())
+    assert "result" not in analysis.star.missing
+    assert scored.earned_told is not None and scored.earned_tips is not None
+    assert scored.earned_told < scored.earned_tips
+    overall = summarize([result, scored])
+    assert overall.top_tip_detection is not None and overall.top_tip_detection.endswith("/2")
+    assert overall.sure_tips_earned == (
+        f"{(result.sure_tips_earned or 0) + (scored.sure_tips_earned or 0)}/"
+        f"{(result.sure_tips or 0) + (scored.sure_tips or 0)}"
+    )
+    assert "STAR tips against the true sections'" in render_table(
+        EvalReport(
+            dataset="d", model="m", decoding="x", filler_tolerance_s=0.5,
+            acoustic_fillers=False, memory_method="m", clips=[result, scored], overall=overall,
+        )
+    )  # fmt: skip
 
 
 def test_summary_pools_counts() -> None:

@@ -17,7 +17,9 @@ computes it; the summary:
   reference speaking time.
 - STAR: per-word label accuracy (each reference word takes the label of the predicted
   section covering its midpoint; the gaps between reference words are left out), per-label
-  share error in percentage points, missing-section and quantified-Result detection.
+  share error in percentage points, missing-section and quantified-Result detection; and the
+  STAR and Result tips the sections earn against those the true sections earn
+  (:func:`star_tips_scored`).
 - Speed: real-time factor (transcription + analysis time / audio length, the model already
   loaded) and peak memory (see :func:`~voiceloop.evaluation.memory.peak_rss_mb`).
 """
@@ -25,6 +27,7 @@ computes it; the summary:
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Literal
 
@@ -35,7 +38,7 @@ from voiceloop.evaluation.fillers import DEFAULT_FILLER_TOLERANCE_S, FillerCount
 from voiceloop.evaluation.memory import peak_rss_mb, reset_peak_rss
 from voiceloop.evaluation.sidecars import Clip, TruthWord
 from voiceloop.evaluation.wer import WordErrors, normalize_words, word_errors
-from voiceloop.models import STAR_LABELS, Analysis, FillerEvent, Transcript
+from voiceloop.models import STAR_LABELS, Analysis, FillerEvent, SentenceLabel, Tip, Transcript
 from voiceloop.options import AnalysisOptions
 
 if TYPE_CHECKING:
@@ -64,6 +67,44 @@ def star_word_accuracy(words: Sequence[TruthWord], analysis: Analysis) -> tuple[
         best = min(sections, key=lambda s: max(0.0, s.start - mid, mid - s.end))
         correct += best.label == word.label
     return correct, total
+
+
+def star_tips_scored(
+    words: Sequence[TruthWord],
+    transcript: Transcript,
+    analysis: Analysis,
+    options: AnalysisOptions,
+) -> tuple[list[Tip], list[str]]:
+    """The STAR and Result tips the analysis's sections earn, unsure ones marked as the report
+    marks them (``verdict.star_advice``), and the titles of those the true sections earn: each
+    of the analysis's sentences given the label most reference words inside it carry (the
+    nearest labelled word's when none falls inside), measured by the same code."""
+    from voiceloop.analysis.quantify import quantify_results
+    from voiceloop.analysis.star import other_readings, star_result
+    from voiceloop.analysis.verdict import Reading, star_advice
+
+    labelled = [(w.label, (w.start + w.end) / 2) for w in words if w.label is not None]
+    star = analysis.star
+    if not labelled or not star.sentences:
+        return [], []
+    truth = []
+    for sent in star.sentences:
+        inside = Counter(lab for lab, mid in labelled if sent.start <= mid <= sent.end)
+        centre = (sent.start + sent.end) / 2
+        label = (
+            inside.most_common(1)[0][0]
+            if inside
+            else min(labelled, key=lambda lw: abs(lw[1] - centre))[0]
+        )
+        truth.append(SentenceLabel(sentence=sent.index, label=label, reason=""))
+    true_star = star_result(star.sentences, truth, options)
+    true_numbers = quantify_results(transcript, true_star, options)
+    earned = [t.title for t in star_advice(true_star, true_numbers, options)]
+    readings = [
+        Reading(changed, other, quantify_results(transcript, other, options))
+        for changed, other in other_readings(star, options)
+    ]
+    return star_advice(star, analysis.quantify, options, readings=readings), earned
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -110,6 +151,16 @@ class ClipResult(BaseModel):
     quantified_ref: bool | None = None
     quantified: bool | None = None
     quantified_ok: bool | None = None
+    # STAR and Result tips (star_tips_scored): the first the same as the true sections' first;
+    # tips stated as sure, and how many the true sections earn; tips the true sections earn,
+    # and how many were stated as sure; tips stated as unsure, and how many were earned
+    top_tip_ok: bool | None = None
+    sure_tips: int | None = None
+    sure_tips_earned: int | None = None
+    earned_tips: int | None = None
+    earned_told: int | None = None
+    unsure_tips: int | None = None
+    unsure_tips_earned: int | None = None
     transcribe_s: float = 0.0
     acoustic_s: float = 0.0
     analysis_s: float = 0.0
@@ -145,6 +196,10 @@ class Overall(BaseModel):
     result_found: str | None = None  # over clips with a Result: not called missing
     quantified_detection: str | None = None  # over clips with a Result (true or false)
     unquantified_detection: str | None = None  # over clips whose Result has no number
+    top_tip_detection: str | None = None  # "k/n" clips whose first STAR tip is the true one's
+    sure_tips_earned: str | None = None  # "k/n" tips stated as sure that the truth earns
+    earned_tips_told: str | None = None  # "k/n" tips the truth earns that were stated as sure
+    unsure_tips_earned: str | None = None  # "k/n" tips stated as unsure that the truth earns
     rtf: float | None = None
     model_load_s: float | None = None
     peak_rss_mb: float | None = None
@@ -183,8 +238,10 @@ def score_clip(
     transcript: Transcript,
     analysis: Analysis,
     options: EvalOptions,
+    analysis_options: AnalysisOptions | None = None,
 ) -> ClipResult:
-    """Compare one clip's transcript and analysis with its truth (no timing figures)."""
+    """Compare one clip's transcript and analysis with its truth (no timing figures);
+    ``analysis_options``: those the analysis ran with."""
     truth = clip.truth
     res = ClipResult(
         name=clip.name,
@@ -232,6 +289,15 @@ def score_clip(
         correct, total = star_word_accuracy(truth.words, analysis)
         res.star_words_correct, res.star_words = correct, total
         res.star_accuracy = correct / total if total else None
+        given, earned = star_tips_scored(
+            truth.words, transcript, analysis, analysis_options or AnalysisOptions()
+        )
+        sure = {t.title for t in given if t.sure}
+        unsure = {t.title for t in given if not t.sure}
+        res.top_tip_ok = [t.title for t in given[:1]] == earned[:1]
+        res.sure_tips, res.sure_tips_earned = len(sure), len(sure & set(earned))
+        res.earned_tips, res.earned_told = len(earned), len(sure & set(earned))
+        res.unsure_tips, res.unsure_tips_earned = len(unsure), len(unsure & set(earned))
     if truth.shares is not None:
         res.shares_ref = {k: round(v, 4) for k, v in truth.shares.items()}
         res.shares = {k: round(analysis.star.shares.get(k, 0.0), 4) for k in STAR_LABELS}
@@ -256,6 +322,12 @@ def score_clip(
 def _ratio(flags: Iterable[bool | None]) -> str | None:
     vals = [f for f in flags if f is not None]
     return f"{sum(vals)}/{len(vals)}" if vals else None
+
+
+def _pooled(pairs: Iterable[tuple[int | None, int | None]]) -> str | None:
+    """ "k/n" over summed (k, n) counts, the clips without them left out."""
+    vals = [(k, n) for k, n in pairs if k is not None and n is not None]
+    return f"{sum(k for k, _ in vals)}/{sum(n for _, n in vals)}" if vals else None
 
 
 def summarize(results: Sequence[ClipResult], model_load_s: float | None = None) -> Overall:
@@ -309,6 +381,10 @@ def summarize(results: Sequence[ClipResult], model_load_s: float | None = None) 
         result_found=_ratio(r.result_missing_ok for r in ok if r.result_missing_ref is False),
         quantified_detection=_ratio(r.quantified_ok for r in with_result),
         unquantified_detection=_ratio(r.quantified_ok for r in with_result if not r.quantified_ref),
+        top_tip_detection=_ratio(r.top_tip_ok for r in ok),
+        sure_tips_earned=_pooled((r.sure_tips_earned, r.sure_tips) for r in ok),
+        earned_tips_told=_pooled((r.earned_told, r.earned_tips) for r in ok),
+        unsure_tips_earned=_pooled((r.unsure_tips_earned, r.unsure_tips) for r in ok),
         rtf=busy / audio if audio else None,
         model_load_s=model_load_s,
         peak_rss_mb=max((r.peak_rss_mb for r in ok if r.peak_rss_mb is not None), default=None),
@@ -344,7 +420,7 @@ def evaluate_clip(
     t2 = time.perf_counter()
     analysis = analyze(transcript, None, analysis_options, acoustic_fillers=events)
     t3 = time.perf_counter()
-    result = score_clip(clip, transcript, analysis, options)
+    result = score_clip(clip, transcript, analysis, options, analysis_options)
     result.transcribe_s, result.acoustic_s, result.analysis_s = t1 - t0, t2 - t1, t3 - t2
     result.rtf = (t3 - t0) / audio.seconds if audio.seconds else None
     result.peak_rss_mb = peak_rss_mb()

@@ -102,6 +102,9 @@ def render_table(report: EvalReport) -> str:
         f"{o.missing_result_caught or '-'}, Results found: {o.result_found or '-'}), "
         "quantified Result right: "
         f"{o.quantified_detection or '-'} (unquantified caught: {o.unquantified_detection or '-'})",
+        f"  STAR tips against the true sections': first tip right {o.top_tip_detection or '-'}, "
+        f"sure tips earned {o.sure_tips_earned or '-'}, earned tips stated as sure "
+        f"{o.earned_tips_told or '-'}, unsure tips earned {o.unsure_tips_earned or '-'}",
         f"  speed: RTF {_f(o.rtf, '.3f')} (model load {_f(o.model_load_s, '.1f', ' s')} apart), "
         f"peak memory {_f(o.peak_rss_mb, '.0f', ' MB')} ({report.memory_method})",
     ]

@@ -25,7 +25,7 @@ MEASURED_ACCURACY = (
     "had never seen it put 95% of words in the right STAR section (88.4% for the hardest "
     "way, stories of a mistake the speaker owned) and called a missing Result right on "
     "95.4%; over eight such sets, 97% of the STAR tips it stated as sure were right, and "
-    "tips marked \"Not sure\" were right two times in three (measured 2026-12-05 on answers "
+    'tips marked "Not sure" were right two times in three (measured 2026-12-05 on answers '
     "written for the test; see docs/accuracy.md in the project)."
 )
 
