@@ -13,7 +13,10 @@ blind-dev answers), trains the model on every other style and labels the left-ou
 answers; ``--blind`` instead labels ``benchmarks/styles/blind`` and the heldout blind tests
 with the model trained on all development answers (the shipped one). Figures per style, as
 ``voiceloop eval`` defines them, on text timed as speech (see ``corpus.py``): STAR words right,
-mean share error, missing sections right, missing Result right, quantified Result right.
+mean share error, missing sections right, missing Result right, quantified Result right; then
+the STAR and Result tips against those the true sections earn: the first tip the same, tips
+stated as sure that are earned, earned tips stated as sure, and tips stated as unsure (how
+many, and the share earned). ``--doubt-lead 0`` states every tip as sure.
 """
 
 from __future__ import annotations
