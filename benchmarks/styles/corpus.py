@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from voiceloop.analysis.quantify import quantify_results
-from voiceloop.analysis.star import other_readings, star_result
-from voiceloop.analysis.verdict import Reading, star_advice
-from voiceloop.models import STAR_LABELS, SentenceLabel, Transcript, Word
+from voiceloop.evaluation.scoring import star_tips_scored
+from voiceloop.evaluation.sidecars import TruthWord
+from voiceloop.models import STAR_LABELS, Transcript, Word
 
 HERE = Path(__file__).resolve().parent
 # What counts as a number in a Result, as benchmarks/heldout/make_clips.py writes the truth.
@@ -198,20 +197,6 @@ class Tally:
 Labeller = Callable[[Transcript], Any]
 
 
-def true_advice(
-    transcript: Transcript, owner: Sequence[int], labels: Sequence[str], got: Any
-) -> list[str]:
-    """The tips the answer earns from its true sections: each of the labeller's sentences
-    (``got.star.sentences``) given the label most of its words have in truth."""
-    truth = []
-    for sent in got.star.sentences:
-        said = Counter(labels[owner[i]] for i in range(sent.first_word, sent.last_word + 1))
-        truth.append(SentenceLabel(sentence=sent.index, label=said.most_common(1)[0][0], reason=""))
-    star = star_result(got.star.sentences, truth, got.options)
-    quantify = quantify_results(transcript, star, got.options)
-    return [t.title for t in star_advice(star, quantify, got.options)]
-
-
 def score_answer(answer: Answer, analyze: Labeller) -> Tally:
     tally = Tally()
     for variant, texts, labels, quantified in answer.variants():
@@ -242,13 +227,12 @@ def score_answer(answer: Answer, analyze: Labeller) -> Tally:
             ] += 1
         tally.sections_right += ok
         tally.sections_calls += 1
-        options = result.options
-        readings = [
-            Reading(changed, other, quantify_results(transcript, other, options))
-            for changed, other in other_readings(star, options)
+        # the tips as `voiceloop eval` scores them: the true sections' from each sentence's words
+        said = [
+            TruthWord(text=w.text, start=w.start, end=w.end, label=labels[k])  # type: ignore[arg-type]
+            for w, k in zip(transcript.words, owner, strict=True)
         ]
-        given = star_advice(star, result.quantify, options, readings=readings)
-        earned = true_advice(transcript, owner, labels, result)
+        given, earned = star_tips_scored(said, transcript, result, result.options)
         tally.top_tip_right += [t.title for t in given[:1]] == earned[:1]
         sure = {t.title for t in given if t.sure}
         unsure = {t.title for t in given if not t.sure}
