@@ -15,7 +15,7 @@ from voiceloop.analysis.combined import analyze
 from voiceloop.analysis.quantify import quantify_results
 from voiceloop.analysis.sequence import ChainModel, max_marginals, viterbi
 from voiceloop.analysis.star import other_readings, star_result
-from voiceloop.analysis.verdict import Reading, make_verdict, star_advice
+from voiceloop.analysis.verdict import make_verdict, read_otherwise, star_advice
 from voiceloop.models import (
     Prompt,
     SentenceLabel,
@@ -122,10 +122,7 @@ def _advice(star: StarResult) -> list[Tip]:
         for j, w in enumerate(s.text.split())
     ]
     transcript = Transcript(words=words, duration=words[-1].end + 0.5)
-    readings = [
-        Reading(changed, other, quantify_results(transcript, other, options))
-        for changed, other in other_readings(star, options)
-    ]
+    readings = read_otherwise(transcript, star, options)
     return star_advice(
         star, quantify_results(transcript, star, options), options, readings=readings
     )
@@ -193,10 +190,7 @@ def test_the_verdict_words_an_unsure_tip_as_unsure_in_its_place() -> None:
         options,
     )
     quantify = quantify_results(transcript, star, options)
-    readings = [
-        Reading(changed, other, quantify_results(transcript, other, options))
-        for changed, other in other_readings(star, options)
-    ]
+    readings = read_otherwise(transcript, star, options)
     sure = make_verdict(a.pacing, a.fillers, star, quantify, a.language, "star", options)
     unsure = make_verdict(
         a.pacing, a.fillers, star, quantify, a.language, "star", options, readings=readings

@@ -342,8 +342,8 @@ def test_star_tips_are_scored_against_the_true_sections_tips() -> None:
     clip.truth.words = no_result
     scored = score_clip(clip, transcript, analysis, EvalOptions())
     assert "result" not in analysis.star.missing
-    assert scored.earned_told is not None and scored.earned_tips is not None
-    assert scored.earned_told < scored.earned_tips
+    assert scored.sure_tips_earned is not None and scored.earned_tips is not None
+    assert scored.sure_tips_earned < scored.earned_tips
     overall = summarize([result, scored])
     assert overall.top_tip_detection is not None and overall.top_tip_detection.endswith("/2")
     assert overall.sure_tips_earned == (

@@ -151,12 +151,12 @@ class Tally:
     quantified_calls: int = 0
     # the STAR and Result tips (``verdict.star_advice``) from the labeller's sections against
     # those the true sections earn: the first tip alike; tips stated as sure, and how many of
-    # them are earned; earned tips stated as sure; tips stated as unsure, and how many earned
+    # them are earned (so also the earned tips stated as sure); earned tips; tips stated as
+    # unsure, and how many earned
     top_tip_right: int = 0
     sure_tips: int = 0
     sure_tips_right: int = 0
     earned_tips: int = 0
-    earned_told: int = 0
     unsure_tips: int = 0
     unsure_tips_right: int = 0
     failures: list[str] = field(default_factory=list)
@@ -168,7 +168,7 @@ class Tally:
     def add(self, other: Tally) -> None:
         for name in ("words_right", "words", "sections_right", "sections_calls", "result_right",
                      "result_calls", "quantified_right", "quantified_calls", "top_tip_right",
-                     "sure_tips", "sure_tips_right", "earned_tips", "earned_told", "unsure_tips",
+                     "sure_tips", "sure_tips_right", "earned_tips", "unsure_tips",
                      "unsure_tips_right"):  # fmt: skip
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.share_errors += other.share_errors
@@ -188,7 +188,7 @@ class Tally:
             "quantified": ratio(self.quantified_right, self.quantified_calls),
             "top_tip": ratio(self.top_tip_right, self.sections_calls),
             "sure_tips_right": ratio(self.sure_tips_right, self.sure_tips),
-            "earned_told": ratio(self.earned_told, self.earned_tips),
+            "earned_told": ratio(self.sure_tips_right, self.earned_tips),
             "unsure_tips_right": ratio(self.unsure_tips_right, self.unsure_tips),
         }
 
@@ -239,7 +239,6 @@ def score_answer(answer: Answer, analyze: Labeller) -> Tally:
         tally.sure_tips += len(sure)
         tally.sure_tips_right += len(sure & set(earned))
         tally.earned_tips += len(earned)
-        tally.earned_told += len(sure & set(earned))
         tally.unsure_tips += len(unsure)
         tally.unsure_tips_right += len(unsure & set(earned))
         r_ok = ("result" in present_truth) == ("result" in present_got)

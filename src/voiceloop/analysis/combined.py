@@ -11,8 +11,8 @@ from voiceloop.analysis.language import analyze_language
 from voiceloop.analysis.pacing import analyze_pacing
 from voiceloop.analysis.quantify import quantify_results
 from voiceloop.analysis.shape import analyze_shape
-from voiceloop.analysis.star import other_readings, segment_star
-from voiceloop.analysis.verdict import Reading, make_verdict
+from voiceloop.analysis.star import segment_star
+from voiceloop.analysis.verdict import make_verdict, read_otherwise
 from voiceloop.models import Analysis, FillerEvent, Prompt, Transcript
 from voiceloop.options import KIND_TARGET_SECONDS, AnalysisOptions
 
@@ -50,10 +50,6 @@ def analyze(
         if prompt is not None and prompt.must_include
         else None
     )
-    readings = [
-        Reading(changed, other, quantify_results(transcript, other, options))
-        for changed, other in other_readings(star, options)
-    ]
     verdict = make_verdict(
         pacing,
         fillers,
@@ -64,7 +60,7 @@ def analyze(
         options,
         shape=shape,
         coverage=coverage,
-        readings=readings,
+        readings=read_otherwise(transcript, star, options),
     )
     return Analysis(
         version=ANALYSIS_VERSION,

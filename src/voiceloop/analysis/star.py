@@ -1067,7 +1067,7 @@ def label_sentences(
     openings = model.opening_scores(rows)
     path = model.best_path(emissions, openings)
     labels = [STAR_LABELS[k] for k in path]
-    doubts = None if openings is not None else model.doubts(emissions, path)
+    doubts = model.doubts(emissions, path)  # None for a section-scoring model
     for i, (ev, f, row, k) in enumerate(zip(evidence, rows, emissions, path, strict=True)):
         if openings is not None and (i == 0 or path[i - 1] != k):
             # it opens its section: how it opens was weighed too, and may be what decided

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from voiceloop.analysis.quantify import in_result
-from voiceloop.analysis.star import NICE, sentence_evidence
+from voiceloop.analysis.quantify import in_result, quantify_results
+from voiceloop.analysis.star import NICE, other_readings, sentence_evidence
 from voiceloop.clock import clock
 from voiceloop.models import (
     CoverageResult,
@@ -19,6 +19,7 @@ from voiceloop.models import (
     ShapeResult,
     StarResult,
     Tip,
+    Transcript,
     Verdict,
 )
 from voiceloop.options import AnalysisOptions
@@ -42,6 +43,17 @@ class Reading:
     changed: list[int]  # the sentences read otherwise
     star: StarResult
     quantify: QuantifyResult
+
+
+def read_otherwise(
+    transcript: Transcript, star: StarResult, options: AnalysisOptions
+) -> list[Reading]:
+    """The sections read otherwise where the labeller was unsure, each with its Result's
+    numbers: what ``make_verdict`` and ``star_advice`` weigh a tip against."""
+    return [
+        Reading(changed, other, quantify_results(transcript, other, options))
+        for changed, other in other_readings(star, options)
+    ]
 
 
 def _pct(x: float) -> str:

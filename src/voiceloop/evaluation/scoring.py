@@ -80,8 +80,8 @@ def star_tips_scored(
     of the analysis's sentences given the label most reference words inside it carry (the
     nearest labelled word's when none falls inside), measured by the same code."""
     from voiceloop.analysis.quantify import quantify_results
-    from voiceloop.analysis.star import other_readings, star_result
-    from voiceloop.analysis.verdict import Reading, star_advice
+    from voiceloop.analysis.star import star_result
+    from voiceloop.analysis.verdict import read_otherwise, star_advice
 
     labelled = [(w.label, (w.start + w.end) / 2) for w in words if w.label is not None]
     star = analysis.star
@@ -100,10 +100,7 @@ def star_tips_scored(
     true_star = star_result(star.sentences, truth, options)
     true_numbers = quantify_results(transcript, true_star, options)
     earned = [t.title for t in star_advice(true_star, true_numbers, options)]
-    readings = [
-        Reading(changed, other, quantify_results(transcript, other, options))
-        for changed, other in other_readings(star, options)
-    ]
+    readings = read_otherwise(transcript, star, options)
     return star_advice(star, analysis.quantify, options, readings=readings), earned
 
 
@@ -152,13 +149,12 @@ class ClipResult(BaseModel):
     quantified: bool | None = None
     quantified_ok: bool | None = None
     # STAR and Result tips (star_tips_scored): the first the same as the true sections' first;
-    # tips stated as sure, and how many the true sections earn; tips the true sections earn,
-    # and how many were stated as sure; tips stated as unsure, and how many were earned
+    # tips stated as sure, and how many the true sections earn (also the earned tips stated
+    # as sure); tips the true sections earn; tips stated as unsure, and how many were earned
     top_tip_ok: bool | None = None
     sure_tips: int | None = None
     sure_tips_earned: int | None = None
     earned_tips: int | None = None
-    earned_told: int | None = None
     unsure_tips: int | None = None
     unsure_tips_earned: int | None = None
     transcribe_s: float = 0.0
@@ -296,7 +292,7 @@ def score_clip(
         unsure = {t.title for t in given if not t.sure}
         res.top_tip_ok = [t.title for t in given[:1]] == earned[:1]
         res.sure_tips, res.sure_tips_earned = len(sure), len(sure & set(earned))
-        res.earned_tips, res.earned_told = len(earned), len(sure & set(earned))
+        res.earned_tips = len(earned)
         res.unsure_tips, res.unsure_tips_earned = len(unsure), len(unsure & set(earned))
     if truth.shares is not None:
         res.shares_ref = {k: round(v, 4) for k, v in truth.shares.items()}
@@ -383,7 +379,7 @@ def summarize(results: Sequence[ClipResult], model_load_s: float | None = None) 
         unquantified_detection=_ratio(r.quantified_ok for r in with_result if not r.quantified_ref),
         top_tip_detection=_ratio(r.top_tip_ok for r in ok),
         sure_tips_earned=_pooled((r.sure_tips_earned, r.sure_tips) for r in ok),
-        earned_tips_told=_pooled((r.earned_told, r.earned_tips) for r in ok),
+        earned_tips_told=_pooled((r.sure_tips_earned, r.earned_tips) for r in ok),
         unsure_tips_earned=_pooled((r.unsure_tips_earned, r.unsure_tips) for r in ok),
         rtf=busy / audio if audio else None,
         model_load_s=model_load_s,
