@@ -140,7 +140,8 @@ def test_uncounted_discourse_markers_are_neither_hit_nor_false_alarm() -> None:
 @pytest.mark.parametrize(
     ("ref", "pred", "ok"),
     [("uh", "er", True), ("um", "erm", True), ("hmm", "mm", True), ("um", "uh", False),
-     ("uh", "uh/um", True), ("like", "uh/um", False), ("you know", "you know", True)],
+     ("uh", "uh/um", True), ("like", "uh/um", False), ("you know", "you know", True),
+     ("i mean", "I mean", True), ("so", "I mean", False)],
 )  # fmt: skip
 def test_type_families(ref: str, pred: str, ok: bool) -> None:
     assert compatible(ref, pred) is ok

@@ -123,6 +123,36 @@ def test_clip_truth_matches_the_timeline(tmp_path: Path) -> None:
     assert [c.name for c in load_dataset(tmp_path)] == ["x01_fillers"]
 
 
+def test_fillers_marked_by_the_writer_are_the_truth(tmp_path: Path) -> None:
+    # "like" and "so" with their ordinary meaning carry no braces and are not fillers
+    marked = {
+        "id": "m01",
+        "question": "Tell me about a time you fixed a report.",
+        "sections": [
+            {
+                "label": "situation",
+                "sentences": ["{So}, the report looked like a {uh} mess, {you know}."],
+            },
+            {"label": "action", "sentences": ["I fixed it so that {um} people {like} trusted it."]},
+        ],
+    }
+    sections = make_clips._sections(marked)
+    samples, sidecar = make_clips.build_clip(FakeSynth(), marked, "original", sections)  # type: ignore[arg-type]
+    words = [w for s in sidecar["sentences"] for w in s["words"]]
+    assert sidecar["sentences"][0]["text"] == "So, the report looked like a uh mess, you know."
+    assert "{" not in sidecar["transcript"]
+    assert [w["w"] for w in words if w.get("filler")] == ["So,", "uh", "you", "know.", "um", "like"]
+    fillers = sidecar["fillers_inserted"]
+    assert [f["token"] for f in fillers] == ["So", "uh", "you know", "um", "like"]
+    you = next(w for w in words if w["w"] == "you")
+    know = next(w for w in words if w["w"] == "know.")
+    assert (fillers[2]["start_s"], fillers[2]["end_s"]) == (you["start_s"], know["end_s"])
+    make_clips.write(tmp_path, samples, sidecar, [])
+    truth = parse_sidecar(tmp_path / "m01.json")
+    assert truth.fillers is not None
+    assert [f.type for f in truth.fillers] == ["so", "uh", "you know", "um", "like"]
+
+
 def test_variants_remove_or_rewrite_the_result() -> None:
     names = {v: s for v, _, s in make_clips.variants(ANSWER, index=1)}
     assert set(names) == {"original", "noresult", "unquantified"}

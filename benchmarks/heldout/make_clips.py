@@ -21,6 +21,9 @@ How the truth is made (deterministic: Piper's noise scales are set to zero):
   flagged ``start_interpolated`` (sentence and section times stay exact).
 - Sentences are trimmed to -54 dBFS, resampled to 16 kHz and joined with 0.35 s of silence
   inside a section and 0.8 s between sections, after a 0.5 s lead-in (the star/ recipe).
+- Fillers the answers' writer put in braces ("and {um} the {you know} model") are spoken
+  without the braces and are the clip's filler truth: only the writer knows which "like" or
+  "so" is a filler.
 - Variants per answer: ``original``; ``fillers`` (um, uh, "you know", "like", "so, um" at
   sentence starts and after commas, about 6 per minute; exact times); ``noresult`` (Result
   sections removed); ``unquantified`` (Result replaced by the answer's number-free rewrite);
@@ -238,6 +241,24 @@ def _with_filler(sentence: str, insert: Insert) -> str:
 _FILLER_TOKENS = {"um", "uh", "like", "so", "you", "know"}
 
 
+_MARK = re.compile(r"\{([^{}]+)\}")
+
+
+def unmarked(sentence: str) -> tuple[str, list[tuple[int, int, str]]]:
+    """A sentence whose writer put its fillers in braces ("and {um}, the {you know} model"):
+    the text to speak, and each filler as (first token, last token, its words), tokens being
+    the spoken text's whitespace-separated words. A filler's truth is what its writer marked,
+    so a "like" or "so" with its ordinary meaning is not one."""
+    text = _MARK.sub(lambda m: m.group(1), sentence)
+    marks: list[tuple[int, int, str]] = []
+    for m in _MARK.finditer(sentence):
+        removed = 2 * sum(1 for _ in _MARK.finditer(sentence[: m.start()]))
+        begin = m.start() - removed  # where the filler's words begin in the spoken text
+        first = len(text[:begin].split()) - (0 if begin == 0 or text[begin - 1].isspace() else 1)
+        marks.append((first, first + len(m.group(1).split()) - 1, m.group(1)))
+    return text, marks
+
+
 def build_clip(
     synth: Synth,
     answer: dict[str, Any],
@@ -269,7 +290,7 @@ def build_clip(
             if k:
                 silence(SENTENCE_GAP_S, "sentence_gap")
             insert = by_sentence.get(flat)
-            text = _with_filler(sentence, insert) if insert else sentence
+            text, marks = unmarked(_with_filler(sentence, insert) if insert else sentence)
             spoken = synth.say(text)
             interpolated += spoken.interpolated
             words = [
@@ -311,6 +332,19 @@ def build_clip(
                         "start_s": span[0]["start_s"],
                         "end_s": span[-1]["end_s"],
                         "units": kinds,
+                    }
+                )
+            for first, last, token in marks:
+                for w in words[first : last + 1]:
+                    w["filler"] = True
+                inserted.append(
+                    {
+                        "token": token,
+                        "position": "written",
+                        "sentence_index": len(out_sentences),
+                        "label": label,
+                        "start_s": words[first]["start_s"],
+                        "end_s": words[last]["end_s"],
                     }
                 )
             duration = len(spoken.samples) / RATE

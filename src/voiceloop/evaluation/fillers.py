@@ -19,7 +19,9 @@ GENERIC_HESITATION = "uh/um"  # an acoustic event that does not say which
 
 
 def _family(kind: str) -> str:
-    return _FILLER_FAMILY.get(kind, kind)
+    # the detector writes "I mean", a reference's canonical type is lower case
+    low = kind.lower()
+    return _FILLER_FAMILY.get(low, low)
 
 
 def compatible(ref_type: str, pred_type: str, typed: bool = True) -> bool:
