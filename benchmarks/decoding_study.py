@@ -48,6 +48,14 @@ PEER_PROMPT = (
     "The speaker may hesitate, repeat words, or use filler words."
 )
 
+# A hesitant speaker's words again, most hesitations inside a phrase and without commas around
+# them ("the uh the model", "about um two weeks"), as a speaker who hesitates mid-phrase says
+# them; FILLER_PROMPT sets every one off with commas.
+MIDPHRASE_PROMPT = (
+    "Um, so I was uh the data lead and um we, hmm, we had to like er figure out the uh the "
+    "model. So um it took uh about um two weeks, you know, and I mean, ah, it was fine."
+)
+
 RECIPES: dict[str, dict[str, Any]] = {
     "one-pass": {"chunk_s": 0.0, "initial_prompt": LIST_PROMPT},  # voiceloop 0.4
     "pieces": {"initial_prompt": LIST_PROMPT},
@@ -83,6 +91,7 @@ RECIPES: dict[str, dict[str, Any]] = {
         "without_timestamps": True,
         "beam_size": 5,
     },
+    "midphrase": {"initial_prompt": MIDPHRASE_PROMPT, "beam_size": 5},
     "hesitant-told": {
         "initial_prompt": FILLER_PROMPT + " " + PEER_PROMPT.rsplit(". ", 1)[1],
         "beam_size": 5,

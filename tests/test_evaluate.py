@@ -287,6 +287,22 @@ def test_speech_clip_filler_and_rate_figures() -> None:
     assert result.star_accuracy is None and result.quantified_ok is None
 
 
+def test_hesitations_and_filler_words_are_scored_apart() -> None:
+    clip, transcript = perfect_transcript("speech_um")
+    truth = clip.truth.model_copy(
+        update={"fillers": [*(clip.truth.fillers or []), TruthFiller(type="like", start=0.0)]}
+    )
+    result = score_clip(
+        clip.model_copy(update={"truth": truth}), transcript, analyze(transcript), EvalOptions()
+    )
+    assert result.hesitation_counts == FillerCounts(tp=1, fp=0, fn=0)
+    assert result.discourse_counts == FillerCounts(tp=0, fp=0, fn=1)
+    assert result.filler_counts == FillerCounts(tp=1, fp=0, fn=1)
+    overall = summarize([result, result])
+    assert overall.hesitation_counts == FillerCounts(tp=2, fp=0, fn=0)
+    assert overall.discourse_counts == FillerCounts(tp=0, fp=0, fn=2)
+
+
 def test_scores_and_failures_keep_the_clip_group(tmp_path: Path) -> None:
     clip, transcript = perfect_transcript("star_short")
     assert score_clip(clip, transcript, analyze(transcript), EvalOptions()).group == "original"

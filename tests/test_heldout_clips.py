@@ -153,6 +153,32 @@ def test_fillers_marked_by_the_writer_are_the_truth(tmp_path: Path) -> None:
     assert [f.type for f in truth.fillers] == ["so", "uh", "you know", "um", "like"]
 
 
+class SlowHesitations(make_clips.Synth):
+    """A Synth whose voice says 0.3 s per word times the length scale."""
+
+    def _say(self, text: str, length_scale: float | None = None) -> Any:
+        step = 0.3 * (length_scale or self.length_scale)
+        words = [(tok, k * step, (k + 1) * step) for k, tok in enumerate(text.split())]
+        samples = np.full(int(len(words) * step * make_clips.RATE), 0.1, dtype=np.float32)
+        return make_clips.Spoken(samples, words, interpolated=False)
+
+
+def test_human_hesitations_are_spoken_longer_and_timed_in_the_sentence() -> None:
+    synth = SlowHesitations(None, 1.0, hesitation_scales=(2.0, 3.0), seed=5)
+    spoken = synth.say("So, um, the the uh churn model.")
+    assert [w for w, _, _ in spoken.words] == ["So,", "um,", "the", "the", "uh", "churn", "model."]
+    lengths = {w: b - a for w, a, b in spoken.words}
+    assert lengths["So,"] == pytest.approx(0.3)
+    assert 0.6 <= lengths["um,"] <= 0.9 and 0.6 <= lengths["uh"] <= 0.9
+    starts = [a for _, a, _ in spoken.words]
+    assert starts == sorted(starts)
+    assert spoken.words[-1][2] <= len(spoken.samples) / make_clips.RATE + 1e-3
+    # a sentence without a hesitation is spoken in one piece
+    assert [b for _, _, b in synth.say("The model shipped.").words] == pytest.approx(
+        [0.3, 0.6, 0.9]
+    )
+
+
 def test_variants_remove_or_rewrite_the_result() -> None:
     names = {v: s for v, _, s in make_clips.variants(ANSWER, index=1)}
     assert set(names) == {"original", "noresult", "unquantified"}

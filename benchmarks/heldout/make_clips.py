@@ -24,6 +24,9 @@ How the truth is made (deterministic: Piper's noise scales are set to zero):
 - Fillers the answers' writer put in braces ("and {um} the {you know} model") are spoken
   without the braces and are the clip's filler truth: only the writer knows which "like" or
   "so" is a filler.
+- With ``--human-hesitations`` every "um"/"uh" is spoken on its own, lengthened to 0.25-0.6 s,
+  and joined into its sentence: inside a phrase the voice says one in about 0.1 s, shorter
+  than any real speaker's (``HUMAN_HESITATION_SCALES``).
 - Variants per answer: ``original``; ``fillers`` (um, uh, "you know", "like", "so, um" at
   sentence starts and after commas, about 6 per minute; exact times); ``noresult`` (Result
   sections removed); ``unquantified`` (Result replaced by the answer's number-free rewrite);
@@ -53,6 +56,9 @@ FLOOR = 64 / 32768  # -54 dBFS trim
 LABELS = ("situation", "task", "action", "result", "reflection")
 HERE = Path(__file__).parent
 FILLERS_PER_MIN = 6.0
+# the voice's length scales for a hesitation spoken alone with --human-hesitations: about
+# 0.25-0.6 s, as real "um"/"uh" last (0.16-1.24 s, median 0.3 s, in ../shared/data/speech)
+HUMAN_HESITATION_SCALES = (1.3, 3.2)
 FILLER_KINDS = ("um", "uh", "you know", "like", "so, um")
 _STRESS = ("\u02c8", "\u02cc")  # espeak's primary and secondary stress marks
 _PUNCT = set(",.;:!?\"'()-—…")
@@ -104,7 +110,16 @@ class Spoken:
 class Synth:
     voice: Any
     length_scale: float
+    # when set, each hesitation ("um", "uh", ...) is spoken on its own at a length scale drawn
+    # from this range and joined into its sentence: the voice says a hesitation inside a
+    # phrase in about 0.1 s, real speakers in 0.2-1.2 s (the `speech` clips' fillers)
+    hesitation_scales: tuple[float, float] | None = None
+    seed: int = 0
     _cache: dict[str, int] = field(default_factory=dict)
+    _rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
 
     def _token_groups(self, token: str) -> int:
         if token not in self._cache:
@@ -112,11 +127,49 @@ class Synth:
         return self._cache[token]
 
     def say(self, text: str) -> Spoken:
+        tokens = text.split()
+        if self.hesitation_scales and any(_is_hesitation(t) for t in tokens):
+            return self._spliced(tokens)
+        return self._say(text)
+
+    def _spliced(self, tokens: list[str]) -> Spoken:
+        """The sentence spoken in runs cut at its hesitations, each hesitation spoken alone at
+        a drawn length scale, joined with a short silence (0-0.12 s) on either side of it."""
+        assert self.hesitation_scales is not None
+        runs: list[list[str]] = [[]]
+        for tok in tokens:
+            if _is_hesitation(tok):
+                runs += [[tok], []]
+            else:
+                runs[-1].append(tok)
+        audio: list[np.ndarray] = []
+        words: list[tuple[str, float, float]] = []
+        t, interpolated = 0.0, False
+        for run in (r for r in runs if r):
+            hesitation = len(run) == 1 and _is_hesitation(run[0])
+            if hesitation:
+                scale = self._rng.uniform(*self.hesitation_scales)
+                spoken = self._say(run[0], scale * self.length_scale)
+            else:
+                spoken = self._say(" ".join(run))
+            gap = self._rng.uniform(0.0, 0.12) if hesitation or audio else 0.0
+            if audio and gap:
+                audio.append(np.zeros(int(gap * RATE), dtype=np.float32))
+                t += gap
+            words += [(w, t + a, t + b) for w, a, b in spoken.words]
+            audio.append(spoken.samples.astype(np.float32))
+            t += len(spoken.samples) / RATE
+            interpolated |= spoken.interpolated
+        return Spoken(np.concatenate(audio), words, interpolated)
+
+    def _say(self, text: str, length_scale: float | None = None) -> Spoken:
         from piper import SynthesisConfig
 
         from voiceloop.audio import resample
 
-        config = SynthesisConfig(length_scale=self.length_scale, noise_scale=0.0, noise_w_scale=0.0)
+        config = SynthesisConfig(
+            length_scale=length_scale or self.length_scale, noise_scale=0.0, noise_w_scale=0.0
+        )
         audio: list[np.ndarray] = []
         spans: list[tuple[int, int]] = []  # sample spans of the sentence's word groups
         offset = 0
@@ -161,6 +214,12 @@ class Synth:
 
     def _prefix_groups(self, text: str) -> int:
         return sum(_groups(p) for p in self.voice.phonemize(text))
+
+
+def _is_hesitation(token: str) -> bool:
+    from voiceloop.analysis.fillers import hesitation_type
+
+    return hesitation_type(token) is not None
 
 
 def _spread(tokens: list[str], start: float, end: float) -> list[tuple[str, float, float]]:
@@ -412,6 +471,7 @@ def build_clip(
             "engine": "piper",
             "voice": "en_US-joe-medium",
             "length_scale": synth.length_scale,
+            "hesitation_scales": getattr(synth, "hesitation_scales", None),
             "noise_scale": 0.0,
             "noise_w_scale": 0.0,
             "lead_in_s": LEAD_S,
@@ -467,6 +527,11 @@ def main() -> None:
         default="original,fillers,noresult,unquantified,fast,slow",
         help="comma-separated variants to make (fewer: faster, e.g. 'original')",
     )
+    parser.add_argument(
+        "--human-hesitations",
+        action="store_true",
+        help="speak each um/uh alone, 0.25-0.6 s long, and join it into its sentence",
+    )
     args = parser.parse_args()
     wanted = set(args.variants.split(","))
     answers = json.loads(args.answers.read_text(encoding="utf-8"))
@@ -476,7 +541,10 @@ def main() -> None:
     manifest = []
     for index, answer in enumerate(answers):
         for variant, scale, sections in variants(answer, index):
-            synth = synths.setdefault(scale, Synth(voice, scale))
+            synth = synths.setdefault(
+                scale,
+                Synth(voice, scale, HUMAN_HESITATION_SCALES if args.human_hesitations else None),
+            )
             # the fillers variant is timed from the original, so that is made for it too
             if variant in wanted or (variant == "original" and "fillers" in wanted):
                 samples, sidecar = build_clip(synth, answer, variant, sections)

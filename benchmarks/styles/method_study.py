@@ -687,6 +687,7 @@ def main() -> None:
             "kinds",
             "centred",
             "order",
+            "presencecost",
         ],
     )
     parser.add_argument("--models", type=Path, help="keep each fold's model here; reuse it")
@@ -694,6 +695,9 @@ def main() -> None:
         "--kinds-rate", type=float, default=0.25, help="kinds: a kind of evidence's chance"
     )
     parser.add_argument("--l2", type=float, default=1.0, help="the CRF's L2 prior")
+    parser.add_argument(
+        "--presence-cost", type=float, default=300.0, help="presencecost: a section's head start"
+    )
     parser.add_argument("--styles", help="only these styles' folds, comma-separated")
     add_report_options(parser)
     parser.add_argument(
@@ -739,6 +743,7 @@ def main() -> None:
                     openings=args.method == "openings",
                     balance=args.method == "balanced",
                     group_dropout=args.kinds_rate if args.method == "kinds" else 0.0,
+                    presence_cost=args.presence_cost if args.method == "presencecost" else 0.0,
                 )
             if not path.exists():
                 path.write_text(model.to_json(), encoding="utf-8")

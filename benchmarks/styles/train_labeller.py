@@ -38,6 +38,7 @@ from voiceloop.analysis.sequence import (
     ChainModel,
     duration_bucket,
     opening_features,
+    presence_viterbi,
     sections_of,
     segment_viterbi,
     viterbi,
@@ -140,6 +141,7 @@ def train(
     openings: bool = False,
     balance: bool = False,
     group_dropout: float = 0.0,
+    presence_cost: float = 0.0,
 ) -> ChainModel:
     """``segments``: decode section by section with length scores; ``openings`` (with it):
     also weigh how a section's first sentence opens (``sequence.opening_features``);
@@ -147,7 +149,10 @@ def train(
     by the answers per style over its style's count), so the largest style's habits do not
     set the model's idea of a section; ``group_dropout``: each kind of evidence (the words, the
     cues, the sentence vectors: :data:`EVIDENCE_KINDS`) left out of a whole answer at this
-    chance at each step, so that each can label an answer alone."""
+    chance at each step, so that each can label an answer alone; ``presence_cost``: the
+    loss-augmented decoding also gives a wrong labelling this head start for each section it
+    says that the answer lacks or lacks that the answer says, so an answer keeps teaching
+    until its true set of sections wins by that margin too."""
     n = len(STAR_LABELS)
     if openings:
         examples = [
@@ -197,6 +202,7 @@ def train(
             segments,
             scale,
             by_kind,
+            presence_cost,
         )
         for seed in range(SEED, SEED + seeds)
     ]
@@ -229,7 +235,8 @@ def train(
             + (", section by section with length scores (semi-Markov)" if segments else "")
             + (" and opening features" if openings else "")
             + (", every style weighing the same" if balance else "")
-            + (f", each kind of evidence dropped at {group_dropout}" if group_dropout else ""),
+            + (f", each kind of evidence dropped at {group_dropout}" if group_dropout else "")
+            + (f", presence cost {presence_cost}" if presence_cost else ""),
             "features": f"voiceloop.analysis.star_features, kept if in >= {MIN_ANSWERS} answers"
             f" (words: and >= {MIN_STYLES} styles); sentence vectors from"
             " voiceloop.analysis.encoder (all-MiniLM-L6-v2, int8)",
@@ -302,6 +309,7 @@ def _perceptron(
     segments: bool = False,
     scale: Sequence[float] | None = None,
     by_kind: tuple[float, np.ndarray] | None = None,
+    presence_cost: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One averaged perceptron run (Collins 2002) over ``data`` in the order ``seed`` draws:
     averaged emission weights, transitions, start, end and section-length scores (the last
@@ -336,6 +344,11 @@ def _perceptron(
             if segments:
                 opens = [(w[idx] * val[:, None]).sum(axis=0) for idx, val in opening_rows]
                 pred = segment_viterbi(emissions, trans, start, end, length, opens or None)
+            elif presence_cost:
+                said = np.zeros(n, dtype=bool)
+                said[gold] = True
+                head = np.where(said, -presence_cost, presence_cost)
+                pred = presence_viterbi(emissions, trans, start, end, head)
             else:
                 pred = viterbi(emissions, trans.tolist(), start.tolist(), end.tolist())
             if pred != gold:

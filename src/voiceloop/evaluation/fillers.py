@@ -24,6 +24,11 @@ def _family(kind: str) -> str:
     return _FILLER_FAMILY.get(low, low)
 
 
+def is_hesitation(kind: str) -> bool:
+    """Is a filler type a hesitation sound (um, uh, er, hmm, ...) rather than a word?"""
+    return kind == GENERIC_HESITATION or _family(kind) in HESITATIONS
+
+
 def compatible(ref_type: str, pred_type: str, typed: bool = True) -> bool:
     """Can a predicted filler of ``pred_type`` count as the reference's ``ref_type``?
 

@@ -34,7 +34,12 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import BaseModel, Field
 
 from voiceloop.errors import VoiceloopError
-from voiceloop.evaluation.fillers import DEFAULT_FILLER_TOLERANCE_S, FillerCounts, match_fillers
+from voiceloop.evaluation.fillers import (
+    DEFAULT_FILLER_TOLERANCE_S,
+    FillerCounts,
+    is_hesitation,
+    match_fillers,
+)
 from voiceloop.evaluation.memory import peak_rss_mb, reset_peak_rss
 from voiceloop.evaluation.sidecars import Clip, TruthWord
 from voiceloop.evaluation.wer import WordErrors, normalize_words, word_errors
@@ -131,6 +136,9 @@ class ClipResult(BaseModel):
     fillers_found: int | None = None
     filler_counts: FillerCounts | None = None
     filler_counts_untyped: FillerCounts | None = None
+    # the same, apart: hesitation sounds (any type for any), and filler words by type
+    hesitation_counts: FillerCounts | None = None
+    discourse_counts: FillerCounts | None = None
     acoustic_fillers: int = 0
     filler_rate_error_per_min: float | None = None
     star_words_correct: int | None = None
@@ -182,6 +190,8 @@ class Overall(BaseModel):
     filler_recall: float | None = None
     filler_f1: float | None = None
     filler_f1_untyped: float | None = None
+    hesitation_counts: FillerCounts | None = None
+    discourse_counts: FillerCounts | None = None
     filler_rate_abs_error_per_min_mean: float | None = None
     star_accuracy: float | None = None
     share_error_mean_pp: float | None = None
@@ -272,6 +282,15 @@ def score_clip(
         res.filler_counts_untyped = match_fillers(
             truth.fillers, events, tol, truth.not_fillers, typed=False
         )
+        for kind, sound in (("hesitation_counts", True), ("discourse_counts", False)):
+            counts = match_fillers(
+                [f for f in truth.fillers if is_hesitation(f.type) == sound],
+                [e for e in events if is_hesitation(e.type) == sound],
+                tol,
+                truth.not_fillers,
+                typed=not sound,
+            )
+            setattr(res, kind, counts)
         res.acoustic_fillers = sum(1 for e in events if e.source == "acoustic")
         span = (
             truth.speech_end - truth.speech_start
@@ -326,6 +345,11 @@ def _pooled(pairs: Iterable[tuple[int | None, int | None]]) -> str | None:
     return f"{sum(k for k, _ in vals)}/{sum(n for _, n in vals)}" if vals else None
 
 
+def _total(counts: Iterable[FillerCounts | None]) -> FillerCounts | None:
+    given = [c for c in counts if c is not None]
+    return sum(given, FillerCounts()) if given else None
+
+
 def summarize(results: Sequence[ClipResult], model_load_s: float | None = None) -> Overall:
     ok = [r for r in results if r.error is None]
     we = [r.word_errors for r in ok if r.word_errors is not None]
@@ -363,6 +387,8 @@ def summarize(results: Sequence[ClipResult], model_load_s: float | None = None) 
         filler_recall=total_fc.recall if total_fc else None,
         filler_f1=total_fc.f1 if total_fc else None,
         filler_f1_untyped=sum(fcu, FillerCounts()).f1 if fcu else None,
+        hesitation_counts=_total(r.hesitation_counts for r in ok),
+        discourse_counts=_total(r.discourse_counts for r in ok),
         filler_rate_abs_error_per_min_mean=_mean(
             abs(r.filler_rate_error_per_min) for r in ok if r.filler_rate_error_per_min is not None
         ),

@@ -14,6 +14,16 @@ def _fc(counts: FillerCounts | None) -> str:
     return "-" if counts is None else f"{counts.tp}/{counts.fp}/{counts.fn}"
 
 
+def _kind_prf(counts: FillerCounts | None) -> str:
+    """Precision, recall and F1 of one kind of filler, with its tp/fp/fn."""
+    if counts is None or counts.tp + counts.fp + counts.fn == 0:
+        return "-"
+    return (
+        f"P {_f(counts.precision, '.2f')} R {_f(counts.recall, '.2f')} "
+        f"F1 {_f(counts.f1, '.2f')} ({_fc(counts)})"
+    )
+
+
 def _yn(flag: bool | None) -> str:
     return "-" if flag is None else ("ok" if flag else "WRONG")
 
@@ -94,6 +104,8 @@ def render_table(report: EvalReport) -> str:
         f"F1 {_f(o.filler_f1, '.2f')} (tp/fp/fn {_fc(fc)}), F1 any hesitation type "
         f"{_f(o.filler_f1_untyped, '.2f')}, rate error "
         f"{_f(o.filler_rate_abs_error_per_min_mean, '.2f')}/min",
+        f"    hesitation sounds (any type for any): {_kind_prf(o.hesitation_counts)}; "
+        f"filler words: {_kind_prf(o.discourse_counts)}",
         f"  STAR: word label accuracy {_f(o.star_accuracy, '.1%')}, share error mean "
         f"{_f(o.share_error_mean_pp, '.1f', ' pp')} "
         f"(worst label {_f(o.share_error_max_pp, '.1f', ' pp')})",
