@@ -15,6 +15,7 @@
     python benchmarks/styles/method_study.py kinds                 # whole kinds of evidence out
     python benchmarks/styles/method_study.py centred               # vectors less the answer's mean
     python benchmarks/styles/method_study.py order --models DIR    # the learned order weakened
+    python benchmarks/styles/method_study.py presencecost         # a cost per section said wrong
 
 Each is measured as ``loso.py`` measures the shipped method: for each development style, train
 on the other styles and label the left-out style's answers (words, share error, missing
@@ -66,6 +67,12 @@ results: of these only ``margin`` (0.6.2) and ``dropout`` (0.6.3) were shipped.
   left-out answers (the sum of their words, missing-section, missing-Result and quantified
   rates), so no style's figures come from a bonus chosen on it. The bonus chosen on all 29
   is printed for shipping.
+
+- ``presencecost``: the model as shipped since 0.6.3, its loss-augmented decoding also giving
+  a wrong labelling a head start of ``--presence-cost`` for each section it says that the
+  answer lacks or lacks that the answer says (``train_labeller.train(presence_cost=...)``):
+  the sentence margin alone charges dropping a one-sentence Task little more than moving a
+  sentence between two Actions.
 
 - ``balanced``: the model as shipped since 0.6.3, every style's training answers weighing the
   same in total (``train_labeller.train(balance=True)``): the typical answers are a third of
