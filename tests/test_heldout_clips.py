@@ -60,6 +60,7 @@ class FakeSynth:
     """Stands in for Piper: 0.3 s per word, 0.1 s apart, a 0.2 s pause after a comma."""
 
     length_scale = 1.0
+    hesitation_scales = None
 
     def say(self, text: str) -> Any:
         words, t = [], 0.0

@@ -310,9 +310,8 @@ def unmarked(sentence: str) -> tuple[str, list[tuple[int, int, str]]]:
     so a "like" or "so" with its ordinary meaning is not one."""
     text = _MARK.sub(lambda m: m.group(1), sentence)
     marks: list[tuple[int, int, str]] = []
-    for m in _MARK.finditer(sentence):
-        removed = 2 * sum(1 for _ in _MARK.finditer(sentence[: m.start()]))
-        begin = m.start() - removed  # where the filler's words begin in the spoken text
+    for k, m in enumerate(_MARK.finditer(sentence)):
+        begin = m.start() - 2 * k  # where the filler's words begin, the k braces before gone
         first = len(text[:begin].split()) - (0 if begin == 0 or text[begin - 1].isspace() else 1)
         marks.append((first, first + len(m.group(1).split()) - 1, m.group(1)))
     return text, marks
@@ -471,7 +470,7 @@ def build_clip(
             "engine": "piper",
             "voice": "en_US-joe-medium",
             "length_scale": synth.length_scale,
-            "hesitation_scales": getattr(synth, "hesitation_scales", None),
+            "hesitation_scales": synth.hesitation_scales,
             "noise_scale": 0.0,
             "noise_w_scale": 0.0,
             "lead_in_s": LEAD_S,

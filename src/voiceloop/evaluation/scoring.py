@@ -282,15 +282,17 @@ def score_clip(
         res.filler_counts_untyped = match_fillers(
             truth.fillers, events, tol, truth.not_fillers, typed=False
         )
-        for kind, sound in (("hesitation_counts", True), ("discourse_counts", False)):
-            counts = match_fillers(
-                [f for f in truth.fillers if is_hesitation(f.type) == sound],
+
+        def apart(sound: bool) -> FillerCounts:
+            return match_fillers(
+                [f for f in truth.fillers or [] if is_hesitation(f.type) == sound],
                 [e for e in events if is_hesitation(e.type) == sound],
                 tol,
                 truth.not_fillers,
                 typed=not sound,
             )
-            setattr(res, kind, counts)
+
+        res.hesitation_counts, res.discourse_counts = apart(True), apart(False)
         res.acoustic_fillers = sum(1 for e in events if e.source == "acoustic")
         span = (
             truth.speech_end - truth.speech_start
@@ -354,12 +356,11 @@ def summarize(results: Sequence[ClipResult], model_load_s: float | None = None) 
     ok = [r for r in results if r.error is None]
     we = [r.word_errors for r in ok if r.word_errors is not None]
     wev = [r.word_errors_verbatim for r in ok if r.word_errors_verbatim is not None]
-    fc = [r.filler_counts for r in ok if r.filler_counts is not None]
-    fcu = [r.filler_counts_untyped for r in ok if r.filler_counts_untyped is not None]
     wpm_errs = [abs(r.wpm_error_pct) for r in ok if r.wpm_error_pct is not None]
     star_ok = sum(r.star_words_correct or 0 for r in ok)
     star_n = sum(r.star_words or 0 for r in ok)
-    total_fc = sum(fc, FillerCounts()) if fc else None
+    total_fc = _total(r.filler_counts for r in ok)
+    total_fcu = _total(r.filler_counts_untyped for r in ok)
     audio = sum(r.duration_s for r in ok)
     busy = sum(r.transcribe_s + r.acoustic_s + r.analysis_s for r in ok)
     with_result = [r for r in ok if r.quantified_ref is not None]
@@ -386,7 +387,7 @@ def summarize(results: Sequence[ClipResult], model_load_s: float | None = None) 
         filler_precision=total_fc.precision if total_fc else None,
         filler_recall=total_fc.recall if total_fc else None,
         filler_f1=total_fc.f1 if total_fc else None,
-        filler_f1_untyped=sum(fcu, FillerCounts()).f1 if fcu else None,
+        filler_f1_untyped=total_fcu.f1 if total_fcu else None,
         hesitation_counts=_total(r.hesitation_counts for r in ok),
         discourse_counts=_total(r.discourse_counts for r in ok),
         filler_rate_abs_error_per_min_mean=_mean(
