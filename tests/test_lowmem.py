@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
+import pytest
 from faster_whisper.feature_extractor import FeatureExtractor
 
-from voiceloop.transcribe.lowmem import BLOCK_FRAMES, BlockFeatureExtractor, _BatchedSession
+from voiceloop.transcribe.lowmem import (
+    BLOCK_FRAMES,
+    BlockFeatureExtractor,
+    _BatchedSession,
+    _malloc_trim,
+    release_free_memory,
+)
 
 
 def _signal(seconds: float, seed: int = 0) -> np.ndarray:
@@ -58,3 +66,26 @@ def test_batched_vad_gives_the_same_speech_probabilities() -> None:
         model.session = original
     assert got.shape == want.shape == (len(y) // 512,)
     assert np.array_equal(got, want)
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(
+    not Path("/proc/self/status").exists() or _malloc_trim() is None,
+    reason="needs Linux with glibc",
+)
+def test_free_heap_memory_goes_back_to_the_system() -> None:
+    # 150 MB in 100 kB blocks (under glibc's mmap threshold, so they live on the heap), freed
+    # while one block allocated last keeps the heap's top: glibc keeps the rest unless trimmed
+    blocks = [bytearray(100_000) for _ in range(1500)]
+    keep = bytearray(100_000)
+    del blocks
+    held = _rss_mb()
+    release_free_memory()
+    assert held - _rss_mb() > 100, (held, _rss_mb())
+    assert len(keep) == 100_000

@@ -660,6 +660,9 @@ def decode_words(
     decodes without the initial prompt, as faster-whisper decodes every 30 s window after
     the first when it does not condition on the text before.
     """
+    from voiceloop.transcribe.lowmem import release_free_memory
+
+    release_free_memory()  # what the last piece or answer freed, before this one's peak
     duration = len(samples) / SAMPLE_RATE
     segments, _info = model.transcribe(
         samples,

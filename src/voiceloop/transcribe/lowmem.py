@@ -11,10 +11,19 @@ Two stages of faster-whisper hold the whole recording's intermediate arrays at o
   for 6 minutes). :func:`batch_vad` makes its session take them 1,000 at a time, handing the
   recurrent state from batch to batch exactly as faster-whisper itself does between its
   batches, so the speech probabilities are the same.
+
+What both free goes back to the C allocator, which keeps it for the process: the next
+stage's peak (the Whisper encoder's attention, about 150 MB for tiny.en) then lands on top
+of it. :func:`release_free_memory` hands the free memory back to the system after each
+stage, so a process that transcribes answer after answer (``voiceloop eval``, ``serve``, a
+round) peaks where one answer does.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import functools
 from typing import Any
 
 import numpy as np
@@ -22,6 +31,27 @@ from faster_whisper.feature_extractor import FeatureExtractor
 
 BLOCK_FRAMES = 3000  # 30 s of 10 ms frames
 VAD_BATCH_WINDOWS = 1000  # 32 s of 32 ms windows
+
+
+@functools.cache
+def _malloc_trim() -> Any:
+    """glibc's ``malloc_trim``, or None where the C library has none (macOS, musl, Windows)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+def release_free_memory() -> None:
+    """Return the C heap's free memory to the system (glibc), a no-op elsewhere.
+
+    It takes a few milliseconds; without it, 8 answers of 1-2 minutes in one process peaked
+    at up to 520 MB, with it at up to 455 MB (the same clips, tiny.en).
+    """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 class BlockFeatureExtractor(FeatureExtractor):  # type: ignore[misc]
@@ -56,7 +86,10 @@ class BlockFeatureExtractor(FeatureExtractor):  # type: ignore[misc]
         mel = self.mel_filters @ power
         log_spec = np.log10(np.clip(mel, a_min=1e-10, a_max=None))
         log_spec = np.maximum(log_spec, log_spec.max() - 8.0)
-        return np.asarray((log_spec + 4.0) / 4.0)
+        features = np.asarray((log_spec + 4.0) / 4.0)
+        del power, mel, log_spec
+        release_free_memory()
+        return features
 
 
 class _BatchedSession:
@@ -74,7 +107,10 @@ class _BatchedSession:
                 output_names, {"input": windows[first : first + self.rows], "h": h, "c": c}
             )
             outputs.append(out)
-        return [np.concatenate(outputs, axis=0), h, c]
+        probabilities = np.concatenate(outputs, axis=0)
+        del outputs
+        release_free_memory()
+        return [probabilities, h, c]
 
 
 def batch_vad(rows: int = VAD_BATCH_WINDOWS) -> None:
