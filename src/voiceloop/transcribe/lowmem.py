@@ -15,8 +15,8 @@ Two stages of faster-whisper hold the whole recording's intermediate arrays at o
 What both free goes back to the C allocator, which keeps it for the process: the next
 stage's peak (the Whisper encoder's attention, about 150 MB for tiny.en) then lands on top
 of it. :func:`release_free_memory` hands the free memory back to the system after each
-stage, so a process that transcribes answer after answer (``voiceloop eval``, ``serve``, a
-round) peaks where one answer does.
+stage and before each piece, so a process that transcribes answer after answer (``voiceloop
+eval``, ``serve``, a round) does not carry one answer's freed arrays into the next one's peak.
 """
 
 from __future__ import annotations
