@@ -1,7 +1,9 @@
 """Speed and memory of `voiceloop analyze` on a 2-minute answer (issue 3 targets).
 
 Prints: transcription real-time factor, analysis time for a 3-minute answer (model
-excluded), peak memory of a whole `voiceloop analyze` run, and `voiceloop --help` start-up.
+excluded), peak memory of a whole `voiceloop analyze` run and of answer after answer in one
+process (as `voiceloop serve`, a round and `voiceloop eval` keep the model loaded), and
+`voiceloop --help` start-up.
 Each line shows the figure, the target and the ratio figure/target (<= 1.0 meets it).
 
     python benchmarks/bench_analyze.py [--model embedded] [--device cpu]
@@ -67,13 +69,42 @@ def peak_memory_mb(wav: Path, model: str, device: str) -> float:
     return max(after, before) / 1024.0
 
 
+ANSWERS_IN_ONE_PROCESS = (120.0, 100.0, 135.0, 120.0)
+
+
+def answers_in_one_process(model: str, device: str) -> list[float]:
+    """Each answer's peak resident memory when one process transcribes and analyzes
+    ``ANSWERS_IN_ONE_PROCESS`` one after another (a child process, so this one's arrays do
+    not count; Linux: the peak mark is reset between answers)."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--model", model, "--device", device, "--answers-child"],
+        capture_output=True, check=True, text=True,
+    )  # fmt: skip
+    return [float(x) for x in out.stdout.split()]
+
+
+def _answers_child(options: TranscribeOptions) -> None:
+    from voiceloop.evaluation.memory import peak_rss_mb, reset_peak_rss
+
+    load_model(options)
+    for seconds in ANSWERS_IN_ONE_PROCESS:
+        samples = answer_of(seconds)
+        reset_peak_rss()
+        analyze(transcribe(samples, options))
+        print(f"{peak_rss_mb():.1f}", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", default="embedded")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--answers-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     compute = "int8" if args.device == "cpu" else "int8_float16"
     options = TranscribeOptions(model=args.model, device=args.device, compute_type=compute)
+    if args.answers_child:
+        _answers_child(options)
+        return
     print(f"voiceloop benchmark: model {args.model}, device {args.device}, cores {os.cpu_count()}")
 
     start = time.perf_counter()
@@ -114,6 +145,10 @@ def main() -> None:
         sf.write(str(wav), two_min, SAMPLE_RATE, subtype="PCM_16")
         line("peak memory, whole `voiceloop analyze` run", peak_memory_mb(wav, args.model,
              args.device), "MB", 500)  # fmt: skip
+    peaks = answers_in_one_process(args.model, args.device)
+    print(f"{'  each answer of ' + str(len(peaks)) + ' in one process':<44} "
+          + ", ".join(f"{p:.0f}" for p in peaks) + " MB")  # fmt: skip
+    line("peak memory, answer after answer (highest)", max(peaks), "MB", 500)
     line("`voiceloop --help` start-up (median of 7)", help_startup(), "s", 0.3)
 
 
