@@ -89,6 +89,7 @@ def _answers_child(options: TranscribeOptions) -> None:
     load_model(options)
     for seconds in ANSWERS_IN_ONE_PROCESS:
         samples = answer_of(seconds)
+        forget()  # the same sample's sentences: encoded again, as a new answer's would be
         reset_peak_rss()
         analyze(transcribe(samples, options))
         print(f"{peak_rss_mb():.1f}", flush=True)
