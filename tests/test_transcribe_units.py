@@ -270,10 +270,13 @@ def test_the_words_heard_over_a_stretched_word_replace_it() -> None:
 def test_speech_under_a_stretched_word_is_transcribed_again(speak: Callable[..., Path]) -> None:
     """Real tiny.en on real speech: the prompted pass's words with six of them folded into
     one stretched word (as tiny.en sometimes returns them) get those words back."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
     from voiceloop.audio import load_audio
-    from voiceloop.transcribe.decode import TranscribeOptions, load_model, redecode_stretched
+    from voiceloop.transcribe.decode import (
+        TranscribeOptions,
+        load_model,
+        redecode_stretched,
+        speech_spans,
+    )
 
     text = "I was asked to redesign the glass claim process without adding any fraud risk."
     samples = load_audio(speak(text, rate_wpm=140)).samples
@@ -284,8 +287,7 @@ def test_speech_under_a_stretched_word_is_transcribed_again(speak: Callable[...,
     folded = heard[6:12]
     stretched = folded[0].model_copy(update={"end": folded[-1].end})
     words = [*heard[:6], stretched, *heard[12:]]
-    found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))
-    regions = [(r["start"] / 16_000, r["end"] / 16_000) for r in found]
+    regions = speech_spans(samples)
     back = redecode_stretched(model, samples, regions, words, options)
     assert len(back) >= len(heard) - 1
     # the one stretched word became several again, most of them words said there (tiny.en
@@ -376,3 +378,59 @@ def test_decoding_knobs_reach_faster_whisper(
     assert sum(t in said for t in ("shipped", "new", "model", "time")) >= 3, said
     starts = [w.start for w in words]
     assert starts == sorted(starts) and words[-1].end > words[0].start
+
+
+def test_speech_left_after_the_last_word_is_measured_with_its_padding() -> None:
+    """Voice-activity detection pads speech by 0.4 s: less than that and a short word
+    after the last word heard holds nothing worth another window."""
+    from voiceloop.transcribe.decode import nothing_left_to_hear
+
+    regions = [(0.0, 4.0), (5.0, 5.5), (8.0, 9.5)]
+    assert not nothing_left_to_hear(regions, 3.0)  # a sentence follows at 8 s
+    assert nothing_left_to_hear(regions, 9.2)  # 0.3 s: the padding of the last region
+    assert nothing_left_to_hear(regions, 8.9)  # 0.6 s
+    assert not nothing_left_to_hear(regions, 8.8)  # 0.7 s: a word may be there
+    assert nothing_left_to_hear(regions, 12.0)
+    assert not nothing_left_to_hear([(0.0, 4.0), (5.0, 5.4), (6.0, 6.3)], 4.0)  # 0.4 + 0.3 s
+
+
+def test_the_silence_after_the_last_word_is_not_decoded_again(
+    speak: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Real tiny.en on real speech with a pause after it: faster-whisper, left to itself,
+    runs the encoder a second time over what follows the last word; decode_words stops
+    after the window that heard the last speech, with the same words."""
+    from voiceloop.audio import load_audio
+    from voiceloop.transcribe.decode import TranscribeOptions, decode_words, load_model
+
+    text = "We cut the weekly report down to one page and the managers read it."
+    samples = load_audio(speak(text, rate_wpm=150, pad_s=1.5)).samples
+    options = TranscribeOptions(fill_gaps=False, tighten_edges=False)
+    model, _ = load_model(options)
+    encodes = 0
+    real = model.encode
+
+    def counted(features: object) -> object:
+        nonlocal encodes
+        encodes += 1
+        return real(features)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(model, "encode", counted)
+    segments, _ = model.transcribe(
+        samples,
+        language="en",
+        beam_size=options.beam_size,
+        word_timestamps=True,
+        initial_prompt=options.initial_prompt,
+        condition_on_previous_text=False,
+    )
+    every_window = [w for s in segments for w in s.words or []]
+    assert encodes >= 2  # what the early stop saves
+    encodes = 0
+    words = decode_words(model, samples, options)
+    assert encodes == 1
+    said = [norm(w.text) for w in words]
+    assert sum(t in said for t in ("weekly", "report", "page", "managers")) >= 3, said
+    # the same words as the first window; what the second one wrote lies after them
+    assert [norm(w.word) for w in every_window[: len(words)]] == said
+    assert all(w.start >= words[-1].end - 0.05 for w in every_window[len(words) :])

@@ -618,9 +618,38 @@ def words_heard_over(word: Word, heard: list[Word]) -> list[Word]:
     return inside if sum(not _is_hesitation(w) for w in inside) > 1 else [word]
 
 
+def speech_spans(samples: np.ndarray) -> list[Region]:
+    """Where voice-activity detection hears speech (seconds), split at pauses of 0.3 s; each
+    span is padded by ``VadOptions.speech_pad_ms`` on both sides."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))
+    return [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in found]
+
+
+# The shortest word worth another pass of the encoder.
+SHORTEST_WORD_S = 0.25
+
+
+def nothing_left_to_hear(regions: list[Region], heard_until: float) -> bool:
+    """Whether the speech after ``heard_until`` is too short to hold a word: less than the
+    padding voice-activity detection puts after speech plus ``SHORTEST_WORD_S``.
+
+    When a window's last segment does not end on a timestamp, faster-whisper decodes the
+    audio after the last word again in a window of its own: another pass of the encoder,
+    which at the end of a piece mostly hears the silence after the last word and writes
+    "Thank you." over it (docs/accuracy.md, "The window after the last word").
+    """
+    from faster_whisper.vad import VadOptions
+
+    pad_s = float(VadOptions().speech_pad_ms) / 1000
+    return _speech_within(regions, heard_until, float("inf")) < pad_s + SHORTEST_WORD_S
+
+
 def _fill_dropped_speech(
     model: WhisperModel,
     samples: np.ndarray,
+    regions: list[Region],
     segments: list[list[Word]],
     options: TranscribeOptions,
 ) -> list[Word]:
@@ -628,10 +657,6 @@ def _fill_dropped_speech(
     skipped removed, the speech left without words (a whole region, or a long stretch
     between two words) re-transcribed without the prompt, and words it stretched over
     skipped speech heard again the same way."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=300))
-    regions = [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE) for r in found]
     unspread = [words for words in segments if not skipped_speech(regions, words)]
     extra, redone = _decode_uncovered(model, samples, regions, _flat(unspread), options)
     kept = drop_repeated_segments(unspread, heard=extra)
@@ -675,6 +700,7 @@ def decode_words(
         suppress_blank=options.suppress_blank,
         without_timestamps=options.without_timestamps,
     )
+    regions = speech_spans(samples)
     decoded: list[list[Word]] = []
     for segment in segments:  # the work happens while iterating
         decoded.append(
@@ -685,11 +711,15 @@ def decode_words(
         )
         if progress is not None:
             progress(min(float(segment.end), duration), duration)
+        if decoded[-1] and nothing_left_to_hear(regions, decoded[-1][-1].end):
+            break  # the next window would only hear the silence after the last word
+    if progress is not None:
+        progress(duration, duration)
     if options.initial_prompt and options.fill_gaps:
         # words run on past a window's end sit over speech the next window reads: left out
         # before gaps are looked for, or they would count as covering it
         decoded = [drop_collapsed_words(words) for words in decoded]
-        words = _fill_dropped_speech(model, samples, decoded, options)
+        words = _fill_dropped_speech(model, samples, regions, decoded, options)
     else:
         words = _flat(decoded)
     words = drop_closing_hallucination(drop_collapsed_words(words))
