@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 # loads, so it is set before anything can import faster_whisper; a value already set is kept.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-__version__ = "0.6.7"
+__version__ = "0.6.8"
 
 _HOMES = {
     "analyze_file": "voiceloop.api",
